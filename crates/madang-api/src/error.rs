@@ -1,0 +1,111 @@
+//! The one table from domain errors to stable codes and HTTP statuses, and
+//! the middleware that logs internal causes once and counts responses.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use madang_core::Error;
+use madang_types::api::{ErrorBody, ErrorDetail};
+use std::time::Instant;
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    pub retry_after_ms: Option<i64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            retry_after_ms: None,
+        }
+    }
+}
+
+/// Status and stable code of a domain error.
+pub fn describe(e: &Error) -> (StatusCode, String) {
+    use StatusCode as S;
+    let (status, code): (S, String) = match e {
+        Error::Invalid { code, .. } => (S::BAD_REQUEST, (*code).into()),
+        Error::Unauthenticated => (S::UNAUTHORIZED, "unauthenticated".into()),
+        Error::TokenExpired => (S::UNAUTHORIZED, "token_expired".into()),
+        Error::BadCredentials => (S::UNAUTHORIZED, "bad_credentials".into()),
+        Error::HandleTaken => (S::CONFLICT, "handle_taken".into()),
+        Error::NotFound(what) => (S::NOT_FOUND, format!("{what}_not_found")),
+        Error::NotMember => (S::FORBIDDEN, "not_member".into()),
+        Error::Blocked => (S::FORBIDDEN, "blocked".into()),
+        Error::NotAuthor => (S::FORBIDDEN, "not_author".into()),
+        Error::WindowPassed(action) => (S::FORBIDDEN, format!("{action}_window_passed")),
+        Error::RoomFull(_) => (S::CONFLICT, "room_full".into()),
+        Error::TooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "too_large".into()),
+        Error::UnsupportedMedia(_) => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media".into()),
+        Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "rate_limited".into()),
+        Error::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal".into()),
+    };
+    (status, code)
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        let (status, code) = describe(&e);
+        if let Error::Internal(cause) = &e {
+            // Logged here, once; the client learns nothing internal.
+            tracing::error!(error = %cause, "internal error");
+        }
+        ApiError {
+            status,
+            code,
+            message: e.to_string(),
+            retry_after_ms: match e {
+                Error::RateLimited { retry_after_ms } => Some(retry_after_ms),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+            },
+        };
+        let mut res = (self.status, axum::Json(body)).into_response();
+        if let Some(ms) = self.retry_after_ms {
+            let secs = (ms + 999) / 1000;
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        res
+    }
+}
+
+/// A panic becomes a plain 500 with no details (and is logged).
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error").into_response()
+}
+
+/// Counts responses by status and logs each request once.
+pub async fn log_and_count(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let res = next.run(req).await;
+    let status = res.status().as_u16();
+    let elapsed = started.elapsed();
+    metrics::counter!("madang_http_responses_total", "status" => status.to_string()).increment(1);
+    metrics::histogram!("madang_http_request_seconds").record(elapsed.as_secs_f64());
+    tracing::info!(%method, %path, status, ms = elapsed.as_millis() as u64, "request");
+    res
+}

@@ -1,0 +1,236 @@
+//! Rooms, members, messages, reactions, the catch-up feed, reads, typing.
+
+use super::JsonResult;
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{Auth, Json, Path, Query};
+use axum::extract::State;
+use axum::http::StatusCode;
+use madang_types::api::{
+    CreateGroupRequest, EditMessageRequest, EventPage, InviteRequest, Member, Message, MessagePage,
+    OpenDirectRequest, ReactionRequest, ReadRequest, Room, SendMessageRequest, UpdateRoomSettingsRequest,
+};
+use madang_types::{RoomId, Seq};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// Only messages with a smaller seq (default: the newest).
+    before: Option<i64>,
+    /// Page size, 1–100 (default 50).
+    limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    /// Only events with a larger seq.
+    after: i64,
+    /// Page size, 1–500 (default 500).
+    limit: Option<i64>,
+}
+
+/// The chat list: pinned first, then by latest activity, with unread counts.
+#[utoipa::path(get, path = "/api/v1/rooms", tag = "chats", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Room>)))]
+pub async fn rooms(State(st): State<AppState>, Auth(me): Auth) -> JsonResult<Vec<Room>> {
+    Ok(axum::Json(st.core.rooms(&me).await?))
+}
+
+/// Open the 1:1 room with someone (the same room every time).
+#[utoipa::path(post, path = "/api/v1/rooms/direct", tag = "chats", security(("bearer" = [])),
+    request_body = OpenDirectRequest, responses((status = 200, body = Room)))]
+pub async fn open_direct(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Json(req): Json<OpenDirectRequest>,
+) -> JsonResult<Room> {
+    Ok(axum::Json(st.core.open_direct(&me, req.user_id).await?))
+}
+
+/// Create a group chat.
+#[utoipa::path(post, path = "/api/v1/rooms/group", tag = "chats", security(("bearer" = [])),
+    request_body = CreateGroupRequest, responses((status = 201, body = Room)))]
+pub async fn create_group(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Json(req): Json<CreateGroupRequest>,
+) -> Result<(StatusCode, axum::Json<Room>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(st.core.create_group(&me, req).await?),
+    ))
+}
+
+/// One room as the caller sees it.
+#[utoipa::path(get, path = "/api/v1/rooms/{room}", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path)), responses((status = 200, body = Room)))]
+pub async fn room(State(st): State<AppState>, Auth(me): Auth, Path(room): Path<RoomId>) -> JsonResult<Room> {
+    Ok(axum::Json(st.core.room(&me, room).await?))
+}
+
+/// Mute or pin a room for the caller.
+#[utoipa::path(patch, path = "/api/v1/rooms/{room}/settings", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path)), request_body = UpdateRoomSettingsRequest, responses((status = 200, body = Room)))]
+pub async fn settings(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+    Json(req): Json<UpdateRoomSettingsRequest>,
+) -> JsonResult<Room> {
+    Ok(axum::Json(st.core.update_room_settings(&me, room, req).await?))
+}
+
+/// Members of a room with their read cursors.
+#[utoipa::path(get, path = "/api/v1/rooms/{room}/members", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path)), responses((status = 200, body = Vec<Member>)))]
+pub async fn members(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+) -> JsonResult<Vec<Member>> {
+    Ok(axum::Json(st.core.members(&me, room).await?))
+}
+
+/// Invite people to a group chat.
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/members", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path)), request_body = InviteRequest, responses((status = 200, body = Room)))]
+pub async fn invite(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+    Json(req): Json<InviteRequest>,
+) -> JsonResult<Room> {
+    Ok(axum::Json(st.core.invite(&me, room, &req.user_ids).await?))
+}
+
+/// Leave a group chat.
+#[utoipa::path(delete, path = "/api/v1/rooms/{room}/members/me", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path)), responses((status = 204)))]
+pub async fn leave(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+) -> Result<StatusCode, ApiError> {
+    st.core.leave(&me, room).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A page of history, newest first; pass `next_before` back for older.
+#[utoipa::path(get, path = "/api/v1/rooms/{room}/messages", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path), HistoryQuery), responses((status = 200, body = MessagePage)))]
+pub async fn history(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+    Query(q): Query<HistoryQuery>,
+) -> JsonResult<MessagePage> {
+    Ok(axum::Json(
+        st.core.history(&me, room, q.before.map(Seq), q.limit).await?,
+    ))
+}
+
+/// Send a message. Answered once it is committed; retrying with the same
+/// `client_id` returns the stored message.
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/messages", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path)), request_body = SendMessageRequest, responses((status = 200, body = Message)))]
+pub async fn send(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+    Json(req): Json<SendMessageRequest>,
+) -> JsonResult<Message> {
+    Ok(axum::Json(st.core.send_message(&me, room, req).await?))
+}
+
+/// Edit one's own message.
+#[utoipa::path(patch, path = "/api/v1/rooms/{room}/messages/{seq}", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path), ("seq" = i64, Path)), request_body = EditMessageRequest,
+    responses((status = 200, body = Message)))]
+pub async fn edit(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((room, seq)): Path<(RoomId, Seq)>,
+    Json(req): Json<EditMessageRequest>,
+) -> JsonResult<Message> {
+    Ok(axum::Json(st.core.edit_message(&me, room, seq, &req.text).await?))
+}
+
+/// Delete one's own message for everyone.
+#[utoipa::path(delete, path = "/api/v1/rooms/{room}/messages/{seq}", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path), ("seq" = i64, Path)), responses((status = 204)))]
+pub async fn delete(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((room, seq)): Path<(RoomId, Seq)>,
+) -> Result<StatusCode, ApiError> {
+    st.core.delete_message(&me, room, seq).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// React to a message with an emoji.
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/messages/{seq}/reactions", tag = "chats",
+    security(("bearer" = [])), params(("room" = i64, Path), ("seq" = i64, Path)),
+    request_body = ReactionRequest, responses((status = 204)))]
+pub async fn react(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((room, seq)): Path<(RoomId, Seq)>,
+    Json(req): Json<ReactionRequest>,
+) -> Result<StatusCode, ApiError> {
+    st.core.react(&me, room, seq, &req.emoji).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Take back a reaction.
+#[utoipa::path(delete, path = "/api/v1/rooms/{room}/messages/{seq}/reactions/{emoji}", tag = "chats",
+    security(("bearer" = [])), params(("room" = i64, Path), ("seq" = i64, Path), ("emoji" = String, Path)),
+    responses((status = 204)))]
+pub async fn unreact(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((room, seq, emoji)): Path<(RoomId, Seq, String)>,
+) -> Result<StatusCode, ApiError> {
+    st.core.unreact(&me, room, seq, &emoji).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Room events after a seq, oldest first: the catch-up feed.
+#[utoipa::path(get, path = "/api/v1/rooms/{room}/events", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path), EventsQuery), responses((status = 200, body = EventPage)))]
+pub async fn events(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+    Query(q): Query<EventsQuery>,
+) -> JsonResult<EventPage> {
+    Ok(axum::Json(
+        st.core.events(&me, room, Seq(q.after), q.limit).await?,
+    ))
+}
+
+/// Move the caller's read cursor forward.
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/read", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path)), request_body = ReadRequest, responses((status = 204)))]
+pub async fn read(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+    Json(req): Json<ReadRequest>,
+) -> Result<StatusCode, ApiError> {
+    st.core.mark_read(&me, room, req.seq).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Tell the room the caller is typing.
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/typing", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path)), responses((status = 204)))]
+pub async fn typing(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+) -> Result<StatusCode, ApiError> {
+    st.core.typing(&me, room).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,60 @@
+//! REST routes under `/api/v1`, one file per feature, collected with their
+//! OpenAPI descriptions.
+
+mod accounts;
+mod chats;
+mod friends;
+mod media;
+pub(crate) mod ops;
+
+use crate::AppState;
+use crate::openapi::ApiDoc;
+use axum::extract::DefaultBodyLimit;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Result of a handler that answers with JSON.
+pub(crate) type JsonResult<T> = Result<axum::Json<T>, crate::ApiError>;
+
+pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
+    let limits = state.core.limits();
+    let json = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(accounts::sign_up))
+        .routes(routes!(accounts::log_in))
+        .routes(routes!(accounts::log_out))
+        .routes(routes!(accounts::devices))
+        .routes(routes!(accounts::revoke_device))
+        .routes(routes!(accounts::me, accounts::update_me))
+        .routes(routes!(accounts::profile))
+        .routes(routes!(friends::list, friends::add))
+        .routes(routes!(friends::update, friends::remove))
+        .routes(routes!(friends::match_contacts))
+        .routes(routes!(friends::birthdays))
+        .routes(routes!(friends::blocks, friends::block))
+        .routes(routes!(friends::unblock))
+        .routes(routes!(chats::rooms))
+        .routes(routes!(chats::open_direct))
+        .routes(routes!(chats::create_group))
+        .routes(routes!(chats::room))
+        .routes(routes!(chats::settings))
+        .routes(routes!(chats::members, chats::invite))
+        .routes(routes!(chats::leave))
+        .routes(routes!(chats::history, chats::send))
+        .routes(routes!(chats::edit, chats::delete))
+        .routes(routes!(chats::react))
+        .routes(routes!(chats::unreact))
+        .routes(routes!(chats::events))
+        .routes(routes!(chats::read))
+        .routes(routes!(chats::typing))
+        .routes(routes!(media::download))
+        .routes(routes!(crate::ws::connect))
+        .layer(DefaultBodyLimit::max(limits.max_json_bytes));
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(media::upload))
+        .layer(DefaultBodyLimit::max(limits.max_upload_bytes));
+    let avatar = OpenApiRouter::new()
+        .routes(routes!(accounts::set_avatar))
+        .layer(DefaultBodyLimit::max(limits.max_avatar_bytes));
+    json.merge(uploads).merge(avatar)
+}

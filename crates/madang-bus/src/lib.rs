@@ -1,0 +1,139 @@
+//! Fan-out of live events. The database is the source of truth; the bus
+//! only says "this happened" quickly, so a connection that misses something
+//! here (a full queue, a lost node) recovers it from the database by `seq`.
+//!
+//! [`Hub`] is the node-local routing table from [`Topic`] to the live
+//! connections interested in it. [`Bus`] publishes; the in-process
+//! [`LocalBus`] hands each publish straight to the hub.
+
+mod hub;
+
+pub use hub::{Hub, Subscription};
+
+use async_trait::async_trait;
+use madang_types::events::{ReadMark, RoomEvent};
+use madang_types::{DeviceId, RoomId, UserId};
+use std::any::Any;
+use std::sync::{Arc, OnceLock};
+
+/// What a live message is about. Each topic is one subject on a broker:
+/// see [`Topic::subject`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// Everything that happens in one room: events, reads, typing.
+    Room(RoomId),
+    /// Things about one account: rooms added or removed, devices revoked.
+    User(UserId),
+}
+
+impl Topic {
+    /// The broker subject, e.g. `madang.room.42`.
+    pub fn subject(&self, prefix: &str) -> String {
+        match self {
+            Topic::Room(id) => format!("{prefix}.room.{id}"),
+            Topic::User(id) => format!("{prefix}.user.{id}"),
+        }
+    }
+}
+
+/// A live signal.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Live {
+    /// A committed room event (already durable).
+    Event(RoomEvent),
+    /// Read cursors that moved in a room, coalesced.
+    Reads {
+        room_id: RoomId,
+        reads: Vec<ReadMark>,
+    },
+    Typing {
+        room_id: RoomId,
+        user_id: UserId,
+    },
+    /// The user became a member of a room.
+    RoomAdded {
+        room_id: RoomId,
+    },
+    /// The user is no longer a member of a room.
+    RoomRemoved {
+        room_id: RoomId,
+    },
+    /// A device was logged out or revoked: its connections must close.
+    DeviceRevoked {
+        device_id: DeviceId,
+    },
+}
+
+/// A published signal, shared by every receiving connection. The gateway
+/// encodes it for the wire once and caches the encoding here, so a fan-out
+/// to N sockets serialises once, not N times.
+#[derive(Debug)]
+pub struct Envelope {
+    pub topic: Topic,
+    pub live: Live,
+    wire: OnceLock<Box<dyn Any + Send + Sync>>,
+}
+
+impl Envelope {
+    pub fn new(topic: Topic, live: Live) -> Self {
+        Envelope {
+            topic,
+            live,
+            wire: OnceLock::new(),
+        }
+    }
+
+    /// The cached wire encoding, made by `encode` on first use.
+    pub fn wire<T: Clone + Send + Sync + 'static>(&self, encode: impl Fn(&Live) -> T) -> T {
+        let cached = self.wire.get_or_init(|| Box::new(encode(&self.live)));
+        match cached.downcast_ref::<T>() {
+            Some(v) => v.clone(),
+            // Another encoding type was cached first; encode without caching.
+            None => encode(&self.live),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("bus unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Publishes live signals and hands out subscriptions for connections.
+#[async_trait]
+pub trait Bus: Send + Sync {
+    /// Publishes one signal. An error is returned (and counted in
+    /// `madang_bus_publish_errors_total`); the caller has already committed,
+    /// so receivers will recover from the database.
+    async fn publish(&self, topic: Topic, live: Live) -> Result<(), BusError>;
+    /// A new, empty subscription for one connection.
+    fn subscribe(&self) -> Subscription;
+}
+
+/// The single-node bus: publishing is a direct hand-off to the local hub.
+#[derive(Clone, Default)]
+pub struct LocalBus {
+    hub: Arc<Hub>,
+}
+
+impl LocalBus {
+    pub fn new() -> Self {
+        LocalBus {
+            hub: Arc::new(Hub::default()),
+        }
+    }
+}
+
+#[async_trait]
+impl Bus for LocalBus {
+    async fn publish(&self, topic: Topic, live: Live) -> Result<(), BusError> {
+        metrics::counter!("madang_bus_published_total").increment(1);
+        self.hub.dispatch(Arc::new(Envelope::new(topic, live)));
+        Ok(())
+    }
+
+    fn subscribe(&self) -> Subscription {
+        Hub::subscribe(&self.hub)
+    }
+}

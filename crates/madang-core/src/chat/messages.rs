@@ -1,0 +1,345 @@
+//! Messages: send (idempotent by client id), history, edit, delete for
+//! everyone, reactions, the event log for catch-up, reads and typing.
+
+use super::unread::unread_for;
+use crate::ratelimit::Rate;
+use crate::{Core, Error, Result, Session};
+use madang_bus::{Live, Topic};
+use madang_store::{NewMessage, StoreError, StoredMessage};
+use madang_types::api::{
+    Attachment, EventPage, Message, MessageKind, MessagePage, RoomKind, SendMessageRequest,
+};
+use madang_types::events::RoomEvent;
+use madang_types::{RoomId, Seq, UserId};
+use std::collections::HashMap;
+
+/// Most events returned by one catch-up request.
+const EVENT_PAGE: i64 = 500;
+
+fn check_emoji(emoji: &str) -> Result<()> {
+    let n = emoji.chars().count();
+    if n == 0
+        || n > 8
+        || emoji
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c.is_ascii_alphanumeric())
+    {
+        return Err(Error::invalid("invalid_emoji", "a reaction is one emoji"));
+    }
+    Ok(())
+}
+
+impl Core {
+    fn check_text(&self, text: &str) -> Result<()> {
+        let max = self.limits.max_message_chars;
+        if text.chars().count() > max {
+            return Err(Error::TooLarge {
+                what: "the message",
+                limit: max,
+            });
+        }
+        Ok(())
+    }
+
+    /// In a 1:1 room, refuses the sender if the other person blocked them.
+    async fn check_not_blocked(&self, me: &Session, room: RoomId) -> Result<()> {
+        let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
+        if row.kind == RoomKind::Direct {
+            for m in self.repos.members(room).await? {
+                if m.user_id != me.user && self.repos.has_blocked(m.user_id, me.user).await? {
+                    return Err(Error::Blocked);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn attachment(
+        &self,
+        me: &Session,
+        id: &madang_types::MediaId,
+    ) -> Result<(MessageKind, Attachment)> {
+        let media = self.repos.media(id).await?.ok_or(Error::NotFound("media"))?;
+        if media.owner_id != me.user {
+            return Err(Error::NotFound("media"));
+        }
+        let kind = if media.thumbnail.is_some() {
+            MessageKind::Image
+        } else {
+            MessageKind::File
+        };
+        Ok((
+            kind,
+            Attachment {
+                media_id: media.id,
+                name: media.name,
+                content_type: media.content_type,
+                size: media.size,
+                width: media.width,
+                height: media.height,
+                thumbnail: media.thumbnail,
+            },
+        ))
+    }
+
+    /// Sends a message. Acknowledged only once committed (invariant 2); a
+    /// retry with the same client id returns the stored message (invariant 3).
+    pub async fn send_message(&self, me: &Session, room: RoomId, req: SendMessageRequest) -> Result<Message> {
+        let cid = &req.client_id.0;
+        if cid.is_empty() || cid.len() > 64 || cid.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                "invalid_client_id",
+                "client_id is 1–64 characters",
+            ));
+        }
+        self.check_text(&req.text)?;
+        let member = self.membership(me, room).await?;
+        let rate = Rate {
+            capacity: self.limits.messages_per_minute,
+            per_ms: 60_000,
+        };
+        self.rate.check(&format!("send:{}", me.user), rate)?;
+        self.check_not_blocked(me, room).await?;
+        let (kind, attachment) = match &req.attachment {
+            Some(id) => {
+                let (k, a) = self.attachment(me, id).await?;
+                (k, Some(a))
+            }
+            None => (MessageKind::Text, None),
+        };
+        if req.text.trim().is_empty() && attachment.is_none() {
+            return Err(Error::invalid(
+                "empty_message",
+                "a message needs text or an attachment",
+            ));
+        }
+        if let Some(target) = req.reply_to {
+            let found = self.repos.message(room, target).await?;
+            if target < member.joined_seq || found.is_none() {
+                return Err(Error::NotFound("message"));
+            }
+        }
+        let mut mentions: Vec<UserId> = Vec::new();
+        for u in req.mentions {
+            if !mentions.contains(&u) {
+                if self.repos.member(room, u).await?.is_none() {
+                    return Err(Error::invalid(
+                        "mention_not_member",
+                        format!("user {u} is not in this room"),
+                    ));
+                }
+                mentions.push(u);
+            }
+        }
+        let new = NewMessage {
+            room_id: room,
+            sender_id: me.user,
+            client_id: req.client_id,
+            kind,
+            text: req.text,
+            reply_to: req.reply_to,
+            mentions,
+            attachment,
+            at: self.now(),
+        };
+        let appended = match self.repos.append_message(new).await {
+            Err(StoreError::NotFound) => return Err(Error::NotMember),
+            Err(StoreError::Conflict(_)) => {
+                return Err(Error::invalid(
+                    "client_id_reused",
+                    "that client_id was used in another room",
+                ));
+            }
+            other => other?,
+        };
+        if let Some(event) = appended.event {
+            metrics::counter!("madang_messages_sent_total").increment(1);
+            self.publish(Topic::Room(room), Live::Event(event)).await;
+        }
+        let cursors = self.repos.read_cursors(room).await?;
+        let unread = unread_for(&cursors, appended.message.seq);
+        Ok(appended.message.into_message(Vec::new(), unread))
+    }
+
+    /// A page of history, newest first, from `before` (exclusive) back to
+    /// when the caller joined.
+    pub async fn history(
+        &self,
+        me: &Session,
+        room: RoomId,
+        before: Option<Seq>,
+        limit: Option<i64>,
+    ) -> Result<MessagePage> {
+        let member = self.membership(me, room).await?;
+        let limit = limit.unwrap_or(50).clamp(1, self.limits.max_page);
+        let before = before.unwrap_or(Seq(i64::MAX));
+        let rows = self.repos.history(room, before, member.joined_seq, limit).await?;
+        let next_before = (rows.len() as i64 == limit)
+            .then(|| rows.last().map(|m| m.seq))
+            .flatten();
+        let messages = self.decorate(me, room, rows).await?;
+        Ok(MessagePage {
+            messages,
+            next_before,
+        })
+    }
+
+    /// Adds reactions and per-message unread counts to stored messages.
+    async fn decorate(&self, me: &Session, room: RoomId, rows: Vec<StoredMessage>) -> Result<Vec<Message>> {
+        let seqs: Vec<Seq> = rows.iter().map(|m| m.seq).collect();
+        let mut reactions: HashMap<Seq, Vec<_>> = HashMap::new();
+        for (seq, r) in self.repos.reactions(room, &seqs, me.user).await? {
+            reactions.entry(seq).or_default().push(r);
+        }
+        let cursors = self.repos.read_cursors(room).await?;
+        Ok(rows
+            .into_iter()
+            .map(|m| {
+                let unread = unread_for(&cursors, m.seq);
+                let r = reactions.remove(&m.seq).unwrap_or_default();
+                m.into_message(r, unread)
+            })
+            .collect())
+    }
+
+    /// One message the caller may act on: visible to them and not deleted.
+    async fn live_message(&self, me: &Session, room: RoomId, seq: Seq) -> Result<StoredMessage> {
+        let member = self.membership(me, room).await?;
+        let m = self
+            .repos
+            .message(room, seq)
+            .await?
+            .ok_or(Error::NotFound("message"))?;
+        if m.seq < member.joined_seq || m.deleted_at.is_some() {
+            return Err(Error::NotFound("message"));
+        }
+        Ok(m)
+    }
+
+    fn check_window(&self, m: &StoredMessage, window_secs: i64, action: &'static str) -> Result<()> {
+        if self.now().0 - m.created_at.0 > window_secs * 1000 {
+            return Err(Error::WindowPassed(action));
+        }
+        Ok(())
+    }
+
+    pub async fn edit_message(&self, me: &Session, room: RoomId, seq: Seq, text: &str) -> Result<Message> {
+        let m = self.live_message(me, room, seq).await?;
+        if m.sender_id != me.user {
+            return Err(Error::NotAuthor);
+        }
+        self.check_window(&m, self.limits.edit_window_secs, "edit")?;
+        self.check_text(text)?;
+        if text.trim().is_empty() && m.attachment.is_none() {
+            return Err(Error::invalid(
+                "empty_message",
+                "a message needs text or an attachment",
+            ));
+        }
+        let event = self
+            .repos
+            .edit_message(room, seq, me.user, text, self.now())
+            .await?;
+        self.publish(Topic::Room(room), Live::Event(event)).await;
+        let fresh = self
+            .repos
+            .message(room, seq)
+            .await?
+            .ok_or(Error::NotFound("message"))?;
+        self.decorate(me, room, vec![fresh])
+            .await?
+            .pop()
+            .ok_or(Error::NotFound("message"))
+    }
+
+    /// Deletes a message for everyone: its text and attachment are gone
+    /// from history and from the event log.
+    pub async fn delete_message(&self, me: &Session, room: RoomId, seq: Seq) -> Result<()> {
+        let m = self.live_message(me, room, seq).await?;
+        if m.sender_id != me.user {
+            return Err(Error::NotAuthor);
+        }
+        self.check_window(&m, self.limits.delete_window_secs, "delete")?;
+        let event = match self.repos.delete_message(room, seq, me.user, self.now()).await {
+            Err(StoreError::NotFound) => return Err(Error::NotFound("message")),
+            other => other?,
+        };
+        self.publish(Topic::Room(room), Live::Event(event)).await;
+        Ok(())
+    }
+
+    pub async fn react(&self, me: &Session, room: RoomId, seq: Seq, emoji: &str) -> Result<()> {
+        check_emoji(emoji)?;
+        self.live_message(me, room, seq).await?;
+        if let Some(event) = self
+            .repos
+            .add_reaction(room, seq, me.user, emoji, self.now())
+            .await?
+        {
+            self.publish(Topic::Room(room), Live::Event(event)).await;
+        }
+        Ok(())
+    }
+
+    pub async fn unreact(&self, me: &Session, room: RoomId, seq: Seq, emoji: &str) -> Result<()> {
+        check_emoji(emoji)?;
+        self.live_message(me, room, seq).await?;
+        match self
+            .repos
+            .remove_reaction(room, seq, me.user, emoji, self.now())
+            .await?
+        {
+            Some(event) => {
+                self.publish(Topic::Room(room), Live::Event(event)).await;
+                Ok(())
+            }
+            None => Err(Error::NotFound("reaction")),
+        }
+    }
+
+    /// Room events after `after`, oldest first, never from before the
+    /// caller joined: the catch-up feed (invariant 4).
+    pub async fn events(
+        &self,
+        me: &Session,
+        room: RoomId,
+        after: Seq,
+        limit: Option<i64>,
+    ) -> Result<EventPage> {
+        let member = self.membership(me, room).await?;
+        let limit = limit.unwrap_or(EVENT_PAGE).clamp(1, EVENT_PAGE);
+        let mut events: Vec<RoomEvent> = self
+            .repos
+            .events_after(room, after, member.joined_seq, limit + 1)
+            .await?;
+        let has_more = events.len() as i64 > limit;
+        events.truncate(limit as usize);
+        Ok(EventPage { events, has_more })
+    }
+
+    /// Moves the caller's read cursor forward. The move is stored at once
+    /// and broadcast coalesced with others in the same room.
+    pub async fn mark_read(&self, me: &Session, room: RoomId, seq: Seq) -> Result<()> {
+        self.membership(me, room).await?;
+        let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
+        let seq = seq.min(row.last_seq);
+        if self.repos.mark_read(room, me.user, seq).await? {
+            self.reads.push(room, me.user, seq);
+        }
+        Ok(())
+    }
+
+    /// Tells the room the caller is typing (not stored).
+    pub async fn typing(&self, me: &Session, room: RoomId) -> Result<()> {
+        self.membership(me, room).await?;
+        self.publish(
+            Topic::Room(room),
+            Live::Typing {
+                room_id: room,
+                user_id: me.user,
+            },
+        )
+        .await;
+        Ok(())
+    }
+}

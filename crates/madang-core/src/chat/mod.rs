@@ -1,0 +1,331 @@
+//! Chats: 1:1 rooms (exactly one per pair) and groups; membership, the chat
+//! list with unread counts, per-member settings.
+
+pub mod live;
+mod messages;
+pub mod reads;
+pub mod unread;
+
+use crate::accounts::{hide_updates, profile_of};
+use crate::{Core, Error, Result, Session};
+use madang_bus::{Live, Topic};
+use madang_store::{MemberRow, NewRoom, RoomRow, RoomSummaryRow, StoreError};
+use madang_types::api::{CreateGroupRequest, Member, Room, RoomKind, UpdateRoomSettingsRequest};
+use madang_types::events::RoomEvent;
+use madang_types::{RoomId, Seq, UserId};
+use std::collections::HashMap;
+
+fn direct_key(a: UserId, b: UserId) -> String {
+    let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+    format!("{lo}:{hi}")
+}
+
+/// The other member of a 1:1 room, from its creator and title-free key.
+fn peer_of(room: &RoomRow, members: &[UserId], me: UserId) -> Option<UserId> {
+    (room.kind == RoomKind::Direct)
+        .then(|| members.iter().copied().find(|&u| u != me))
+        .flatten()
+}
+
+impl Core {
+    /// The caller's membership of `room`, or `NotMember`. A room the caller
+    /// is not in is indistinguishable from one that does not exist.
+    pub(crate) async fn membership(&self, me: &Session, room: RoomId) -> Result<MemberRow> {
+        self.repos.member(room, me.user).await?.ok_or(Error::NotMember)
+    }
+
+    async fn publish_events(&self, events: &[RoomEvent]) {
+        for e in events {
+            self.publish(Topic::Room(e.room_id), Live::Event(e.clone())).await;
+        }
+    }
+
+    async fn announce_room(&self, room: RoomId, users: &[UserId]) {
+        for &user in users {
+            self.publish(Topic::User(user), Live::RoomAdded { room_id: room })
+                .await;
+        }
+    }
+
+    /// Opens (or returns) the one 1:1 room between the caller and `peer`.
+    pub async fn open_direct(&self, me: &Session, peer: UserId) -> Result<Room> {
+        if peer == me.user {
+            return Err(Error::invalid(
+                "cannot_chat_with_self",
+                "a 1:1 chat needs another person",
+            ));
+        }
+        self.repos.user(peer).await?.ok_or(Error::NotFound("user"))?;
+        let key = direct_key(me.user, peer);
+        if let Some(id) = self.repos.direct_room(&key).await? {
+            return self.room(me, id).await;
+        }
+        if self.repos.has_blocked(peer, me.user).await? {
+            return Err(Error::Blocked);
+        }
+        let new = NewRoom {
+            kind: RoomKind::Direct,
+            title: String::new(),
+            direct_key: Some(key.clone()),
+            creator: me.user,
+            members: vec![me.user, peer],
+            at: self.now(),
+        };
+        match self.repos.create_room(new).await {
+            Ok((room, events)) => {
+                self.publish_events(&events).await;
+                self.announce_room(room.id, &[me.user, peer]).await;
+                self.room(me, room.id).await
+            }
+            // Someone opened it at the same moment: there is still one room.
+            Err(StoreError::Conflict(_)) => {
+                let id = self
+                    .repos
+                    .direct_room(&key)
+                    .await?
+                    .ok_or(Error::NotFound("room"))?;
+                self.room(me, id).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn check_invitees(&self, me: &Session, users: &[UserId]) -> Result<Vec<UserId>> {
+        let mut unique: Vec<UserId> = Vec::with_capacity(users.len());
+        for &u in users {
+            if u != me.user && !unique.contains(&u) {
+                unique.push(u);
+            }
+        }
+        let found = self.repos.users(&unique).await?;
+        if found.len() != unique.len() {
+            return Err(Error::NotFound("user"));
+        }
+        for &u in &unique {
+            if self.repos.has_blocked(u, me.user).await? {
+                return Err(Error::Blocked);
+            }
+        }
+        Ok(unique)
+    }
+
+    fn check_title(&self, title: &str) -> Result<String> {
+        let t = title.trim();
+        if t.is_empty() || t.chars().count() > self.limits.max_title_chars || t.chars().any(char::is_control)
+        {
+            return Err(Error::invalid(
+                "invalid_title",
+                format!("a group title is 1–{} characters", self.limits.max_title_chars),
+            ));
+        }
+        Ok(t.to_owned())
+    }
+
+    pub async fn create_group(&self, me: &Session, req: CreateGroupRequest) -> Result<Room> {
+        let title = self.check_title(&req.title)?;
+        let mut members = vec![me.user];
+        members.extend(self.check_invitees(me, &req.member_ids).await?);
+        let cap = self.limits.group_member_cap;
+        if members.len() as i64 > cap {
+            return Err(Error::RoomFull(cap));
+        }
+        let new = NewRoom {
+            kind: RoomKind::Group,
+            title,
+            direct_key: None,
+            creator: me.user,
+            members: members.clone(),
+            at: self.now(),
+        };
+        let (room, events) = self.repos.create_room(new).await?;
+        self.publish_events(&events).await;
+        self.announce_room(room.id, &members).await;
+        self.room(me, room.id).await
+    }
+
+    pub async fn invite(&self, me: &Session, room: RoomId, users: &[UserId]) -> Result<Room> {
+        self.membership(me, room).await?;
+        let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
+        if row.kind != RoomKind::Group {
+            return Err(Error::invalid(
+                "not_a_group",
+                "people can only be invited to a group chat",
+            ));
+        }
+        let invitees = self.check_invitees(me, users).await?;
+        let cap = self.limits.group_member_cap;
+        let events = match self
+            .repos
+            .add_members(room, &invitees, me.user, self.now(), cap)
+            .await
+        {
+            Err(StoreError::RoomFull) => return Err(Error::RoomFull(cap)),
+            other => other?,
+        };
+        self.publish_events(&events).await;
+        let joined: Vec<UserId> = events
+            .iter()
+            .filter_map(|e| match e.body {
+                madang_types::events::EventBody::Joined { user, .. } => Some(user),
+                _ => None,
+            })
+            .collect();
+        self.announce_room(room, &joined).await;
+        self.room(me, room).await
+    }
+
+    /// Leaves a group. 1:1 rooms cannot be left (there is exactly one per pair).
+    pub async fn leave(&self, me: &Session, room: RoomId) -> Result<()> {
+        self.membership(me, room).await?;
+        let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
+        if row.kind != RoomKind::Group {
+            return Err(Error::invalid("not_a_group", "a 1:1 chat cannot be left"));
+        }
+        let Some(event) = self.repos.remove_member(room, me.user, self.now()).await? else {
+            return Err(Error::NotMember);
+        };
+        self.publish_events(&[event]).await;
+        self.publish(Topic::User(me.user), Live::RoomRemoved { room_id: room })
+            .await;
+        Ok(())
+    }
+
+    /// The caller's chat list: pinned first, then by latest activity.
+    pub async fn rooms(&self, me: &Session) -> Result<Vec<Room>> {
+        let rows = self.repos.rooms_of(me.user).await?;
+        let mut rooms = self.assemble_rooms(me, rows).await?;
+        rooms.sort_by_key(|r| {
+            let activity = r.last_message.as_ref().map_or(r.created_at, |m| m.created_at);
+            (std::cmp::Reverse(r.pinned), std::cmp::Reverse(activity))
+        });
+        Ok(rooms)
+    }
+
+    pub async fn room(&self, me: &Session, room: RoomId) -> Result<Room> {
+        self.membership(me, room).await?;
+        let rows = self.repos.rooms_of(me.user).await?;
+        let row = rows
+            .into_iter()
+            .find(|r| r.room.id == room)
+            .ok_or(Error::NotMember)?;
+        self.assemble_rooms(me, vec![row])
+            .await?
+            .pop()
+            .ok_or(Error::NotMember)
+    }
+
+    async fn assemble_rooms(&self, me: &Session, rows: Vec<RoomSummaryRow>) -> Result<Vec<Room>> {
+        // Peers of 1:1 rooms, fetched together.
+        let mut peers_of: HashMap<RoomId, UserId> = HashMap::new();
+        for r in rows.iter().filter(|r| r.room.kind == RoomKind::Direct) {
+            let members: Vec<UserId> = self
+                .repos
+                .members(r.room.id)
+                .await?
+                .iter()
+                .map(|m| m.user_id)
+                .collect();
+            if let Some(p) = peer_of(&r.room, &members, me.user) {
+                peers_of.insert(r.room.id, p);
+            }
+        }
+        let ids: Vec<UserId> = peers_of.values().copied().collect();
+        let users: HashMap<UserId, _> = self
+            .repos
+            .users(&ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut peer = peers_of
+                .get(&r.room.id)
+                .and_then(|p| users.get(p))
+                .map(profile_of);
+            if let Some(p) = peer.as_mut() {
+                if self.repos.has_blocked(p.id, me.user).await? {
+                    hide_updates(p);
+                }
+            }
+            let last_message = match r.last_message {
+                Some(m) if m.seq >= r.member.joined_seq => {
+                    let cursors = self.repos.read_cursors(r.room.id).await?;
+                    let unread = unread::unread_for(&cursors, m.seq);
+                    Some(m.into_message(Vec::new(), unread))
+                }
+                _ => None,
+            };
+            out.push(Room {
+                id: r.room.id,
+                kind: r.room.kind,
+                title: match (&peer, r.room.kind) {
+                    (Some(p), RoomKind::Direct) => p.display_name.clone(),
+                    _ => r.room.title,
+                },
+                member_count: r.room.member_count,
+                last_seq: r.room.last_seq,
+                read_seq: r.member.read_seq,
+                joined_seq: r.member.joined_seq,
+                unread: r.unread,
+                last_message,
+                muted: r.member.muted,
+                pinned: r.member.pinned_at.is_some(),
+                peer,
+                created_at: r.room.created_at,
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn members(&self, me: &Session, room: RoomId) -> Result<Vec<Member>> {
+        self.membership(me, room).await?;
+        let rows = self.repos.members(room).await?;
+        let ids: Vec<UserId> = rows.iter().map(|m| m.user_id).collect();
+        let users: HashMap<UserId, _> = self
+            .repos
+            .users(&ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let mut out = Vec::with_capacity(rows.len());
+        for m in rows {
+            let Some(u) = users.get(&m.user_id) else { continue };
+            let mut profile = profile_of(u);
+            if self.repos.has_blocked(u.id, me.user).await? {
+                hide_updates(&mut profile);
+            }
+            out.push(Member {
+                profile,
+                read_seq: m.read_seq,
+                joined_seq: m.joined_seq,
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn update_room_settings(
+        &self,
+        me: &Session,
+        room: RoomId,
+        req: UpdateRoomSettingsRequest,
+    ) -> Result<Room> {
+        self.membership(me, room).await?;
+        if let Some(muted) = req.muted {
+            self.repos.set_muted(room, me.user, muted).await?;
+        }
+        if let Some(pinned) = req.pinned {
+            self.repos
+                .set_pinned(room, me.user, pinned.then(|| self.now()))
+                .await?;
+        }
+        self.room(me, room).await
+    }
+
+    /// Every room the caller is in, with the caller's `joined_seq` and the
+    /// room's `last_seq` (for live subscriptions).
+    pub async fn room_heads(&self, me: &Session) -> Result<Vec<(RoomId, Seq, Seq)>> {
+        Ok(self.repos.heads_of(me.user).await?)
+    }
+}

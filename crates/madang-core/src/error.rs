@@ -1,0 +1,57 @@
+//! Domain errors. The API layer maps each variant to a stable code and an
+//! HTTP status in one table; user errors and internal errors stay apart.
+
+use madang_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input that breaks a rule; `code` is stable, e.g. `invalid_handle`.
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("the token has expired; log in again")]
+    TokenExpired,
+    #[error("wrong handle or password")]
+    BadCredentials,
+    #[error("that handle is taken")]
+    HandleTaken,
+    /// The named thing does not exist (or the caller may not know it does).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("you are not a member of this room")]
+    NotMember,
+    #[error("this person does not accept messages or requests from you")]
+    Blocked,
+    #[error("only the author may do this")]
+    NotAuthor,
+    #[error("the time allowed to {0} this message has passed")]
+    WindowPassed(&'static str),
+    #[error("the room has reached its member limit of {0}")]
+    RoomFull(i64),
+    #[error("{what} is larger than the limit of {limit}")]
+    TooLarge { what: &'static str, limit: usize },
+    #[error("unsupported media type: {0}")]
+    UnsupportedMedia(String),
+    #[error("too many requests; retry in {retry_after_ms} ms")]
+    RateLimited { retry_after_ms: i64 },
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::Internal(Box::new(e))
+    }
+}

@@ -1,0 +1,48 @@
+//! Background jobs of the core. Each has a start, a work loop and a
+//! graceful stop; [`Jobs::stop`] ends them all and waits.
+
+use crate::Core;
+use madang_bus::{Live, Topic};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub struct Jobs {
+    stop: watch::Sender<bool>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Jobs {
+    pub fn start(core: Arc<Core>) -> Jobs {
+        let (stop, rx) = watch::channel(false);
+        let handles = vec![tokio::spawn(read_flusher(core, rx))];
+        Jobs { stop, handles }
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for h in self.handles {
+            let _ = h.await;
+        }
+    }
+}
+
+/// Sends the coalesced read-cursor moves every `read_coalesce_ms`.
+async fn read_flusher(core: Arc<Core>, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(core.limits.read_coalesce_ms.max(10)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let stopping = tokio::select! {
+            _ = tick.tick() => false,
+            _ = stop.changed() => true,
+        };
+        for (room_id, reads) in core.reads.drain() {
+            core.publish(Topic::Room(room_id), Live::Reads { room_id, reads })
+                .await;
+        }
+        if stopping {
+            break;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The rules of Madang: every use case, its authorization and its limits,
+//! plus the background jobs. Handlers authenticate and call one method here;
+//! everything they may or may not do is decided in this crate (invariant 7).
+//!
+//! Deliberately absent: HTTP, JSON shapes of the wire, SQL dialects. Time
+//! comes from the injected [`Clock`], never from the system directly.
+
+pub mod accounts;
+pub mod chat;
+pub mod clock;
+pub mod error;
+pub mod friends;
+pub mod jobs;
+pub mod limits;
+pub mod media;
+pub mod ratelimit;
+
+use madang_bus::{Bus, Live, Topic};
+use madang_store::{BlobStore, Repos};
+use std::sync::Arc;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, Result};
+pub use limits::Limits;
+
+/// Who is calling: an authenticated device of an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub user: madang_types::UserId,
+    pub device: madang_types::DeviceId,
+}
+
+/// Everything the use cases need, built once at start-up.
+pub struct Deps {
+    pub repos: Arc<dyn Repos>,
+    pub blobs: BlobStore,
+    pub bus: Arc<dyn Bus>,
+    pub clock: Arc<dyn Clock>,
+    pub limits: Limits,
+}
+
+/// The use cases. Cheap to share: hold it in an `Arc`.
+pub struct Core {
+    repos: Arc<dyn Repos>,
+    blobs: BlobStore,
+    bus: Arc<dyn Bus>,
+    clock: Arc<dyn Clock>,
+    limits: Limits,
+    rate: ratelimit::RateLimiter,
+    reads: chat::reads::ReadCoalescer,
+}
+
+impl Core {
+    pub fn new(deps: Deps) -> Self {
+        Core {
+            rate: ratelimit::RateLimiter::new(deps.clock.clone()),
+            reads: chat::reads::ReadCoalescer::default(),
+            repos: deps.repos,
+            blobs: deps.blobs,
+            bus: deps.bus,
+            clock: deps.clock,
+            limits: deps.limits,
+        }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn bus(&self) -> &Arc<dyn Bus> {
+        &self.bus
+    }
+
+    fn now(&self) -> madang_types::Millis {
+        self.clock.now()
+    }
+
+    /// Publishes after a commit. A failure is logged and counted, never
+    /// returned: the write is durable and receivers recover by seq.
+    async fn publish(&self, topic: Topic, live: Live) {
+        if let Err(e) = self.bus.publish(topic, live).await {
+            metrics::counter!("madang_bus_publish_errors_total").increment(1);
+            tracing::warn!(error = %e, ?topic, "publish failed; receivers will catch up from the database");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Every limit the rules enforce, configured in one place (invariant 8).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Longest message text, in characters.
+    pub max_message_chars: usize,
+    /// Most members of a group chat.
+    pub group_member_cap: i64,
+    /// Longest group title, in characters.
+    pub max_title_chars: usize,
+    /// Longest display name, in characters.
+    pub max_display_name_chars: usize,
+    /// Longest status message, in characters.
+    pub max_status_chars: usize,
+    /// How long after sending the author may delete a message for everyone.
+    pub delete_window_secs: i64,
+    /// How long after sending the author may edit a message.
+    pub edit_window_secs: i64,
+    /// Lifetime of a device token; each use slides it forward.
+    pub token_ttl_days: i64,
+    /// Largest attachment upload, in bytes.
+    pub max_upload_bytes: usize,
+    /// Largest avatar upload, in bytes.
+    pub max_avatar_bytes: usize,
+    /// Largest JSON request body, in bytes.
+    pub max_json_bytes: usize,
+    /// Largest WebSocket frame a client may send, in bytes.
+    pub max_ws_frame_bytes: usize,
+    /// Most messages in one history page.
+    pub max_page: i64,
+    /// Most contact hashes in one matching request.
+    pub max_contacts: usize,
+    /// Log-in attempts allowed per client address per minute.
+    pub logins_per_minute: u32,
+    /// Sign-ups allowed per client address per hour.
+    pub signups_per_hour: u32,
+    /// Messages one account may send per minute (bursts up to this number).
+    pub messages_per_minute: u32,
+    /// Read-cursor moves in a room are gathered for this long and sent as one event.
+    pub read_coalesce_ms: u64,
+    /// Argon2id memory cost in KiB (OWASP's minimum is 19,456).
+    pub password_memory_kib: u32,
+    /// Offset from UTC, in minutes, of the day used for "birthday today".
+    pub local_utc_offset_minutes: i32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_chars: 10_000,
+            group_member_cap: 3_000,
+            max_title_chars: 50,
+            max_display_name_chars: 30,
+            max_status_chars: 60,
+            delete_window_secs: 5 * 60,
+            edit_window_secs: 24 * 60 * 60,
+            token_ttl_days: 30,
+            max_upload_bytes: 25 * 1024 * 1024,
+            max_avatar_bytes: 5 * 1024 * 1024,
+            max_json_bytes: 64 * 1024,
+            max_ws_frame_bytes: 64 * 1024,
+            max_page: 100,
+            max_contacts: 2_000,
+            logins_per_minute: 10,
+            signups_per_hour: 20,
+            messages_per_minute: 300,
+            read_coalesce_ms: 200,
+            password_memory_kib: 19_456,
+            local_utc_offset_minutes: 9 * 60,
+        }
+    }
+}

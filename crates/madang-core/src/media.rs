@@ -1,0 +1,247 @@
+//! Media: attachment and avatar uploads. Type is decided by the bytes, not
+//! the client's word; images are decoded within bounds and get a JPEG
+//! thumbnail; the bytes go to the blob store under a random key.
+
+use crate::{Core, Error, Result, Session};
+use base64::Engine;
+use bytes::Bytes;
+use image::{ImageFormat, ImageReader};
+use madang_store::{MediaRow, ProfileUpdate};
+use madang_types::MediaId;
+use madang_types::api::{Me, MediaUploaded};
+use rand::RngCore;
+use std::io::Cursor;
+
+/// Longest side of a thumbnail, in pixels.
+const THUMB_SIDE: u32 = 320;
+/// Largest image side accepted for decoding.
+const MAX_SIDE: u32 = 16_384;
+
+struct Inspected {
+    content_type: String,
+    width: Option<i64>,
+    height: Option<i64>,
+    thumbnail: Option<Vec<u8>>,
+}
+
+fn new_key() -> String {
+    let mut raw = [0u8; 18];
+    rand::rng().fill_bytes(&mut raw);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// Sniffs the bytes; for an image, decodes it (bounded) and makes a thumbnail.
+fn inspect(bytes: &[u8], claimed_type: &str) -> Result<Inspected> {
+    let format = image::guess_format(bytes).ok().filter(|f| {
+        matches!(
+            f,
+            ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif
+        )
+    });
+    let Some(format) = format else {
+        let claimed = claimed_type.trim().to_ascii_lowercase();
+        let safe = !claimed.is_empty()
+            && claimed.len() <= 100
+            && claimed.contains('/')
+            && !claimed.starts_with("image/")
+            && !claimed.contains("html")
+            && !claimed.contains("javascript")
+            && !claimed.contains("svg")
+            && claimed
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/.+-".contains(c));
+        let content_type = if safe {
+            claimed
+        } else {
+            "application/octet-stream".to_owned()
+        };
+        return Ok(Inspected {
+            content_type,
+            width: None,
+            height: None,
+            thumbnail: None,
+        });
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    let img = reader
+        .decode()
+        .map_err(|e| Error::UnsupportedMedia(format!("the image could not be read: {e}")))?;
+    let thumb = img.thumbnail(THUMB_SIDE, THUMB_SIDE).to_rgb8();
+    let mut out = Vec::new();
+    thumb
+        .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
+        .map_err(|e| Error::Internal(Box::new(e)))?;
+    Ok(Inspected {
+        content_type: format.to_mime_type().to_owned(),
+        width: Some(i64::from(img.width())),
+        height: Some(i64::from(img.height())),
+        thumbnail: Some(out),
+    })
+}
+
+fn clean_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
+    if cleaned.trim().is_empty() {
+        "file".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+impl Core {
+    async fn store_media(
+        &self,
+        me: &Session,
+        name: &str,
+        claimed_type: &str,
+        bytes: Bytes,
+    ) -> Result<MediaRow> {
+        let data = bytes.clone();
+        let claimed = claimed_type.to_owned();
+        let inspected = tokio::task::spawn_blocking(move || inspect(&data, &claimed))
+            .await
+            .map_err(|e| Error::Internal(Box::new(e)))??;
+        let id = MediaId(new_key());
+        let thumbnail = match inspected.thumbnail {
+            Some(t) => {
+                let key = format!("{}_t", id.0);
+                self.blobs.put(&key, Bytes::from(t)).await?;
+                Some(MediaId(key))
+            }
+            None => None,
+        };
+        self.blobs.put(&id.0, bytes.clone()).await?;
+        let row = MediaRow {
+            id,
+            owner_id: me.user,
+            name: clean_name(name),
+            content_type: inspected.content_type,
+            size: bytes.len() as i64,
+            width: inspected.width,
+            height: inspected.height,
+            thumbnail,
+            created_at: self.now(),
+        };
+        self.repos.insert_media(&row).await?;
+        Ok(row)
+    }
+
+    /// Stores an attachment for a later `send_message`.
+    pub async fn upload_media(
+        &self,
+        me: &Session,
+        name: &str,
+        claimed_type: &str,
+        bytes: Bytes,
+    ) -> Result<MediaUploaded> {
+        let limit = self.limits.max_upload_bytes;
+        if bytes.len() > limit {
+            return Err(Error::TooLarge {
+                what: "the upload",
+                limit,
+            });
+        }
+        if bytes.is_empty() {
+            return Err(Error::invalid("empty_upload", "the upload is empty"));
+        }
+        let row = self.store_media(me, name, claimed_type, bytes).await?;
+        Ok(MediaUploaded {
+            media_id: row.id,
+            content_type: row.content_type,
+            size: row.size,
+            width: row.width,
+            height: row.height,
+            thumbnail: row.thumbnail,
+        })
+    }
+
+    /// Sets the caller's avatar from an image upload.
+    pub async fn set_avatar(&self, me: &Session, bytes: Bytes) -> Result<Me> {
+        let limit = self.limits.max_avatar_bytes;
+        if bytes.len() > limit {
+            return Err(Error::TooLarge {
+                what: "the avatar",
+                limit,
+            });
+        }
+        let row = self.store_media(me, "avatar", "", bytes).await?;
+        if row.thumbnail.is_none() {
+            return Err(Error::UnsupportedMedia(
+                "an avatar must be a JPEG, PNG, WebP or GIF image".into(),
+            ));
+        }
+        let update = ProfileUpdate {
+            avatar: Some(Some(row.id)),
+            ..Default::default()
+        };
+        self.repos.update_profile(me.user, update).await?;
+        self.me(me).await
+    }
+
+    /// Bytes and content type of a stored object (an upload or its
+    /// thumbnail). Keys are unguessable; any signed-in user holding one may
+    /// read it, as with a shared link.
+    pub async fn media_bytes(&self, _me: &Session, id: &MediaId) -> Result<(String, Bytes)> {
+        let (row_id, is_thumb) = match id.0.strip_suffix("_t") {
+            Some(base) => (MediaId(base.to_owned()), true),
+            None => (id.clone(), false),
+        };
+        let row = self.repos.media(&row_id).await?.ok_or(Error::NotFound("media"))?;
+        let (key, content_type) = match (is_thumb, &row.thumbnail) {
+            (true, Some(t)) => (t.0.clone(), "image/jpeg".to_owned()),
+            (true, None) => return Err(Error::NotFound("media")),
+            (false, _) => (row.id.0.clone(), row.content_type.clone()),
+        };
+        let bytes = self.blobs.get(&key).await.map_err(|_| Error::NotFound("media"))?;
+        Ok((content_type, bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claimed_type_never_turns_bytes_into_html_or_an_image() {
+        assert_eq!(
+            inspect(b"hello", "text/html").unwrap().content_type,
+            "application/octet-stream"
+        );
+        assert_eq!(
+            inspect(b"hello", "image/png").unwrap().content_type,
+            "application/octet-stream"
+        );
+        assert_eq!(
+            inspect(b"%PDF-1.4", "application/pdf").unwrap().content_type,
+            "application/pdf"
+        );
+    }
+
+    #[test]
+    fn an_image_gets_its_size_and_a_thumbnail() {
+        let img = image::RgbImage::from_pixel(800, 400, image::Rgb([200, 30, 30]));
+        let mut png = Vec::new();
+        img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        let out = inspect(&png, "").unwrap();
+        assert_eq!(
+            (out.content_type.as_str(), out.width, out.height),
+            ("image/png", Some(800), Some(400))
+        );
+        let thumb = image::load_from_memory(&out.thumbnail.unwrap()).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (320, 160));
+    }
+
+    #[test]
+    fn names_lose_their_paths() {
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("C:\\x\\보고서.pdf"), "보고서.pdf");
+        assert_eq!(clean_name(""), "file");
+    }
+}

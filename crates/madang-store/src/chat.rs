@@ -1,0 +1,458 @@
+//! Rooms, their members and read cursors, and the per-room event counter.
+//!
+//! Every room event takes the next `seq` with
+//! `UPDATE rooms SET last_seq = last_seq + 1 … RETURNING last_seq` inside the
+//! transaction that stores it. That statement takes the room's row lock on
+//! PostgreSQL (and the database write lock on SQLite), so two writers of one
+//! room commit in `seq` order and no reader can ever see seq n+1 before n.
+
+use crate::messages::{MESSAGE_COLS, StoredMessage, message_row};
+use crate::rows::{i64_col, opt_i64, text, to_json};
+use crate::{Result, SqlStore, StoreError, conflict};
+use async_trait::async_trait;
+use madang_types::api::RoomKind;
+use madang_types::events::{EventBody, RoomEvent};
+use madang_types::{Millis, RoomId, Seq, UserId};
+use sqlx::AnyConnection;
+use sqlx::AssertSqlSafe;
+use sqlx::any::AnyRow;
+
+#[derive(Clone, Debug)]
+pub struct RoomRow {
+    pub id: RoomId,
+    pub kind: RoomKind,
+    pub title: String,
+    pub last_seq: Seq,
+    pub last_message_seq: Option<Seq>,
+    pub member_count: i64,
+    pub created_by: UserId,
+    pub created_at: Millis,
+}
+
+#[derive(Clone, Debug)]
+pub struct MemberRow {
+    pub room_id: RoomId,
+    pub user_id: UserId,
+    pub joined_seq: Seq,
+    pub read_seq: Seq,
+    pub muted: bool,
+    pub pinned_at: Option<Millis>,
+}
+
+/// A room as one member sees it in the chat list.
+#[derive(Clone, Debug)]
+pub struct RoomSummaryRow {
+    pub room: RoomRow,
+    pub member: MemberRow,
+    pub unread: i64,
+    pub last_message: Option<StoredMessage>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewRoom {
+    pub kind: RoomKind,
+    pub title: String,
+    /// For 1:1 rooms: `"{smaller id}:{larger id}"`, unique.
+    pub direct_key: Option<String>,
+    pub creator: UserId,
+    /// Everyone in the room, the creator included.
+    pub members: Vec<UserId>,
+    pub at: Millis,
+}
+
+#[async_trait]
+pub trait ChatRepo: Send + Sync {
+    /// Creates a room with its members, logging `created` and one `joined`
+    /// per member. `Conflict("direct_key")` when that 1:1 room exists.
+    async fn create_room(&self, room: NewRoom) -> Result<(RoomRow, Vec<RoomEvent>)>;
+    async fn room(&self, id: RoomId) -> Result<Option<RoomRow>>;
+    async fn direct_room(&self, direct_key: &str) -> Result<Option<RoomId>>;
+    async fn member(&self, room: RoomId, user: UserId) -> Result<Option<MemberRow>>;
+    async fn members(&self, room: RoomId) -> Result<Vec<MemberRow>>;
+    /// Rooms of `user` with unread counts and last messages, newest first.
+    async fn rooms_of(&self, user: UserId) -> Result<Vec<RoomSummaryRow>>;
+    async fn room_ids_of(&self, user: UserId) -> Result<Vec<RoomId>>;
+    /// For each room of `user`: its id, the user's `joined_seq` and the
+    /// room's `last_seq`, for live subscriptions.
+    async fn heads_of(&self, user: UserId) -> Result<Vec<(RoomId, Seq, Seq)>>;
+    /// Adds those not yet members, logging `joined` for each; `RoomFull`
+    /// when the room would exceed `cap` members.
+    async fn add_members(
+        &self,
+        room: RoomId,
+        users: &[UserId],
+        by: UserId,
+        at: Millis,
+        cap: i64,
+    ) -> Result<Vec<RoomEvent>>;
+    /// Removes a member, logging `left`; `None` when not a member.
+    async fn remove_member(&self, room: RoomId, user: UserId, at: Millis) -> Result<Option<RoomEvent>>;
+    async fn set_muted(&self, room: RoomId, user: UserId, muted: bool) -> Result<()>;
+    async fn set_pinned(&self, room: RoomId, user: UserId, pinned_at: Option<Millis>) -> Result<()>;
+    /// Moves the read cursor forward to `seq` (never back); true if it moved.
+    async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool>;
+    /// Every member's read cursor, ascending.
+    async fn read_cursors(&self, room: RoomId) -> Result<Vec<Seq>>;
+}
+
+// Column names of `rooms` and `room_members` do not overlap, so both lists
+// work unqualified in a join and in `RETURNING`.
+const ROOM_COLS: &str = "id, kind, title, last_seq, last_message_seq, member_count, created_by, created_at";
+const MEMBER_COLS: &str = "room_id, user_id, joined_seq, read_seq, muted, pinned_at";
+
+fn room_row(row: &AnyRow) -> Result<RoomRow> {
+    let kind = match text(row, "kind")?.as_str() {
+        "direct" => RoomKind::Direct,
+        "group" => RoomKind::Group,
+        other => return Err(StoreError::Corrupt(format!("room kind {other:?}"))),
+    };
+    Ok(RoomRow {
+        id: RoomId(i64_col(row, "id")?),
+        kind,
+        title: text(row, "title")?,
+        last_seq: Seq(i64_col(row, "last_seq")?),
+        last_message_seq: opt_i64(row, "last_message_seq")?.map(Seq),
+        member_count: i64_col(row, "member_count")?,
+        created_by: UserId(i64_col(row, "created_by")?),
+        created_at: Millis(i64_col(row, "created_at")?),
+    })
+}
+
+fn member_row(row: &AnyRow) -> Result<MemberRow> {
+    Ok(MemberRow {
+        room_id: RoomId(i64_col(row, "room_id")?),
+        user_id: UserId(i64_col(row, "user_id")?),
+        joined_seq: Seq(i64_col(row, "joined_seq")?),
+        read_seq: Seq(i64_col(row, "read_seq")?),
+        muted: i64_col(row, "muted")? != 0,
+        pinned_at: opt_i64(row, "pinned_at")?.map(Millis),
+    })
+}
+
+/// Takes the next seq of `room` (and with it the room's lock); also returns
+/// the room's member count as of that moment.
+pub(crate) async fn claim_seq(conn: &mut AnyConnection, room: RoomId) -> Result<(Seq, i64)> {
+    let row = sqlx::query(
+        "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, member_count",
+    )
+    .bind(room.0)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok((Seq(i64_col(&row, "last_seq")?), i64_col(&row, "member_count")?))
+}
+
+async fn next_seq(conn: &mut AnyConnection, room: RoomId) -> Result<Seq> {
+    Ok(claim_seq(conn, room).await?.0)
+}
+
+/// Appends one event at a seq taken by [`next_seq`] in the same transaction.
+pub(crate) async fn append_event(
+    conn: &mut AnyConnection,
+    room: RoomId,
+    actor: UserId,
+    at: Millis,
+    body: EventBody,
+) -> Result<RoomEvent> {
+    let seq = next_seq(conn, room).await?;
+    let event = RoomEvent {
+        room_id: room,
+        seq,
+        actor,
+        at,
+        body,
+    };
+    insert_event(conn, &event).await?;
+    Ok(event)
+}
+
+pub(crate) async fn insert_event(conn: &mut AnyConnection, event: &RoomEvent) -> Result<()> {
+    sqlx::query("INSERT INTO events (room_id, seq, actor_id, at, body) VALUES ($1, $2, $3, $4, $5)")
+        .bind(event.room_id.0)
+        .bind(event.seq.0)
+        .bind(event.actor.0)
+        .bind(event.at.0)
+        .bind(to_json(&event.body)?)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl ChatRepo for SqlStore {
+    async fn create_room(&self, new: NewRoom) -> Result<(RoomRow, Vec<RoomEvent>)> {
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "INSERT INTO rooms (kind, title, direct_key, member_count, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {ROOM_COLS}"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(new.kind.as_str())
+            .bind(&new.title)
+            .bind(&new.direct_key)
+            .bind(new.members.len() as i64)
+            .bind(new.creator.0)
+            .bind(new.at.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(conflict("direct_key"))?;
+        let room = room_row(&row)?;
+        let mut events = Vec::with_capacity(new.members.len() + 1);
+        let created = EventBody::Created {
+            title: new.title.clone(),
+        };
+        events.push(append_event(&mut tx, room.id, new.creator, new.at, created).await?);
+        for &user in &new.members {
+            let invited_by = (user != new.creator).then_some(new.creator);
+            let body = EventBody::Joined { user, invited_by };
+            events.push(append_event(&mut tx, room.id, new.creator, new.at, body).await?);
+        }
+        let last = events.last().map(|e| e.seq).unwrap_or(Seq::ZERO);
+        for &user in &new.members {
+            sqlx::query(
+                "INSERT INTO room_members (room_id, user_id, joined_seq, read_seq) VALUES ($1, $2, 1, $3)",
+            )
+            .bind(room.id.0)
+            .bind(user.0)
+            .bind(last.0)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((
+            RoomRow {
+                last_seq: last,
+                ..room
+            },
+            events,
+        ))
+    }
+
+    async fn room(&self, id: RoomId) -> Result<Option<RoomRow>> {
+        let sql = format!("SELECT {ROOM_COLS} FROM rooms WHERE id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(room_row).transpose()
+    }
+
+    async fn direct_room(&self, direct_key: &str) -> Result<Option<RoomId>> {
+        let row = sqlx::query("SELECT id FROM rooms WHERE direct_key = $1")
+            .bind(direct_key)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| i64_col(&r, "id").map(RoomId)).transpose()
+    }
+
+    async fn member(&self, room: RoomId, user: UserId) -> Result<Option<MemberRow>> {
+        let sql = format!("SELECT {MEMBER_COLS} FROM room_members m WHERE room_id = $1 AND user_id = $2");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(room.0)
+            .bind(user.0)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(member_row).transpose()
+    }
+
+    async fn members(&self, room: RoomId) -> Result<Vec<MemberRow>> {
+        let sql = format!("SELECT {MEMBER_COLS} FROM room_members WHERE room_id = $1 ORDER BY user_id");
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(room.0)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(member_row).collect()
+    }
+
+    async fn rooms_of(&self, user: UserId) -> Result<Vec<RoomSummaryRow>> {
+        let sql = format!(
+            "SELECT {ROOM_COLS}, {MEMBER_COLS}, \
+               (SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.read_seq \
+                  AND x.sender_id <> m.user_id AND x.deleted_at IS NULL) AS unread \
+             FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(user.0)
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(RoomSummaryRow {
+                room: room_row(row)?,
+                member: member_row(row)?,
+                unread: i64_col(row, "unread")?,
+                last_message: None,
+            });
+        }
+        // Last messages in one query: (room_id, seq) pairs.
+        let wanted: Vec<(RoomId, Seq)> = out
+            .iter()
+            .filter_map(|s| s.room.last_message_seq.map(|q| (s.room.id, q)))
+            .collect();
+        if !wanted.is_empty() {
+            let cond = (0..wanted.len())
+                .map(|i| format!("(room_id = ${} AND seq = ${})", 2 * i + 1, 2 * i + 2))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE {cond}");
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (room, seq) in &wanted {
+                q = q.bind(room.0).bind(seq.0);
+            }
+            let mut last: std::collections::HashMap<RoomId, StoredMessage> = q
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(|r| message_row(r).map(|m| (m.room_id, m)))
+                .collect::<Result<_>>()?;
+            for s in &mut out {
+                s.last_message = last.remove(&s.room.id);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn room_ids_of(&self, user: UserId) -> Result<Vec<RoomId>> {
+        let rows = sqlx::query("SELECT room_id FROM room_members WHERE user_id = $1")
+            .bind(user.0)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|r| i64_col(r, "room_id").map(RoomId)).collect()
+    }
+
+    async fn heads_of(&self, user: UserId) -> Result<Vec<(RoomId, Seq, Seq)>> {
+        let rows = sqlx::query(
+            "SELECT m.room_id, m.joined_seq, r.last_seq FROM room_members m \
+             JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1",
+        )
+        .bind(user.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    RoomId(i64_col(r, "room_id")?),
+                    Seq(i64_col(r, "joined_seq")?),
+                    Seq(i64_col(r, "last_seq")?),
+                ))
+            })
+            .collect()
+    }
+
+    async fn add_members(
+        &self,
+        room: RoomId,
+        users: &[UserId],
+        by: UserId,
+        at: Millis,
+        cap: i64,
+    ) -> Result<Vec<RoomEvent>> {
+        let mut tx = self.begin_write().await?;
+        // Lock the room first so the count and the inserts are atomic.
+        let row =
+            sqlx::query("UPDATE rooms SET member_count = member_count WHERE id = $1 RETURNING member_count")
+                .bind(room.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        let count = i64_col(&row, "member_count")?;
+        let mut fresh = Vec::new();
+        for &user in users {
+            let exists = sqlx::query("SELECT 1 AS x FROM room_members WHERE room_id = $1 AND user_id = $2")
+                .bind(room.0)
+                .bind(user.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            if !exists && !fresh.contains(&user) {
+                fresh.push(user);
+            }
+        }
+        if count + fresh.len() as i64 > cap {
+            return Err(StoreError::RoomFull);
+        }
+        let mut events = Vec::with_capacity(fresh.len());
+        for &user in &fresh {
+            let body = EventBody::Joined {
+                user,
+                invited_by: Some(by),
+            };
+            let event = append_event(&mut tx, room, by, at, body).await?;
+            sqlx::query(
+                "INSERT INTO room_members (room_id, user_id, joined_seq, read_seq) VALUES ($1, $2, $3, $3)",
+            )
+            .bind(room.0)
+            .bind(user.0)
+            .bind(event.seq.0)
+            .execute(&mut *tx)
+            .await?;
+            events.push(event);
+        }
+        sqlx::query("UPDATE rooms SET member_count = member_count + $2 WHERE id = $1")
+            .bind(room.0)
+            .bind(fresh.len() as i64)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(events)
+    }
+
+    async fn remove_member(&self, room: RoomId, user: UserId, at: Millis) -> Result<Option<RoomEvent>> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
+            .bind(room.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let event = append_event(&mut tx, room, user, at, EventBody::Left { user }).await?;
+        sqlx::query("UPDATE rooms SET member_count = member_count - 1 WHERE id = $1")
+            .bind(room.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(event))
+    }
+
+    async fn set_muted(&self, room: RoomId, user: UserId, muted: bool) -> Result<()> {
+        sqlx::query("UPDATE room_members SET muted = $3 WHERE room_id = $1 AND user_id = $2")
+            .bind(room.0)
+            .bind(user.0)
+            .bind(i64::from(muted))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn set_pinned(&self, room: RoomId, user: UserId, pinned_at: Option<Millis>) -> Result<()> {
+        sqlx::query("UPDATE room_members SET pinned_at = $3 WHERE room_id = $1 AND user_id = $2")
+            .bind(room.0)
+            .bind(user.0)
+            .bind(pinned_at.map(|m| m.0))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE room_members SET read_seq = $3 WHERE room_id = $1 AND user_id = $2 AND read_seq < $3",
+        )
+        .bind(room.0)
+        .bind(user.0)
+        .bind(seq.0)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn read_cursors(&self, room: RoomId) -> Result<Vec<Seq>> {
+        let rows = sqlx::query("SELECT read_seq FROM room_members WHERE room_id = $1 ORDER BY read_seq")
+            .bind(room.0)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|r| i64_col(r, "read_seq").map(Seq)).collect()
+    }
+}

@@ -1,0 +1,154 @@
+//! Persistence for Madang: one repository trait per aggregate, implemented
+//! once over sqlx's `Any` driver for SQLite and PostgreSQL, plus the blob
+//! store for media. No rules live here, only atomic data operations; the
+//! one exception is a limit that must be checked under the same lock as the
+//! write it guards (a room's member cap), whose value the caller passes in.
+//!
+//! SQL is written once, in the dialect both backends accept: `$n`
+//! placeholders, `RETURNING`, `ON CONFLICT`, integers for times and flags.
+//! Dynamic SQL (marked `AssertSqlSafe`) is only ever assembled from column
+//! lists and numbered placeholders, never from input.
+
+pub mod accounts;
+pub mod blobs;
+pub mod chat;
+pub mod friends;
+pub mod media;
+pub mod messages;
+mod rows;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::time::Duration;
+
+pub use accounts::{AccountRepo, DeviceRow, NewDevice, NewUser, ProfileUpdate, UserRow};
+pub use blobs::{BlobStore, BlobStoreConfig};
+pub use chat::{ChatRepo, MemberRow, NewRoom, RoomRow, RoomSummaryRow};
+pub use friends::{FriendFlags, FriendRepo, FriendRow};
+pub use media::{MediaRepo, MediaRow};
+pub use messages::{Appended, MessageRepo, NewMessage, StoredMessage};
+
+/// Errors from the store. `Conflict` and `NotFound` are expected outcomes
+/// the caller turns into domain errors; `Db` is an internal failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unique constraint violated: {0}")]
+    Conflict(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("room is full")]
+    RoomFull,
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("blob store error: {0}")]
+    Blob(#[from] object_store::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which SQL engine is behind the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Every repository trait, for holding one object that implements them all.
+pub trait Repos: AccountRepo + FriendRepo + ChatRepo + MessageRepo + MediaRepo {}
+impl<T: AccountRepo + FriendRepo + ChatRepo + MessageRepo + MediaRepo> Repos for T {}
+
+/// The SQL store: a pool on SQLite or PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl SqlStore {
+    /// Connects, creating a SQLite file if needed, and runs the migrations
+    /// of the backend the URL names.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::Db(sqlx::Error::Configuration(
+                format!("unsupported database url scheme in {url:?}").into(),
+            )));
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30));
+        let options = match backend {
+            Backend::Sqlite => options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL: readers never block the writer. synchronous=NORMAL in
+                    // WAL mode survives a process crash (`kill -9`) with every
+                    // committed transaction; only an OS crash may lose the last.
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => options,
+        };
+        let pool = options.connect(url).await?;
+        let store = SqlStore { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Db(sqlx::Error::Migrate(Box::new(e))))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Cheap round trip for readiness checks.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write
+    /// lock up front (`BEGIN IMMEDIATE`), so a transaction that reads before
+    /// it writes can never fail with a stale snapshot.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// Maps a unique-constraint violation to `Conflict(what)`.
+pub(crate) fn conflict(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+        _ => StoreError::Db(e),
+    }
+}

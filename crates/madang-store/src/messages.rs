@@ -1,0 +1,475 @@
+//! Messages, reactions and the room event log they write to.
+
+use crate::chat::{append_event, claim_seq};
+use crate::rows::{i64_col, json, opt_i64, opt_text, text, to_json};
+use crate::{Result, SqlStore, StoreError, conflict};
+use async_trait::async_trait;
+use madang_types::api::{Attachment, Message, MessageKind, ReactionCount};
+use madang_types::events::{EventBody, RoomEvent};
+use madang_types::{ClientMsgId, Millis, RoomId, Seq, UserId};
+use sqlx::AnyConnection;
+use sqlx::AssertSqlSafe;
+use sqlx::any::AnyRow;
+
+/// A message as stored: current text, attachment and state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredMessage {
+    pub room_id: RoomId,
+    pub seq: Seq,
+    pub sender_id: UserId,
+    pub client_id: ClientMsgId,
+    pub kind: MessageKind,
+    pub text: String,
+    pub reply_to: Option<Seq>,
+    pub mentions: Vec<UserId>,
+    pub attachment: Option<Attachment>,
+    pub created_at: Millis,
+    pub edited_at: Option<Millis>,
+    pub deleted_at: Option<Millis>,
+}
+
+impl StoredMessage {
+    /// The wire shape, with reactions and unread count filled in by the caller.
+    pub fn into_message(self, reactions: Vec<ReactionCount>, unread_count: i64) -> Message {
+        Message {
+            room_id: self.room_id,
+            seq: self.seq,
+            sender_id: self.sender_id,
+            client_id: self.client_id,
+            kind: self.kind,
+            text: self.text,
+            reply_to: self.reply_to,
+            mentions: self.mentions,
+            attachment: self.attachment,
+            reactions,
+            created_at: self.created_at,
+            edited_at: self.edited_at,
+            deleted: self.deleted_at.is_some(),
+            unread_count,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub room_id: RoomId,
+    pub sender_id: UserId,
+    pub client_id: ClientMsgId,
+    pub kind: MessageKind,
+    pub text: String,
+    pub reply_to: Option<Seq>,
+    pub mentions: Vec<UserId>,
+    pub attachment: Option<Attachment>,
+    pub at: Millis,
+}
+
+/// Outcome of an append: the stored message and, unless the client id had
+/// been seen before (a retry), the event that was logged.
+#[derive(Clone, Debug)]
+pub struct Appended {
+    pub message: StoredMessage,
+    pub event: Option<RoomEvent>,
+    pub member_count: i64,
+}
+
+#[async_trait]
+pub trait MessageRepo: Send + Sync {
+    /// Appends a message at the room's next seq and moves the sender's read
+    /// cursor to it, in one transaction. A client id already used by the
+    /// sender returns the stored message instead (`event: None`).
+    /// `NotFound` when the sender is not a member.
+    async fn append_message(&self, new: NewMessage) -> Result<Appended>;
+    async fn message(&self, room: RoomId, seq: Seq) -> Result<Option<StoredMessage>>;
+    /// Messages with `min_seq <= seq < before`, newest first.
+    async fn history(
+        &self,
+        room: RoomId,
+        before: Seq,
+        min_seq: Seq,
+        limit: i64,
+    ) -> Result<Vec<StoredMessage>>;
+    /// Reaction counts for the given messages, as seen by `viewer`.
+    async fn reactions(
+        &self,
+        room: RoomId,
+        seqs: &[Seq],
+        viewer: UserId,
+    ) -> Result<Vec<(Seq, ReactionCount)>>;
+    /// Replaces the text of a message and logs `edited`.
+    async fn edit_message(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        actor: UserId,
+        text: &str,
+        at: Millis,
+    ) -> Result<RoomEvent>;
+    /// Blanks a message everywhere (its row and its original event) and logs `deleted`.
+    async fn delete_message(&self, room: RoomId, seq: Seq, actor: UserId, at: Millis) -> Result<RoomEvent>;
+    /// Logs `reaction_added` unless that reaction exists (`None`).
+    async fn add_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        user: UserId,
+        emoji: &str,
+        at: Millis,
+    ) -> Result<Option<RoomEvent>>;
+    /// Logs `reaction_removed` unless there was no such reaction (`None`).
+    async fn remove_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        user: UserId,
+        emoji: &str,
+        at: Millis,
+    ) -> Result<Option<RoomEvent>>;
+    /// Events with `seq > after` (and `>= min_seq`), oldest first.
+    async fn events_after(
+        &self,
+        room: RoomId,
+        after: Seq,
+        min_seq: Seq,
+        limit: i64,
+    ) -> Result<Vec<RoomEvent>>;
+}
+
+pub(crate) const MESSAGE_COLS: &str = "room_id, seq, sender_id, client_id, kind, text, reply_to, \
+     mentions, attachment, created_at, edited_at, deleted_at";
+
+pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
+    let kind = text(row, "kind")?;
+    Ok(StoredMessage {
+        room_id: RoomId(i64_col(row, "room_id")?),
+        seq: Seq(i64_col(row, "seq")?),
+        sender_id: UserId(i64_col(row, "sender_id")?),
+        client_id: ClientMsgId(text(row, "client_id")?),
+        kind: MessageKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("message kind {kind:?}")))?,
+        text: text(row, "text")?,
+        reply_to: opt_i64(row, "reply_to")?.map(Seq),
+        mentions: json(&text(row, "mentions")?)?,
+        attachment: opt_text(row, "attachment")?.map(|a| json(&a)).transpose()?,
+        created_at: Millis(i64_col(row, "created_at")?),
+        edited_at: opt_i64(row, "edited_at")?.map(Millis),
+        deleted_at: opt_i64(row, "deleted_at")?.map(Millis),
+    })
+}
+
+fn event_row(row: &AnyRow) -> Result<RoomEvent> {
+    Ok(RoomEvent {
+        room_id: RoomId(i64_col(row, "room_id")?),
+        seq: Seq(i64_col(row, "seq")?),
+        actor: UserId(i64_col(row, "actor_id")?),
+        at: Millis(i64_col(row, "at")?),
+        body: json(&text(row, "body")?)?,
+    })
+}
+
+async fn message_in(conn: &mut AnyConnection, room: RoomId, seq: Seq) -> Result<Option<StoredMessage>> {
+    let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE room_id = $1 AND seq = $2");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(room.0)
+        .bind(seq.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(message_row).transpose()
+}
+
+#[async_trait]
+impl MessageRepo for SqlStore {
+    async fn append_message(&self, new: NewMessage) -> Result<Appended> {
+        let mut tx = self.begin_write().await?;
+        let (seq, member_count) = claim_seq(&mut tx, new.room_id).await?;
+        // Under the room lock: a retry that raced us has committed by now.
+        let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE sender_id = $1 AND client_id = $2");
+        let existing = sqlx::query(AssertSqlSafe(sql))
+            .bind(new.sender_id.0)
+            .bind(&new.client_id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let is_member =
+            sqlx::query("UPDATE room_members SET read_seq = $3 WHERE room_id = $1 AND user_id = $2")
+                .bind(new.room_id.0)
+                .bind(new.sender_id.0)
+                .bind(seq.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+        if !is_member {
+            return Err(StoreError::NotFound);
+        }
+        if let Some(row) = existing {
+            tx.rollback().await?;
+            let message = message_row(&row)?;
+            if message.room_id != new.room_id {
+                return Err(StoreError::Conflict("client_id"));
+            }
+            return Ok(Appended {
+                message,
+                event: None,
+                member_count,
+            });
+        }
+        let message = StoredMessage {
+            room_id: new.room_id,
+            seq,
+            sender_id: new.sender_id,
+            client_id: new.client_id,
+            kind: new.kind,
+            text: new.text,
+            reply_to: new.reply_to,
+            mentions: new.mentions,
+            attachment: new.attachment,
+            created_at: new.at,
+            edited_at: None,
+            deleted_at: None,
+        };
+        sqlx::query(
+            "INSERT INTO messages (room_id, seq, sender_id, client_id, kind, text, reply_to, mentions, \
+             attachment, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(message.room_id.0)
+        .bind(seq.0)
+        .bind(message.sender_id.0)
+        .bind(&message.client_id.0)
+        .bind(message.kind.as_str())
+        .bind(&message.text)
+        .bind(message.reply_to.map(|s| s.0))
+        .bind(to_json(&message.mentions)?)
+        .bind(message.attachment.as_ref().map(to_json).transpose()?)
+        .bind(message.created_at.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(conflict("client_id"))?;
+        let snapshot = message.clone().into_message(Vec::new(), member_count - 1);
+        let event = RoomEvent {
+            room_id: message.room_id,
+            seq,
+            actor: message.sender_id,
+            at: message.created_at,
+            body: EventBody::Message {
+                message: Box::new(snapshot),
+            },
+        };
+        crate::chat::insert_event(&mut tx, &event).await?;
+        sqlx::query("UPDATE rooms SET last_message_seq = $2 WHERE id = $1")
+            .bind(message.room_id.0)
+            .bind(seq.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Appended {
+            message,
+            event: Some(event),
+            member_count,
+        })
+    }
+
+    async fn message(&self, room: RoomId, seq: Seq) -> Result<Option<StoredMessage>> {
+        let mut conn = self.pool().acquire().await?;
+        message_in(&mut conn, room, seq).await
+    }
+
+    async fn history(
+        &self,
+        room: RoomId,
+        before: Seq,
+        min_seq: Seq,
+        limit: i64,
+    ) -> Result<Vec<StoredMessage>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE room_id = $1 AND seq < $2 AND seq >= $3 \
+             ORDER BY seq DESC LIMIT $4"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(room.0)
+            .bind(before.0)
+            .bind(min_seq.0)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(message_row).collect()
+    }
+
+    async fn reactions(
+        &self,
+        room: RoomId,
+        seqs: &[Seq],
+        viewer: UserId,
+    ) -> Result<Vec<(Seq, ReactionCount)>> {
+        if seqs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT seq, emoji, COUNT(*) AS n, \
+               CAST(SUM(CASE WHEN user_id = $2 THEN 1 ELSE 0 END) AS BIGINT) AS mine \
+             FROM reactions WHERE room_id = $1 AND seq IN ({}) GROUP BY seq, emoji ORDER BY seq, emoji",
+            crate::accounts::placeholders(3, seqs.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(room.0).bind(viewer.0);
+        for s in seqs {
+            q = q.bind(s.0);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    Seq(i64_col(r, "seq")?),
+                    ReactionCount {
+                        emoji: text(r, "emoji")?,
+                        count: i64_col(r, "n")?,
+                        me: i64_col(r, "mine")? > 0,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn edit_message(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        actor: UserId,
+        text: &str,
+        at: Millis,
+    ) -> Result<RoomEvent> {
+        let mut tx = self.begin_write().await?;
+        let body = EventBody::Edited {
+            target: seq,
+            text: text.to_owned(),
+            edited_at: at,
+        };
+        let event = append_event(&mut tx, room, actor, at, body).await?;
+        let done = sqlx::query(
+            "UPDATE messages SET text = $3, edited_at = $4 WHERE room_id = $1 AND seq = $2 AND deleted_at IS NULL",
+        )
+        .bind(room.0)
+        .bind(seq.0)
+        .bind(text)
+        .bind(at.0)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(event)
+    }
+
+    async fn delete_message(&self, room: RoomId, seq: Seq, actor: UserId, at: Millis) -> Result<RoomEvent> {
+        let mut tx = self.begin_write().await?;
+        let event = append_event(&mut tx, room, actor, at, EventBody::Deleted { target: seq }).await?;
+        let done = sqlx::query(
+            "UPDATE messages SET text = '', mentions = '[]', attachment = NULL, deleted_at = $3 \
+             WHERE room_id = $1 AND seq = $2 AND deleted_at IS NULL",
+        )
+        .bind(room.0)
+        .bind(seq.0)
+        .bind(at.0)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        // The original `message` event must not keep the text for catch-up.
+        if let Some(gone) = message_in(&mut tx, room, seq).await? {
+            let body = EventBody::Message {
+                message: Box::new(gone.into_message(Vec::new(), 0)),
+            };
+            sqlx::query("UPDATE events SET body = $3 WHERE room_id = $1 AND seq = $2")
+                .bind(room.0)
+                .bind(seq.0)
+                .bind(to_json(&body)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(event)
+    }
+
+    async fn add_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        user: UserId,
+        emoji: &str,
+        at: Millis,
+    ) -> Result<Option<RoomEvent>> {
+        let mut tx = self.begin_write().await?;
+        let body = EventBody::ReactionAdded {
+            target: seq,
+            emoji: emoji.to_owned(),
+        };
+        let event = append_event(&mut tx, room, user, at, body).await?;
+        let done = sqlx::query(
+            "INSERT INTO reactions (room_id, seq, user_id, emoji, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (room_id, seq, user_id, emoji) DO NOTHING",
+        )
+        .bind(room.0)
+        .bind(seq.0)
+        .bind(user.0)
+        .bind(emoji)
+        .bind(at.0)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        tx.commit().await?;
+        Ok(Some(event))
+    }
+
+    async fn remove_reaction(
+        &self,
+        room: RoomId,
+        seq: Seq,
+        user: UserId,
+        emoji: &str,
+        at: Millis,
+    ) -> Result<Option<RoomEvent>> {
+        let mut tx = self.begin_write().await?;
+        let body = EventBody::ReactionRemoved {
+            target: seq,
+            emoji: emoji.to_owned(),
+        };
+        let event = append_event(&mut tx, room, user, at, body).await?;
+        let done = sqlx::query(
+            "DELETE FROM reactions WHERE room_id = $1 AND seq = $2 AND user_id = $3 AND emoji = $4",
+        )
+        .bind(room.0)
+        .bind(seq.0)
+        .bind(user.0)
+        .bind(emoji)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        tx.commit().await?;
+        Ok(Some(event))
+    }
+
+    async fn events_after(
+        &self,
+        room: RoomId,
+        after: Seq,
+        min_seq: Seq,
+        limit: i64,
+    ) -> Result<Vec<RoomEvent>> {
+        let rows = sqlx::query(
+            "SELECT room_id, seq, actor_id, at, body FROM events \
+             WHERE room_id = $1 AND seq > $2 AND seq >= $3 ORDER BY seq LIMIT $4",
+        )
+        .bind(room.0)
+        .bind(after.0)
+        .bind(min_seq.0)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(event_row).collect()
+    }
+}

@@ -1,0 +1,361 @@
+//! REST request and response bodies (snake_case JSON). Requests reject
+//! unknown fields so that a typo is a clear 400, not a silently ignored value.
+
+use crate::{ClientMsgId, DeviceId, MediaId, Millis, RoomId, Seq, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+// ---------- accounts ----------
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignUpRequest {
+    /// 3–20 characters: lowercase letters, digits, `_` and `.`.
+    pub handle: String,
+    /// 8–128 characters.
+    pub password: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    pub birthday: Option<String>,
+    /// Shown in the device list, e.g. "Chrome on Linux".
+    #[serde(default)]
+    pub device_name: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub handle: String,
+    pub password: String,
+    #[serde(default)]
+    pub device_name: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionResponse {
+    /// Bearer token for `Authorization: Bearer …`; shown once.
+    pub token: String,
+    pub device_id: DeviceId,
+    pub expires_at: Millis,
+    pub user: Me,
+}
+
+/// The caller's own account, with private fields.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub id: UserId,
+    pub handle: String,
+    pub display_name: String,
+    pub status_message: String,
+    pub avatar: Option<MediaId>,
+    pub birthday: Option<String>,
+    pub has_phone: bool,
+    pub has_email: bool,
+    pub created_at: Millis,
+}
+
+/// What other people see of an account.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Profile {
+    pub id: UserId,
+    pub handle: String,
+    pub display_name: String,
+    pub status_message: String,
+    pub avatar: Option<MediaId>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProfileRequest {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub status_message: Option<String>,
+    /// `YYYY-MM-DD`; an empty string clears it.
+    #[serde(default)]
+    pub birthday: Option<String>,
+    /// An empty string clears it.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// An empty string clears it.
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Device {
+    pub id: DeviceId,
+    pub name: String,
+    pub created_at: Millis,
+    pub last_seen_at: Millis,
+    pub expires_at: Millis,
+    /// True for the device that made this request.
+    pub current: bool,
+}
+
+// ---------- friends ----------
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddFriendRequest {
+    pub handle: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Friend {
+    pub profile: Profile,
+    pub favourite: bool,
+    pub hidden: bool,
+    pub since: Millis,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFriendRequest {
+    #[serde(default)]
+    pub favourite: Option<bool>,
+    #[serde(default)]
+    pub hidden: Option<bool>,
+}
+
+/// Lower-case hex SHA-256 of normalised contacts: phone numbers as digits
+/// only with country code (`821012345678`), e-mail addresses trimmed and
+/// lower-cased.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactMatchRequest {
+    #[serde(default)]
+    pub phone_sha256: Vec<String>,
+    #[serde(default)]
+    pub email_sha256: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlockRequest {
+    pub user_id: UserId,
+}
+
+// ---------- chats ----------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    Direct,
+    Group,
+}
+
+impl RoomKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomKind::Direct => "direct",
+            RoomKind::Group => "group",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenDirectRequest {
+    pub user_id: UserId,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateGroupRequest {
+    pub title: String,
+    pub member_ids: Vec<UserId>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    pub user_ids: Vec<UserId>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRoomSettingsRequest {
+    #[serde(default)]
+    pub muted: Option<bool>,
+    #[serde(default)]
+    pub pinned: Option<bool>,
+}
+
+/// A room as one member sees it in the chat list.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Room {
+    pub id: RoomId,
+    pub kind: RoomKind,
+    /// Group title; for a 1:1 room, the other person's display name.
+    pub title: String,
+    pub member_count: i64,
+    /// Seq of the newest event in the room.
+    pub last_seq: Seq,
+    /// The caller's read cursor.
+    pub read_seq: Seq,
+    /// First seq the caller may see (events before they joined are hidden).
+    pub joined_seq: Seq,
+    /// Messages by others after the caller's read cursor.
+    pub unread: i64,
+    pub last_message: Option<Message>,
+    pub muted: bool,
+    pub pinned: bool,
+    /// For a 1:1 room: the other person.
+    pub peer: Option<Profile>,
+    pub created_at: Millis,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Member {
+    pub profile: Profile,
+    pub read_seq: Seq,
+    pub joined_seq: Seq,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    Text,
+    Image,
+    File,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Text => "text",
+            MessageKind::Image => "image",
+            MessageKind::File => "file",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "text" => Some(MessageKind::Text),
+            "image" => Some(MessageKind::Image),
+            "file" => Some(MessageKind::File),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Attachment {
+    pub media_id: MediaId,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    /// Present for images: a small JPEG preview.
+    pub thumbnail: Option<MediaId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReactionCount {
+    pub emoji: String,
+    pub count: i64,
+    /// Whether the caller is one of them (false in live events).
+    pub me: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Message {
+    pub room_id: RoomId,
+    pub seq: Seq,
+    pub sender_id: UserId,
+    pub client_id: ClientMsgId,
+    pub kind: MessageKind,
+    /// Empty once deleted for everyone.
+    pub text: String,
+    pub reply_to: Option<Seq>,
+    pub mentions: Vec<UserId>,
+    pub attachment: Option<Attachment>,
+    pub reactions: Vec<ReactionCount>,
+    pub created_at: Millis,
+    pub edited_at: Option<Millis>,
+    pub deleted: bool,
+    /// Members whose read cursor is below this message (KakaoTalk's "1").
+    pub unread_count: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessageRequest {
+    /// Unique per sender; a retry with the same id returns the stored message.
+    pub client_id: ClientMsgId,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub reply_to: Option<Seq>,
+    #[serde(default)]
+    pub mentions: Vec<UserId>,
+    /// A media id from `POST /api/v1/media`.
+    #[serde(default)]
+    pub attachment: Option<MediaId>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditMessageRequest {
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReactionRequest {
+    pub emoji: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadRequest {
+    pub seq: Seq,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MessagePage {
+    /// Newest first.
+    pub messages: Vec<Message>,
+    /// Pass as `before` to get the next (older) page; absent at the start.
+    pub next_before: Option<Seq>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct EventPage {
+    /// Oldest first.
+    pub events: Vec<crate::events::RoomEvent>,
+    /// True when more events follow; ask again with `after` = last seq.
+    pub has_more: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MediaUploaded {
+    pub media_id: MediaId,
+    pub content_type: String,
+    pub size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub thumbnail: Option<MediaId>,
+}
+
+// ---------- errors ----------
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable code such as `not_member`.
+    pub code: String,
+    /// Human-readable explanation; may change between releases.
+    pub message: String,
+}

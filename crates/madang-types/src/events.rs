@@ -1,0 +1,133 @@
+//! Room events (the ordered, durable log of each room) and the WebSocket
+//! frames that carry them and the ephemeral signals (typing, reads).
+
+use crate::api::{Message, Room};
+use crate::{DeviceId, Millis, RoomId, Seq, UserId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// One entry of a room's log. `seq` is gap-free per room (invariant 1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RoomEvent {
+    pub room_id: RoomId,
+    pub seq: Seq,
+    pub actor: UserId,
+    pub at: Millis,
+    pub body: EventBody,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventBody {
+    /// The room was created (first event of every room).
+    Created {
+        title: String,
+    },
+    /// A message was posted; its seq is the event's seq.
+    Message {
+        message: Box<Message>,
+    },
+    /// The message at `target` now reads `text`.
+    Edited {
+        target: Seq,
+        text: String,
+        edited_at: Millis,
+    },
+    /// The message at `target` was deleted for everyone.
+    Deleted {
+        target: Seq,
+    },
+    ReactionAdded {
+        target: Seq,
+        emoji: String,
+    },
+    ReactionRemoved {
+        target: Seq,
+        emoji: String,
+    },
+    Joined {
+        user: UserId,
+        invited_by: Option<UserId>,
+    },
+    Left {
+        user: UserId,
+    },
+}
+
+/// One member's read cursor moved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReadMark {
+    pub user_id: UserId,
+    pub seq: Seq,
+}
+
+/// Frames a client sends on `/api/v1/ws`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientFrame {
+    /// First frame after connecting: the last seq the device holds per room.
+    /// Rooms not named are delivered live from now on (fetch history by REST).
+    Resume {
+        #[serde(default)]
+        cursors: BTreeMap<RoomId, Seq>,
+    },
+    Ping,
+    /// Durable send; answered by `ack` once committed.
+    Send {
+        room_id: RoomId,
+        #[serde(flatten)]
+        message: crate::api::SendMessageRequest,
+    },
+    Typing {
+        room_id: RoomId,
+    },
+    Read {
+        room_id: RoomId,
+        seq: Seq,
+    },
+}
+
+/// Frames the server sends on `/api/v1/ws`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Sent after the `resume` replay: everything below is live.
+    Ready {
+        user_id: UserId,
+        device_id: DeviceId,
+    },
+    Pong,
+    Event {
+        event: RoomEvent,
+    },
+    Ack {
+        room_id: RoomId,
+        client_id: crate::ClientMsgId,
+        seq: Seq,
+    },
+    /// Coalesced read-cursor moves in one room.
+    Reads {
+        room_id: RoomId,
+        reads: Vec<ReadMark>,
+    },
+    Typing {
+        room_id: RoomId,
+        user_id: UserId,
+    },
+    /// The user was added to a room (replayed from its `joined_seq`).
+    RoomAdded {
+        room: Box<Room>,
+    },
+    /// The user left or was removed from a room.
+    RoomRemoved {
+        room_id: RoomId,
+    },
+    Error {
+        code: String,
+        message: String,
+        /// For a failed `send`: the client id it carried.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<crate::ClientMsgId>,
+    },
+}

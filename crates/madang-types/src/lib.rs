@@ -1,0 +1,9 @@
+//! Shared vocabulary of Madang: identifier newtypes, the REST request and
+//! response bodies, and the live events that travel over the bus and the
+//! WebSocket. This crate does no I/O; every other crate may depend on it.
+
+pub mod api;
+pub mod events;
+pub mod ids;
+
+pub use ids::*;

@@ -1,0 +1,126 @@
+//! `madang`: run a node (`serve`), run one with a demo world (`demo`), or
+//! print the example configuration (`config example`).
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use madang::config::{Config, LogFormat};
+use madang::node::{Node, shutdown_signal};
+use madang_core::SystemClock;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "madang",
+    version,
+    about = "Self-hostable messenger: chats, communities, Pungs, local shops"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Run the server with a seeded demo world and print the logins.
+    Demo(ServeArgs),
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print every setting at its default, as TOML.
+    Example,
+}
+
+/// Settings given on the command line or as `MADANG_*` variables win over
+/// the TOML file.
+#[derive(Args)]
+struct ServeArgs {
+    /// A TOML file (see `madang config example`).
+    #[arg(long, env = "MADANG_CONFIG")]
+    config: Option<PathBuf>,
+    #[arg(long, env = "MADANG_LISTEN")]
+    listen: Option<SocketAddr>,
+    #[arg(long, env = "MADANG_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// `postgres://…`; SQLite in the data folder when absent.
+    #[arg(long, env = "MADANG_DATABASE_URL")]
+    database_url: Option<String>,
+    #[arg(long, env = "MADANG_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+}
+
+impl ServeArgs {
+    fn load(self) -> anyhow::Result<Config> {
+        let mut config = match &self.config {
+            Some(path) => {
+                let text =
+                    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                Config::from_toml(&text).with_context(|| format!("in {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        if let Some(v) = self.listen {
+            config.listen = v;
+        }
+        if let Some(v) = self.data_dir {
+            config.data_dir = v;
+        }
+        if let Some(v) = self.database_url {
+            config.database_url = v;
+        }
+        if let Some(v) = self.log_format {
+            config.log_format = v;
+        }
+        Ok(config)
+    }
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MADANG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn serve(config: Config, seed: bool) -> anyhow::Result<()> {
+    init_logs(config.log_format);
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+    tracing::info!(?config, "starting");
+    let node = Node::start(&config, Arc::new(SystemClock), Some(metrics)).await?;
+    if seed {
+        let logins = madang::demo::seed(&node.core).await?;
+        madang::demo::print_logins(&logins, node.addr);
+    }
+    tracing::info!(addr = %node.addr, "listening on http://{}", node.addr);
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    node.stop().await
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args.load()?, false).await,
+        Command::Demo(args) => serve(args.load()?, true).await,
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
+            print!("{}", Config::example_toml());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Wiring: one running node (store, blob store, bus, core, jobs, HTTP
+//! server) and its graceful stop.
+
+use crate::config::Config;
+use anyhow::Context;
+use madang_api::AppState;
+use madang_bus::LocalBus;
+use madang_core::jobs::Jobs;
+use madang_core::{Clock, Core, Deps};
+use madang_store::{BlobStore, SqlStore};
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub struct Node {
+    pub addr: SocketAddr,
+    pub core: Arc<Core>,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    jobs: Jobs,
+    store: SqlStore,
+}
+
+impl Node {
+    /// Connects to the database (running migrations), binds the listener
+    /// and starts serving and the background jobs.
+    pub async fn start(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        metrics: Option<PrometheusHandle>,
+    ) -> anyhow::Result<Node> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
+        let store = SqlStore::connect(&config.database_url(), config.database_max_connections)
+            .await
+            .context("opening the database")?;
+        let blobs = BlobStore::open(&config.blob_store()).context("opening the media store")?;
+        let core = Arc::new(Core::new(Deps {
+            repos: Arc::new(store.clone()),
+            blobs,
+            bus: Arc::new(LocalBus::new()),
+            clock,
+            limits: config.limits.clone(),
+        }));
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let ping_store = store.clone();
+        let state = AppState {
+            core: core.clone(),
+            metrics,
+            shutdown: shutdown_rx.clone(),
+            ping_db: Arc::new(move || {
+                let s = ping_store.clone();
+                Box::pin(async move { s.ping().await.is_ok() })
+            }),
+        };
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("listening on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let app = madang_api::app(state).into_make_service_with_connect_info::<SocketAddr>();
+        let mut stop = shutdown_rx;
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|&s| s).await;
+                })
+                .await
+        });
+        let jobs = Jobs::start(core.clone());
+        Ok(Node {
+            addr,
+            core,
+            shutdown,
+            server,
+            jobs,
+            store,
+        })
+    }
+
+    /// Stops taking requests, tells sockets to reconnect elsewhere, lets
+    /// in-flight requests finish (each acknowledged send is already
+    /// committed), stops the jobs and closes the database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        match tokio::time::timeout(Duration::from_secs(20), self.server).await {
+            Ok(joined) => joined??,
+            Err(_) => tracing::warn!("connections still open after 20 s; stopping anyway"),
+        }
+        self.jobs.stop().await;
+        self.store.close().await;
+        Ok(())
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => futures::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = futures::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
