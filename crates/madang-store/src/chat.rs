@@ -166,15 +166,29 @@ pub(crate) async fn append_event(
     Ok(event)
 }
 
+/// The message an event is about, if it is about one.
+fn target_of(body: &EventBody) -> Option<Seq> {
+    match body {
+        EventBody::Edited { target, .. }
+        | EventBody::Deleted { target }
+        | EventBody::ReactionAdded { target, .. }
+        | EventBody::ReactionRemoved { target, .. } => Some(*target),
+        _ => None,
+    }
+}
+
 pub(crate) async fn insert_event(conn: &mut AnyConnection, event: &RoomEvent) -> Result<()> {
-    sqlx::query("INSERT INTO events (room_id, seq, actor_id, at, body) VALUES ($1, $2, $3, $4, $5)")
-        .bind(event.room_id.0)
-        .bind(event.seq.0)
-        .bind(event.actor.0)
-        .bind(event.at.0)
-        .bind(to_json(&event.body)?)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO events (room_id, seq, actor_id, at, target, body) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(event.room_id.0)
+    .bind(event.seq.0)
+    .bind(event.actor.0)
+    .bind(event.at.0)
+    .bind(target_of(&event.body).map(|s| s.0))
+    .bind(to_json(&event.body)?)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

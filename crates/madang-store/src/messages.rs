@@ -176,6 +176,16 @@ async fn message_in(conn: &mut AnyConnection, room: RoomId, seq: Seq) -> Result<
     row.as_ref().map(message_row).transpose()
 }
 
+async fn rewrite_event(conn: &mut AnyConnection, room: RoomId, seq: Seq, body: &EventBody) -> Result<()> {
+    sqlx::query("UPDATE events SET body = $3 WHERE room_id = $1 AND seq = $2")
+        .bind(room.0)
+        .bind(seq.0)
+        .bind(to_json(body)?)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl MessageRepo for SqlStore {
     async fn append_message(&self, new: NewMessage) -> Result<Appended> {
@@ -373,17 +383,31 @@ impl MessageRepo for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        // The original `message` event must not keep the text for catch-up.
+        // Neither the original `message` event nor any `edited` event may
+        // keep the text for catch-up.
         if let Some(gone) = message_in(&mut tx, room, seq).await? {
             let body = EventBody::Message {
                 message: Box::new(gone.into_message(Vec::new(), 0)),
             };
-            sqlx::query("UPDATE events SET body = $3 WHERE room_id = $1 AND seq = $2")
-                .bind(room.0)
-                .bind(seq.0)
-                .bind(to_json(&body)?)
-                .execute(&mut *tx)
-                .await?;
+            rewrite_event(&mut tx, room, seq, &body).await?;
+        }
+        let edits = sqlx::query("SELECT seq, body FROM events WHERE room_id = $1 AND target = $2")
+            .bind(room.0)
+            .bind(seq.0)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in &edits {
+            if let EventBody::Edited {
+                target, edited_at, ..
+            } = json(&text(row, "body")?)?
+            {
+                let blank = EventBody::Edited {
+                    target,
+                    text: String::new(),
+                    edited_at,
+                };
+                rewrite_event(&mut tx, room, Seq(i64_col(row, "seq")?), &blank).await?;
+            }
         }
         tx.commit().await?;
         Ok(event)

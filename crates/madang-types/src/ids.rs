@@ -1,6 +1,22 @@
 //! Identifier newtypes. A bare `i64` never crosses a function boundary.
 
 use serde::{Deserialize, Serialize};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn ids_read_from_numbers_and_from_object_keys() {
+        let id: RoomId = serde_json::from_str("42").unwrap();
+        assert_eq!(id, RoomId(42));
+        let m: BTreeMap<RoomId, Seq> = serde_json::from_str(r#"{"7": 3}"#).unwrap();
+        assert_eq!(m[&RoomId(7)], Seq(3));
+        assert!(serde_json::from_str::<RoomId>("\"x\"").is_err());
+        assert!(serde_json::from_str::<RoomId>("1.5").is_err());
+    }
+}
 use std::fmt;
 
 /// Declares an `i64`-backed identifier that serialises as a plain number.
@@ -8,11 +24,16 @@ macro_rules! int_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(
-            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-            utoipa::ToSchema,
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema,
         )]
         #[serde(transparent)]
         pub struct $name(pub i64);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_any(IntIdVisitor).map($name)
+            }
+        }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -27,6 +48,29 @@ macro_rules! int_id {
             }
         }
     };
+}
+
+/// Reads an id from a JSON number, or from a string holding one: JSON
+/// object keys are strings, and serde hands buffered map keys (as in the
+/// tagged `resume` frame) to ids as strings.
+struct IntIdVisitor;
+
+impl serde::de::Visitor<'_> for IntIdVisitor {
+    type Value = i64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an integer id")
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+        Ok(v)
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+        i64::try_from(v).map_err(|_| E::custom("id out of range"))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<i64, E> {
+        v.parse()
+            .map_err(|_| E::custom(format!("{v:?} is not an integer id")))
+    }
 }
 
 int_id!(

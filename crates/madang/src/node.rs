@@ -4,7 +4,7 @@
 use crate::config::Config;
 use anyhow::Context;
 use madang_api::AppState;
-use madang_bus::LocalBus;
+use madang_bus::{Bus, LocalBus};
 use madang_core::jobs::Jobs;
 use madang_core::{Clock, Core, Deps};
 use madang_store::{BlobStore, SqlStore};
@@ -32,6 +32,16 @@ impl Node {
         clock: Arc<dyn Clock>,
         metrics: Option<PrometheusHandle>,
     ) -> anyhow::Result<Node> {
+        Self::start_with_bus(config, clock, metrics, Arc::new(LocalBus::new())).await
+    }
+
+    /// As [`Node::start`], with a given bus (tests use one that loses messages).
+    pub async fn start_with_bus(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        metrics: Option<PrometheusHandle>,
+        bus: Arc<dyn Bus>,
+    ) -> anyhow::Result<Node> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
         let store = SqlStore::connect(&config.database_url(), config.database_max_connections)
@@ -41,7 +51,7 @@ impl Node {
         let core = Arc::new(Core::new(Deps {
             repos: Arc::new(store.clone()),
             blobs,
-            bus: Arc::new(LocalBus::new()),
+            bus,
             clock,
             limits: config.limits.clone(),
         }));

@@ -3,10 +3,9 @@
 use super::JsonResult;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{Auth, ClientAddr, Json, Path};
+use crate::extract::{Auth, Body, ClientAddr, Json, Path};
 use axum::extract::State;
 use axum::http::StatusCode;
-use bytes::Bytes;
 use madang_types::api::{
     Device, LoginRequest, Me, Profile, SessionResponse, SignUpRequest, UpdateProfileRequest,
 };
@@ -85,7 +84,7 @@ pub async fn update_me(
 /// Upload a new avatar: the raw image bytes (JPEG, PNG, WebP or GIF).
 #[utoipa::path(put, path = "/api/v1/me/avatar", tag = "profile", security(("bearer" = [])),
     request_body(content = Vec<u8>, content_type = "image/*"), responses((status = 200, body = Me)))]
-pub async fn set_avatar(State(st): State<AppState>, Auth(me): Auth, body: Bytes) -> JsonResult<Me> {
+pub async fn set_avatar(State(st): State<AppState>, Auth(me): Auth, Body(body): Body) -> JsonResult<Me> {
     Ok(axum::Json(st.core.set_avatar(&me, body).await?))
 }
 

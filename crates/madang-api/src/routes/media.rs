@@ -3,11 +3,10 @@
 use super::JsonResult;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{Auth, Path, Query};
+use crate::extract::{Auth, Body, Path, Query};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use madang_types::MediaId;
 use madang_types::api::MediaUploaded;
 use serde::Deserialize;
@@ -36,7 +35,7 @@ pub async fn upload(
     Auth(me): Auth,
     Query(q): Query<UploadQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> JsonResult<MediaUploaded> {
     let claimed = headers
         .get(header::CONTENT_TYPE)

@@ -75,9 +75,12 @@ CREATE TABLE events (
     seq BIGINT NOT NULL,
     actor_id BIGINT NOT NULL,
     at BIGINT NOT NULL,
+    -- The message an edit, delete or reaction is about.
+    target BIGINT,
     body TEXT NOT NULL,
     PRIMARY KEY (room_id, seq)
 );
+CREATE INDEX events_target ON events (room_id, target);
 
 CREATE TABLE messages (
     room_id BIGINT NOT NULL REFERENCES rooms (id),

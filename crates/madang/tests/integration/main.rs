@@ -1,0 +1,12 @@
+//! The integration suite: every feature through the real HTTP and WebSocket
+//! interfaces, on a fresh database per test. Runs on SQLite by default and
+//! on PostgreSQL with `MADANG_TEST_DATABASE=postgres` (CI runs both).
+
+mod accounts;
+mod bad_input;
+mod chat;
+mod crash;
+mod friends;
+mod invariants;
+mod live;
+mod media;
