@@ -292,11 +292,31 @@ impl Core {
     /// no status or avatar to them ("cannot see your updates").
     pub async fn profile(&self, me: &Session, user: UserId) -> Result<Profile> {
         let row = self.repos.user(user).await?.ok_or(Error::NotFound("user"))?;
-        let mut profile = profile_of(&row);
-        if self.repos.has_blocked(user, me.user).await? {
-            hide_updates(&mut profile);
+        self.profile_seen_by(me.user, &row).await
+    }
+
+    /// A profile as `viewer` may see it: someone who has blocked the viewer
+    /// shows no status message or avatar ("cannot see your updates").
+    pub(crate) async fn profile_seen_by(&self, viewer: UserId, user: &UserRow) -> Result<Profile> {
+        let mut profile = profile_of(user);
+        if self.repos.has_blocked(user.id, viewer).await? {
+            profile.status_message.clear();
+            profile.avatar = None;
         }
         Ok(profile)
+    }
+
+    /// [`Core::profile_seen_by`] for several people at once.
+    pub(crate) async fn profiles_seen_by(
+        &self,
+        viewer: UserId,
+        ids: &[UserId],
+    ) -> Result<std::collections::HashMap<UserId, Profile>> {
+        let mut out = std::collections::HashMap::with_capacity(ids.len());
+        for user in self.repos.users(ids).await? {
+            out.insert(user.id, self.profile_seen_by(viewer, &user).await?);
+        }
+        Ok(out)
     }
 
     pub async fn update_profile(&self, me: &Session, req: UpdateProfileRequest) -> Result<Me> {
@@ -354,12 +374,6 @@ impl Core {
         let user = self.repos.update_profile(me.user, update).await?;
         Ok(me_of(&user))
     }
-}
-
-/// Blanks what a person who blocked the viewer would otherwise show.
-pub(crate) fn hide_updates(profile: &mut Profile) {
-    profile.status_message.clear();
-    profile.avatar = None;
 }
 
 #[cfg(test)]

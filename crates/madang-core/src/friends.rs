@@ -1,7 +1,7 @@
 //! Friends: add by handle, contact matching, favourites, hiding, blocking,
 //! and whose birthday is today.
 
-use crate::accounts::{hide_updates, normalize_handle, profile_of};
+use crate::accounts::{normalize_handle, profile_of};
 use crate::{Core, Error, Result, Session};
 use madang_store::{FriendFlags, StoreError};
 use madang_types::UserId;
@@ -52,12 +52,8 @@ impl Core {
         let rows = self.repos.friends(me.user).await?;
         let mut out = Vec::with_capacity(rows.len());
         for f in rows {
-            let mut profile = profile_of(&f.user);
-            if self.repos.has_blocked(f.user.id, me.user).await? {
-                hide_updates(&mut profile);
-            }
             out.push(Friend {
-                profile,
+                profile: self.profile_seen_by(me.user, &f.user).await?,
                 favourite: f.favourite,
                 hidden: f.hidden,
                 since: f.since,

@@ -71,7 +71,6 @@ pub trait ChatRepo: Send + Sync {
     async fn members(&self, room: RoomId) -> Result<Vec<MemberRow>>;
     /// Rooms of `user` with unread counts and last messages, newest first.
     async fn rooms_of(&self, user: UserId) -> Result<Vec<RoomSummaryRow>>;
-    async fn room_ids_of(&self, user: UserId) -> Result<Vec<RoomId>>;
     /// For each room of `user`: its id, the user's `joined_seq` and the
     /// room's `last_seq`, for live subscriptions.
     async fn heads_of(&self, user: UserId) -> Result<Vec<(RoomId, Seq, Seq)>>;
@@ -324,14 +323,6 @@ impl ChatRepo for SqlStore {
             }
         }
         Ok(out)
-    }
-
-    async fn room_ids_of(&self, user: UserId) -> Result<Vec<RoomId>> {
-        let rows = sqlx::query("SELECT room_id FROM room_members WHERE user_id = $1")
-            .bind(user.0)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(|r| i64_col(r, "room_id").map(RoomId)).collect()
     }
 
     async fn heads_of(&self, user: UserId) -> Result<Vec<(RoomId, Seq, Seq)>> {

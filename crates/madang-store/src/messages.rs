@@ -186,6 +186,62 @@ async fn rewrite_event(conn: &mut AnyConnection, room: RoomId, seq: Seq, body: &
     Ok(())
 }
 
+#[derive(Clone, Copy)]
+enum ReactionChange {
+    Add,
+    Remove,
+}
+
+impl SqlStore {
+    /// Adds or removes one reaction and logs it, in one transaction; rolls
+    /// back and returns `None` when nothing changed (the reaction was
+    /// already there, or was not).
+    async fn change_reaction(
+        &self,
+        change: ReactionChange,
+        room: RoomId,
+        seq: Seq,
+        user: UserId,
+        emoji: &str,
+        at: Millis,
+    ) -> Result<Option<RoomEvent>> {
+        let mut tx = self.begin_write().await?;
+        let (body, query) = match change {
+            ReactionChange::Add => (
+                EventBody::ReactionAdded {
+                    target: seq,
+                    emoji: emoji.to_owned(),
+                },
+                sqlx::query(
+                    "INSERT INTO reactions (room_id, seq, user_id, emoji, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (room_id, seq, user_id, emoji) DO NOTHING",
+                ),
+            ),
+            ReactionChange::Remove => (
+                EventBody::ReactionRemoved {
+                    target: seq,
+                    emoji: emoji.to_owned(),
+                },
+                sqlx::query(
+                    "DELETE FROM reactions WHERE room_id = $1 AND seq = $2 AND user_id = $3 AND emoji = $4",
+                ),
+            ),
+        };
+        let event = append_event(&mut tx, room, user, at, body).await?;
+        let query = query.bind(room.0).bind(seq.0).bind(user.0).bind(emoji);
+        let query = match change {
+            ReactionChange::Add => query.bind(at.0),
+            ReactionChange::Remove => query,
+        };
+        if query.execute(&mut *tx).await?.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        tx.commit().await?;
+        Ok(Some(event))
+    }
+}
+
 #[async_trait]
 impl MessageRepo for SqlStore {
     async fn append_message(&self, new: NewMessage) -> Result<Appended> {
@@ -421,29 +477,8 @@ impl MessageRepo for SqlStore {
         emoji: &str,
         at: Millis,
     ) -> Result<Option<RoomEvent>> {
-        let mut tx = self.begin_write().await?;
-        let body = EventBody::ReactionAdded {
-            target: seq,
-            emoji: emoji.to_owned(),
-        };
-        let event = append_event(&mut tx, room, user, at, body).await?;
-        let done = sqlx::query(
-            "INSERT INTO reactions (room_id, seq, user_id, emoji, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (room_id, seq, user_id, emoji) DO NOTHING",
-        )
-        .bind(room.0)
-        .bind(seq.0)
-        .bind(user.0)
-        .bind(emoji)
-        .bind(at.0)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(None);
-        }
-        tx.commit().await?;
-        Ok(Some(event))
+        self.change_reaction(ReactionChange::Add, room, seq, user, emoji, at)
+            .await
     }
 
     async fn remove_reaction(
@@ -454,27 +489,8 @@ impl MessageRepo for SqlStore {
         emoji: &str,
         at: Millis,
     ) -> Result<Option<RoomEvent>> {
-        let mut tx = self.begin_write().await?;
-        let body = EventBody::ReactionRemoved {
-            target: seq,
-            emoji: emoji.to_owned(),
-        };
-        let event = append_event(&mut tx, room, user, at, body).await?;
-        let done = sqlx::query(
-            "DELETE FROM reactions WHERE room_id = $1 AND seq = $2 AND user_id = $3 AND emoji = $4",
-        )
-        .bind(room.0)
-        .bind(seq.0)
-        .bind(user.0)
-        .bind(emoji)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(None);
-        }
-        tx.commit().await?;
-        Ok(Some(event))
+        self.change_reaction(ReactionChange::Remove, room, seq, user, emoji, at)
+            .await
     }
 
     async fn events_after(

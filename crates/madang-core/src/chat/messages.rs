@@ -152,13 +152,23 @@ impl Core {
             }
             other => other?,
         };
-        if let Some(event) = appended.event {
-            metrics::counter!("madang_messages_sent_total").increment(1);
-            self.publish(Topic::Room(room), Live::Event(event)).await;
+        match appended.event {
+            Some(event) => {
+                metrics::counter!("madang_messages_sent_total").increment(1);
+                // Committed under the room lock with the sender's cursor moved
+                // to it: everyone else has yet to read it.
+                let unread = appended.member_count - 1;
+                let message = appended.message.into_message(Vec::new(), unread);
+                self.publish(Topic::Room(room), Live::Event(event)).await;
+                Ok(message)
+            }
+            // A retry: the message is older, so count from today's cursors.
+            None => Ok(self
+                .decorate(me, room, vec![appended.message])
+                .await?
+                .pop()
+                .ok_or(Error::NotFound("message"))?),
         }
-        let cursors = self.repos.read_cursors(room).await?;
-        let unread = unread_for(&cursors, appended.message.seq);
-        Ok(appended.message.into_message(Vec::new(), unread))
     }
 
     /// A page of history, newest first, from `before` (exclusive) back to

@@ -6,7 +6,6 @@ mod messages;
 pub mod reads;
 pub mod unread;
 
-use crate::accounts::{hide_updates, profile_of};
 use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};
 use madang_store::{MemberRow, NewRoom, RoomRow, RoomSummaryRow, StoreError};
@@ -230,24 +229,10 @@ impl Core {
             }
         }
         let ids: Vec<UserId> = peers_of.values().copied().collect();
-        let users: HashMap<UserId, _> = self
-            .repos
-            .users(&ids)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect();
+        let profiles = self.profiles_seen_by(me.user, &ids).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let mut peer = peers_of
-                .get(&r.room.id)
-                .and_then(|p| users.get(p))
-                .map(profile_of);
-            if let Some(p) = peer.as_mut() {
-                if self.repos.has_blocked(p.id, me.user).await? {
-                    hide_updates(p);
-                }
-            }
+            let peer = peers_of.get(&r.room.id).and_then(|p| profiles.get(p)).cloned();
             let last_message = match r.last_message {
                 Some(m) if m.seq >= r.member.joined_seq => {
                     let cursors = self.repos.read_cursors(r.room.id).await?;
@@ -282,26 +267,18 @@ impl Core {
         self.membership(me, room).await?;
         let rows = self.repos.members(room).await?;
         let ids: Vec<UserId> = rows.iter().map(|m| m.user_id).collect();
-        let users: HashMap<UserId, _> = self
-            .repos
-            .users(&ids)
-            .await?
+        let mut profiles = self.profiles_seen_by(me.user, &ids).await?;
+        let out = rows
             .into_iter()
-            .map(|u| (u.id, u))
+            .filter_map(|m| {
+                let profile = profiles.remove(&m.user_id)?;
+                Some(Member {
+                    profile,
+                    read_seq: m.read_seq,
+                    joined_seq: m.joined_seq,
+                })
+            })
             .collect();
-        let mut out = Vec::with_capacity(rows.len());
-        for m in rows {
-            let Some(u) = users.get(&m.user_id) else { continue };
-            let mut profile = profile_of(u);
-            if self.repos.has_blocked(u.id, me.user).await? {
-                hide_updates(&mut profile);
-            }
-            out.push(Member {
-                profile,
-                read_seq: m.read_seq,
-                joined_seq: m.joined_seq,
-            });
-        }
         Ok(out)
     }
 

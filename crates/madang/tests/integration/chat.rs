@@ -340,3 +340,42 @@ async fn mute_and_pin_are_per_member_and_pinned_rooms_come_first() {
         .await
         .refused(403, "not_member");
 }
+
+#[tokio::test]
+async fn a_stranger_is_refused_by_every_room_use_case() {
+    let srv = TestServer::start().await;
+    let a = srv.user("sa").await;
+    let b = srv.user("sb").await;
+    let stranger = srv.user("sx").await;
+    let room = a.group("private", &[&b]).await;
+    let m = a.send(room, "s1", "members only").await;
+    let base = format!("/api/v1/rooms/{room}");
+    for r in [
+        stranger.get(&base).await,
+        stranger.get(&format!("{base}/members")).await,
+        stranger.get(&format!("{base}/messages")).await,
+        stranger.get(&format!("{base}/events?after=0")).await,
+        stranger.post(&format!("{base}/read"), json!({"seq": m})).await,
+        stranger.post(&format!("{base}/typing"), json!({})).await,
+        stranger.delete(&format!("{base}/members/me")).await,
+        stranger
+            .patch(&format!("{base}/messages/{m}"), json!({"text": "x"}))
+            .await,
+        stranger.delete(&format!("{base}/messages/{m}")).await,
+        stranger
+            .post(&format!("{base}/messages/{m}/reactions"), json!({"emoji": "👍"}))
+            .await,
+    ] {
+        r.refused(403, "not_member");
+    }
+    // Members see the room and its members.
+    assert_eq!(
+        b.get(&format!("{base}/members"))
+            .await
+            .ok()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}

@@ -161,3 +161,29 @@ async fn a_blocked_user_cannot_open_a_chat_or_add_the_blocker_to_a_group() {
     let body = json!({"title": "sneaky", "member_ids": [b.user_id]});
     a.post("/api/v1/rooms/group", body).await.refused(403, "blocked");
 }
+
+#[tokio::test]
+async fn friend_refusals_for_unknown_people_and_oversized_contact_lists() {
+    let srv = TestServer::start_with(madang_core::Limits {
+        max_contacts: 2,
+        ..madang_testkit::test_limits()
+    })
+    .await;
+    let a = srv.user("fa").await;
+    let b = srv.user("fb").await;
+    a.get("/api/v1/users/999999").await.refused(404, "user_not_found");
+    a.delete(&format!("/api/v1/friends/{}", b.user_id))
+        .await
+        .refused(404, "friend_not_found");
+    a.post("/api/v1/blocks", json!({"user_id": 999_999}))
+        .await
+        .refused(404, "user_not_found");
+    a.post("/api/v1/blocks", json!({"user_id": b.user_id})).await.ok();
+    a.post("/api/v1/friends", json!({"handle": b.handle}))
+        .await
+        .refused(400, "unblock_first");
+    let three = json!({"phone_sha256": [sha("1"), sha("2"), sha("3")]});
+    a.post("/api/v1/friends/contacts", three)
+        .await
+        .refused(413, "too_large");
+}
