@@ -10,3 +10,4 @@ mod friends;
 mod invariants;
 mod live;
 mod media;
+mod ops;
