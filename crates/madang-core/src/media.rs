@@ -14,6 +14,9 @@ use std::io::Cursor;
 
 /// Longest side of a thumbnail, in pixels.
 const THUMB_SIDE: u32 = 320;
+/// Appended to a media id to name its thumbnail. `.` is outside the
+/// base64url alphabet of ids, so no id can be mistaken for a thumbnail's.
+const THUMB_SUFFIX: &str = ".thumb";
 /// Largest image side accepted for decoding.
 const MAX_SIDE: u32 = 16_384;
 
@@ -110,7 +113,7 @@ impl Core {
         let id = MediaId(new_key());
         let thumbnail = match inspected.thumbnail {
             Some(t) => {
-                let key = format!("{}_t", id.0);
+                let key = format!("{}{THUMB_SUFFIX}", id.0);
                 self.blobs.put(&key, Bytes::from(t)).await?;
                 Some(MediaId(key))
             }
@@ -188,7 +191,7 @@ impl Core {
     /// thumbnail). Keys are unguessable; any signed-in user holding one may
     /// read it, as with a shared link.
     pub async fn media_bytes(&self, _me: &Session, id: &MediaId) -> Result<(String, Bytes)> {
-        let (row_id, is_thumb) = match id.0.strip_suffix("_t") {
+        let (row_id, is_thumb) = match id.0.strip_suffix(THUMB_SUFFIX) {
             Some(base) => (MediaId(base.to_owned()), true),
             None => (id.clone(), false),
         };

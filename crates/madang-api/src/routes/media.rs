@@ -26,7 +26,7 @@ pub struct DownloadQuery {
 }
 
 /// Upload an attachment: the raw bytes as the body. Images are recognised
-/// by their content and get a thumbnail (`{media_id}_t`).
+/// by their content and get a thumbnail (`{media_id}.thumb`).
 #[utoipa::path(post, path = "/api/v1/media", tag = "media", security(("bearer" = [])),
     params(UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = MediaUploaded)))]

@@ -44,8 +44,15 @@ async fn an_image_attachment_gets_a_thumbnail_and_reaches_the_room() {
         (m["kind"].as_str(), m["attachment"]["name"].as_str()),
         (Some("image"), Some("sunset.png"))
     );
-    let got = b.raw(Method::GET, &format!("/api/v1/media/{thumb}"), None).await;
-    assert_eq!(got.status, 200);
+    assert_eq!(thumb, format!("{media_id}.thumb"));
+    for id in [&thumb, &media_id] {
+        assert_eq!(
+            b.raw(Method::GET, &format!("/api/v1/media/{id}"), None)
+                .await
+                .status,
+            200
+        );
+    }
     // Someone else's upload cannot be attached.
     let stolen = json!({"client_id": "steal", "attachment": media_id});
     b.post(&format!("/api/v1/rooms/{room}/messages"), stolen)
