@@ -1,19 +1,13 @@
-//! Rooms, their members and read cursors, and the per-room event counter.
-//!
-//! Every room event takes the next `seq` with
-//! `UPDATE rooms SET last_seq = last_seq + 1 … RETURNING last_seq` inside the
-//! transaction that stores it. That statement takes the room's row lock on
-//! PostgreSQL (and the database write lock on SQLite), so two writers of one
-//! room commit in `seq` order and no reader can ever see seq n+1 before n.
+//! Rooms, their members and read cursors.
 
+use crate::events::append_event;
 use crate::messages::{MESSAGE_COLS, StoredMessage, message_row};
-use crate::rows::{i64_col, opt_i64, text, to_json};
+use crate::rows::{i64_col, opt_i64, text};
 use crate::{Result, SqlStore, StoreError, conflict};
 use async_trait::async_trait;
 use madang_types::api::RoomKind;
 use madang_types::events::{EventBody, RoomEvent};
 use madang_types::{Millis, RoomId, Seq, UserId};
-use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
@@ -126,69 +120,6 @@ fn member_row(row: &AnyRow) -> Result<MemberRow> {
         muted: i64_col(row, "muted")? != 0,
         pinned_at: opt_i64(row, "pinned_at")?.map(Millis),
     })
-}
-
-/// Takes the next seq of `room` (and with it the room's lock); also returns
-/// the room's member count as of that moment.
-pub(crate) async fn claim_seq(conn: &mut AnyConnection, room: RoomId) -> Result<(Seq, i64)> {
-    let row = sqlx::query(
-        "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, member_count",
-    )
-    .bind(room.0)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    Ok((Seq(i64_col(&row, "last_seq")?), i64_col(&row, "member_count")?))
-}
-
-async fn next_seq(conn: &mut AnyConnection, room: RoomId) -> Result<Seq> {
-    Ok(claim_seq(conn, room).await?.0)
-}
-
-/// Appends one event at a seq taken by [`next_seq`] in the same transaction.
-pub(crate) async fn append_event(
-    conn: &mut AnyConnection,
-    room: RoomId,
-    actor: UserId,
-    at: Millis,
-    body: EventBody,
-) -> Result<RoomEvent> {
-    let seq = next_seq(conn, room).await?;
-    let event = RoomEvent {
-        room_id: room,
-        seq,
-        actor,
-        at,
-        body,
-    };
-    insert_event(conn, &event).await?;
-    Ok(event)
-}
-
-/// The message an event is about, if it is about one.
-fn target_of(body: &EventBody) -> Option<Seq> {
-    match body {
-        EventBody::Edited { target, .. }
-        | EventBody::Deleted { target }
-        | EventBody::ReactionAdded { target, .. }
-        | EventBody::ReactionRemoved { target, .. } => Some(*target),
-        _ => None,
-    }
-}
-
-pub(crate) async fn insert_event(conn: &mut AnyConnection, event: &RoomEvent) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO events (room_id, seq, actor_id, at, target, body) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(event.room_id.0)
-    .bind(event.seq.0)
-    .bind(event.actor.0)
-    .bind(event.at.0)
-    .bind(target_of(&event.body).map(|s| s.0))
-    .bind(to_json(&event.body)?)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 #[async_trait]

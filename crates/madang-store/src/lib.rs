@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod blobs;
 pub mod chat;
+mod events;
 pub mod friends;
 pub mod media;
 pub mod messages;

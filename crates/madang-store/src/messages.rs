@@ -1,6 +1,6 @@
 //! Messages, reactions and the room event log they write to.
 
-use crate::chat::{append_event, claim_seq};
+use crate::events::{append_event, claim_seq, insert_event};
 use crate::rows::{i64_col, json, opt_i64, opt_text, text, to_json};
 use crate::{Result, SqlStore, StoreError, conflict};
 use async_trait::async_trait;
@@ -319,7 +319,7 @@ impl MessageRepo for SqlStore {
                 message: Box::new(snapshot),
             },
         };
-        crate::chat::insert_event(&mut tx, &event).await?;
+        insert_event(&mut tx, &event).await?;
         sqlx::query("UPDATE rooms SET last_message_seq = $2 WHERE id = $1")
             .bind(message.room_id.0)
             .bind(seq.0)
