@@ -11,3 +11,4 @@ mod invariants;
 mod live;
 mod media;
 mod ops;
+mod store;

@@ -1,0 +1,191 @@
+//! The storage suite: repositories called directly, on SQLite and on
+//! PostgreSQL (invariant 10), for the guarantees the use cases build on.
+
+use madang_store::{AccountRepo, ChatRepo, MessageRepo, NewMessage, NewRoom, NewUser, SqlStore, StoreError};
+use madang_testkit::TestDb;
+use madang_types::api::{MessageKind, RoomKind};
+use madang_types::{ClientMsgId, Millis, RoomId, Seq, UserId};
+use std::sync::Arc;
+
+async fn store() -> (TestDb, Arc<SqlStore>) {
+    let db = TestDb::create().await;
+    let store = SqlStore::connect(&db.url, 8)
+        .await
+        .expect("connects and migrates");
+    (db, Arc::new(store))
+}
+
+async fn users(store: &SqlStore, n: usize) -> Vec<UserId> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let u = store
+            .create_user(NewUser {
+                handle: format!("user{i}"),
+                password_hash: "x".into(),
+                display_name: format!("User {i}"),
+                phone_sha256: None,
+                email_sha256: None,
+                birthday: None,
+                created_at: Millis(0),
+            })
+            .await
+            .unwrap();
+        out.push(u.id);
+    }
+    out
+}
+
+async fn group(store: &SqlStore, members: &[UserId]) -> RoomId {
+    let new = NewRoom {
+        kind: RoomKind::Group,
+        title: "g".into(),
+        direct_key: None,
+        creator: members[0],
+        members: members.to_vec(),
+        at: Millis(0),
+    };
+    store.create_room(new).await.unwrap().0.id
+}
+
+fn message(room: RoomId, sender: UserId, client_id: &str) -> NewMessage {
+    NewMessage {
+        room_id: room,
+        sender_id: sender,
+        client_id: ClientMsgId(client_id.into()),
+        kind: MessageKind::Text,
+        text: client_id.into(),
+        reply_to: None,
+        mentions: Vec::new(),
+        attachment: None,
+        at: Millis(1),
+    }
+}
+
+#[tokio::test]
+async fn concurrent_appends_take_every_seq_once() {
+    let (_db, store) = store().await;
+    let people = users(&store, 4).await;
+    let room = group(&store, &people).await;
+    let start = store.room(room).await.unwrap().unwrap().last_seq;
+    let mut tasks = Vec::new();
+    for (w, &u) in people.iter().enumerate() {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut seqs = Vec::new();
+            for i in 0..20 {
+                let a = store
+                    .append_message(message(room, u, &format!("{w}-{i}")))
+                    .await
+                    .unwrap();
+                seqs.push(a.message.seq.0);
+            }
+            seqs
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all.sort();
+    assert_eq!(all, ((start.0 + 1)..=(start.0 + 80)).collect::<Vec<_>>());
+    let events = store.events_after(room, start, Seq(0), 1000).await.unwrap();
+    assert_eq!(events.len(), 80);
+}
+
+#[tokio::test]
+async fn appends_are_idempotent_per_client_id_and_refused_to_non_members() {
+    let (_db, store) = store().await;
+    let people = users(&store, 3).await;
+    let room = group(&store, &people[..2]).await;
+    let first = store
+        .append_message(message(room, people[0], "once"))
+        .await
+        .unwrap();
+    let again = store
+        .append_message(message(room, people[0], "once"))
+        .await
+        .unwrap();
+    assert!(first.event.is_some() && again.event.is_none());
+    assert_eq!(first.message.seq, again.message.seq);
+    // The refused retry consumed no seq.
+    let next = store
+        .append_message(message(room, people[1], "next"))
+        .await
+        .unwrap();
+    assert_eq!(next.message.seq, first.message.seq.next());
+    let outsider = store.append_message(message(room, people[2], "no")).await;
+    assert!(matches!(outsider, Err(StoreError::NotFound)));
+}
+
+#[tokio::test]
+async fn read_cursors_only_move_forward() {
+    let (_db, store) = store().await;
+    let people = users(&store, 2).await;
+    let room = group(&store, &people).await;
+    assert!(store.mark_read(room, people[1], Seq(10)).await.unwrap());
+    assert!(!store.mark_read(room, people[1], Seq(5)).await.unwrap());
+    assert_eq!(
+        store.member(room, people[1]).await.unwrap().unwrap().read_seq,
+        Seq(10)
+    );
+}
+
+#[tokio::test]
+async fn a_direct_key_is_unique_and_the_member_cap_is_atomic() {
+    let (_db, store) = store().await;
+    let people = users(&store, 5).await;
+    let direct = |a: UserId, b: UserId| NewRoom {
+        kind: RoomKind::Direct,
+        title: String::new(),
+        direct_key: Some(format!("{a}:{b}")),
+        creator: a,
+        members: vec![a, b],
+        at: Millis(0),
+    };
+    store.create_room(direct(people[0], people[1])).await.unwrap();
+    let twice = store.create_room(direct(people[0], people[1])).await;
+    assert!(matches!(twice, Err(StoreError::Conflict("direct_key"))));
+    let room = group(&store, &people[..2]).await;
+    let over = store
+        .add_members(room, &people[2..], people[0], Millis(0), 4)
+        .await;
+    assert!(matches!(over, Err(StoreError::RoomFull)));
+    assert_eq!(store.members(room).await.unwrap().len(), 2, "nobody was added");
+    let events = store
+        .add_members(room, &people[2..4], people[0], Millis(0), 4)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(store.room(room).await.unwrap().unwrap().member_count, 4);
+}
+
+#[tokio::test]
+async fn deleting_a_message_blanks_it_and_its_events() {
+    let (_db, store) = store().await;
+    let people = users(&store, 2).await;
+    let room = group(&store, &people).await;
+    let new = NewMessage {
+        text: "secret words".into(),
+        ..message(room, people[0], "c1")
+    };
+    let m = store.append_message(new).await.unwrap().message;
+    store
+        .edit_message(room, m.seq, people[0], "more secret words", Millis(2))
+        .await
+        .unwrap();
+    store
+        .delete_message(room, m.seq, people[0], Millis(3))
+        .await
+        .unwrap();
+    let log = format!(
+        "{:?}",
+        store.events_after(room, Seq(0), Seq(0), 100).await.unwrap()
+    );
+    assert!(!log.contains("secret"), "{log}");
+    let stored = store.message(room, m.seq).await.unwrap().unwrap();
+    assert!(stored.text.is_empty() && stored.deleted_at.is_some());
+    assert!(matches!(
+        store.delete_message(room, m.seq, people[0], Millis(4)).await,
+        Err(StoreError::NotFound)
+    ));
+}
