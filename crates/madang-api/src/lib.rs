@@ -1,6 +1,6 @@
 //! The HTTP edge of Madang: REST handlers under `/api/v1`, the WebSocket
 //! gateway at `/api/v1/ws`, authentication, the error-code table, OpenAPI
-//! and the ops endpoints. Handlers extract, authenticate, call one use case
+//! the ops endpoints and the embedded web client. Handlers extract, authenticate, call one use case
 //! of `madang-core` and return; no SQL and no permission logic lives here.
 //! This is the only crate that knows the JSON shapes on the wire.
 
@@ -8,6 +8,7 @@ mod error;
 mod extract;
 mod openapi;
 mod routes;
+mod web;
 mod ws;
 
 pub use error::{ApiError, describe};
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .merge(openapi::docs(doc))
         .merge(routes::ops::router())
+        .merge(web::router())
         .layer(axum::middleware::from_fn(error::log_and_count))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,

@@ -56,3 +56,33 @@ async fn the_demo_world_seeds_and_reseeds_without_duplicates() {
     assert_eq!(before, after, "re-seeding adds no rooms and no messages");
     assert!(minji.get("/api/v1/friends").await.ok().as_array().unwrap().len() >= 5);
 }
+
+#[tokio::test]
+async fn the_web_client_is_served_with_a_strict_policy_and_api_misses_stay_json() {
+    let srv = TestServer::start().await;
+    let res = reqwest::get(format!("{}/", srv.base)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(res.text().await.unwrap().contains("/app.js"));
+    // Client routes load the app; scripts are served as JavaScript.
+    let deep = reqwest::get(format!("{}/chats/12", srv.base)).await.unwrap();
+    assert!(deep.text().await.unwrap().contains("<div id=\"app\">"));
+    let js = reqwest::get(format!("{}/app.js", srv.base)).await.unwrap();
+    assert!(
+        js.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    srv.anonymous()
+        .get("/api/v1/nothing-here")
+        .await
+        .refused(404, "not_found");
+}

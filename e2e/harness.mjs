@@ -1,0 +1,61 @@
+// Starts a real madang server on a free port with a fresh data folder, and
+// Chromium (Debian's, headless) for the browser tests.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const shots = join(root, 'target', 'e2e');
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {any} */ (srv.address());
+      srv.close(() => ok(port));
+    });
+    srv.on('error', fail);
+  });
+}
+
+export async function startServer() {
+  const bin = process.env.MADANG_BIN ?? join(root, 'target', 'debug', 'madang');
+  const data = mkdtempSync(join(tmpdir(), 'madang-e2e-'));
+  const port = await freePort();
+  const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', data], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, MADANG_LOG: 'warn' },
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) break;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startBrowser() {
+  mkdirSync(shots, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+      '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };

@@ -1,0 +1,64 @@
+// @ts-check
+/** The REST client: JSON in and out, errors as `ApiError` with the
+ * server's stable code. */
+
+export class ApiError extends Error {
+  /** @param {number} status @param {string} code @param {string} message */
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const TOKEN = 'madang.token';
+
+export const api = {
+  /** @type {string | null} */
+  token: localStorage.getItem(TOKEN),
+
+  /** @param {string | null} token */
+  setToken(token) {
+    this.token = token;
+    if (token) localStorage.setItem(TOKEN, token);
+    else localStorage.removeItem(TOKEN);
+  },
+
+  /**
+   * @param {string} method
+   * @param {string} path under /api/v1
+   * @param {any} [body] JSON, or a Blob sent as is
+   * @returns {Promise<any>}
+   */
+  async request(method, path, body) {
+    /** @type {Record<string, string>} */
+    const headers = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let payload;
+    if (body instanceof Blob) {
+      payload = body;
+      headers['content-type'] = body.type || 'application/octet-stream';
+    } else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+    }
+    const res = await fetch(`/api/v1${path}`, { method, headers, body: payload });
+    const text = await res.text();
+    const data = text ? JSON.parse(text) : null;
+    if (!res.ok) {
+      const err = data?.error ?? {};
+      throw new ApiError(res.status, err.code ?? 'http_error', err.message ?? res.statusText);
+    }
+    return data;
+  },
+
+  /** @param {string} path */ get(path) { return this.request('GET', path); },
+  /** @param {string} path @param {any} [body] */ post(path, body) { return this.request('POST', path, body ?? {}); },
+  /** @param {string} path @param {any} body */ patch(path, body) { return this.request('PATCH', path, body); },
+  /** @param {string} path */ del(path) { return this.request('DELETE', path); },
+
+  /** URL of a stored object, usable in `<img src>`. @param {string} id */
+  mediaUrl(id) {
+    return `/api/v1/media/${encodeURIComponent(id)}?access_token=${encodeURIComponent(this.token ?? '')}`;
+  },
+};

@@ -1,0 +1,65 @@
+// @ts-check
+/**
+ * The only way this client builds DOM. Children that are strings become
+ * text nodes, and attributes are set as properties or attributes, never as
+ * HTML: no user-controlled value can become markup.
+ */
+
+/**
+ * @param {string} tag
+ * @param {Record<string, any>} [attrs]
+ * @param {...(Node | string | number | null | undefined | false | Array<any>)} children
+ * @returns {HTMLElement}
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2), value);
+    } else if (key === 'class') {
+      el.className = String(value);
+    } else if (key === 'dataset') {
+      Object.assign(el.dataset, value);
+    } else if (key === 'value' || key === 'checked' || key === 'disabled' || key === 'hidden') {
+      /** @type {any} */ (el)[key] = value;
+    } else {
+      el.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+/** @param {Node} parent @param {any[]} children */
+function append(parent, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(parent, child);
+    else if (child instanceof Node) parent.appendChild(child);
+    else parent.appendChild(document.createTextNode(String(child)));
+  }
+}
+
+/** Replaces every child of `el`. @param {Element} el @param {...any} children */
+export function mount(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+}
+
+/** @param {number} ms */
+export function timeOf(ms) {
+  return new Date(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+}
+
+/** Initials for an avatar placeholder. @param {string} name */
+export function initials(name) {
+  const t = (name || '?').trim();
+  return Array.from(t)[0]?.toUpperCase() ?? '?';
+}
+
+/** A stable pastel colour per id. @param {number} id */
+export function tint(id) {
+  const hues = [12, 38, 95, 160, 195, 220, 265, 320];
+  return `hsl(${hues[Math.abs(id) % hues.length]} 70% 82%)`;
+}

@@ -1,0 +1,53 @@
+// @ts-check
+/** Client state shared by the tabs, and change notification. */
+
+export const state = {
+  /** @type {any} */ me: null,
+  /** @type {Map<number, any>} */ rooms: new Map(),
+  /** @type {any[]} */ friends: [],
+  /** @type {any[]} */ birthdays: [],
+  /** @type {Map<number, any>} user id → profile, for names and avatars */ people: new Map(),
+  /** @type {Map<number, Map<number, any>>} room → seq → message */ messages: new Map(),
+  /** @type {Map<number, Map<number, number>>} room → user → read seq */ cursors: new Map(),
+  /** @type {Map<number, {user: number, until: number}>} */ typing: new Map(),
+  /** @type {number | null} */ activeRoom: null,
+  online: true,
+};
+
+/** @type {Set<(what: string) => void>} */
+const listeners = new Set();
+
+/** @param {(what: string) => void} fn */
+export function subscribe(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** @param {string} what */
+export function changed(what) {
+  for (const fn of listeners) fn(what);
+}
+
+/** @param {any} profile */
+export function remember(profile) {
+  if (profile?.id) state.people.set(profile.id, profile);
+}
+
+/** Rooms for the chat list: pinned first, then latest activity. */
+export function sortedRooms() {
+  return [...state.rooms.values()].sort((a, b) => {
+    if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
+    const at = (r) => r.last_message?.created_at ?? r.created_at;
+    return at(b) - at(a);
+  });
+}
+
+/** Members of `room` who have not read `seq` (KakaoTalk's "1").
+ * @param {number} room @param {number} seq @param {number} fallback */
+export function unreadCount(room, seq, fallback) {
+  const cursors = state.cursors.get(room);
+  if (!cursors) return fallback;
+  let n = 0;
+  for (const c of cursors.values()) if (c < seq) n++;
+  return n;
+}

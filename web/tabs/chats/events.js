@@ -1,0 +1,84 @@
+// @ts-check
+/** Applies one room event (already de-duplicated by seq) to the state. */
+
+import { api } from '../../lib/api.js';
+import { changed, state } from '../../lib/state.js';
+
+/** @type {Map<number, ReturnType<typeof setTimeout>>} */
+const refreshes = new Map();
+
+/** Re-reads a room's summary soon (member counts after joins and leaves).
+ * @param {number} id */
+function refreshRoom(id) {
+  clearTimeout(refreshes.get(id));
+  refreshes.set(id, setTimeout(async () => {
+    try {
+      const fresh = await api.get(`/rooms/${id}`);
+      state.rooms.set(id, fresh);
+      changed('rooms');
+    } catch { /* left meanwhile: room_removed handles it */ }
+  }, 300));
+}
+
+/** @param {any[]} reactions @param {string} emoji @param {number} delta @param {boolean} mine */
+function bump(reactions, emoji, delta, mine) {
+  const r = reactions.find((x) => x.emoji === emoji);
+  if (r) {
+    r.count += delta;
+    if (mine) r.me = delta > 0;
+  } else if (delta > 0) {
+    reactions.push({ emoji, count: 1, me: mine });
+  }
+  return reactions.filter((x) => x.count > 0);
+}
+
+/** @param {any} e */
+export function applyEvent(e) {
+  const room = state.rooms.get(e.room_id);
+  if (room) room.last_seq = Math.max(room.last_seq, e.seq);
+  const msgs = state.messages.get(e.room_id);
+  const cursors = state.cursors.get(e.room_id);
+  const body = e.body;
+  const me = state.me?.id;
+  switch (body.type) {
+    case 'message': {
+      const m = body.message;
+      msgs?.set(m.seq, m);
+      cursors?.set(m.sender_id, Math.max(cursors.get(m.sender_id) ?? 0, m.seq));
+      if (room) {
+        room.last_message = m;
+        if (m.sender_id !== me && state.activeRoom !== e.room_id && m.seq > room.read_seq) room.unread += 1;
+        if (m.sender_id === me) room.read_seq = Math.max(room.read_seq, m.seq);
+      }
+      break;
+    }
+    case 'edited': {
+      for (const m of [msgs?.get(body.target), room?.last_message?.seq === body.target ? room.last_message : null]) {
+        if (m) { m.text = body.text; m.edited_at = body.edited_at; }
+      }
+      break;
+    }
+    case 'deleted': {
+      for (const m of [msgs?.get(body.target), room?.last_message?.seq === body.target ? room.last_message : null]) {
+        if (m) { m.deleted = true; m.text = ''; m.attachment = null; m.reactions = []; }
+      }
+      break;
+    }
+    case 'reaction_added':
+    case 'reaction_removed': {
+      const m = msgs?.get(body.target);
+      if (m) m.reactions = bump(m.reactions ?? [], body.emoji, body.type === 'reaction_added' ? 1 : -1, e.actor === me);
+      break;
+    }
+    case 'joined':
+      cursors?.set(body.user, e.seq);
+      refreshRoom(e.room_id);
+      break;
+    case 'left':
+      cursors?.delete(body.user);
+      refreshRoom(e.room_id);
+      break;
+  }
+  changed('rooms');
+  changed('messages');
+}

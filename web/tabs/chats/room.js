@@ -1,0 +1,337 @@
+// @ts-check
+/**
+ * One open room: history paged back as the person scrolls up, live events,
+ * per-message unread counts recomputed from members' read cursors, replies,
+ * reactions, mentions, edit and delete, attachments, typing, read marking.
+ */
+
+import { api } from '../../lib/api.js';
+import { h, initials, mount, timeOf, tint } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
+import { changed, remember, state, subscribe, unreadCount } from '../../lib/state.js';
+import { live } from '../../app.js';
+
+const EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
+
+/** @param {number} id */
+function nameOf(id) {
+  return state.people.get(id)?.display_name ?? `#${id}`;
+}
+
+/**
+ * Text with `@name` mentions highlighted, as text nodes only.
+ * @param {string} text @param {number[]} mentions
+ */
+function withMentions(text, mentions) {
+  const names = mentions.map((id) => `@${nameOf(id)}`).filter((n) => text.includes(n));
+  if (!names.length) return [text];
+  const out = [];
+  let rest = text;
+  while (rest) {
+    let best = -1, name = '';
+    for (const n of names) {
+      const i = rest.indexOf(n);
+      if (i >= 0 && (best < 0 || i < best)) { best = i; name = n; }
+    }
+    if (best < 0) { out.push(rest); break; }
+    out.push(rest.slice(0, best), h('span', { class: 'mention' }, name));
+    rest = rest.slice(best + name.length);
+  }
+  return out;
+}
+
+/** @param {HTMLElement} pane @param {number} roomId @returns {() => void} */
+export function openRoom(pane, roomId) {
+  const room = state.rooms.get(roomId);
+  state.activeRoom = roomId;
+  const me = state.me.id;
+  /** @type {Map<number, any>} */
+  const msgs = state.messages.get(roomId) ?? new Map();
+  state.messages.set(roomId, msgs);
+  /** @type {Map<string, {text: string, failed: boolean}>} */
+  const pending = new Map();
+  let hasOlder = true;
+  let loadingOlder = false;
+  /** @type {any} */
+  let replyTo = null;
+  /** @type {number | null} */
+  let editing = null;
+  let lastTyping = 0;
+
+  const list = h('div', { class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': room.title, tabindex: 0 });
+  const typingLine = h('div', { class: 'typing', 'aria-live': 'polite' });
+  const replyBar = h('div', { class: 'reply-bar', hidden: true });
+  const input = /** @type {HTMLTextAreaElement} */ (h('textarea', { id: 'composer', rows: 1, 'aria-label': t('typeMessage'), placeholder: t('typeMessage') }));
+  const file = /** @type {HTMLInputElement} */ (h('input', { type: 'file', id: 'attach', class: 'visually-hidden' }));
+  const muteButton = h('button', { type: 'button', class: 'icon-button', onclick: () => settings({ muted: !room.muted }) });
+  const pinButton = h('button', { type: 'button', class: 'icon-button', onclick: () => settings({ pinned: !room.pinned }) });
+
+  const header = h('header', { class: 'pane-header room-header' },
+    h('a', { href: '#/chats', class: 'icon-button back', 'aria-label': t('back') }, '‹'),
+    h('h2', {}, room.title, room.kind === 'group' ? h('span', { class: 'count' }, String(room.member_count)) : null),
+    h('div', { class: 'header-actions' }, pinButton, muteButton,
+      room.kind === 'group' ? h('button', { type: 'button', class: 'icon-button', 'aria-label': t('leave'), title: t('leave'), onclick: leave }, '⎋') : null));
+
+  function drawHeaderButtons() {
+    muteButton.textContent = room.muted ? '🔕' : '🔔';
+    muteButton.setAttribute('aria-label', room.muted ? t('unmute') : t('mute'));
+    muteButton.title = muteButton.getAttribute('aria-label') ?? '';
+    pinButton.textContent = '📌';
+    pinButton.classList.toggle('unpinned', !room.pinned);
+    pinButton.setAttribute('aria-label', room.pinned ? t('unpin') : t('pin'));
+    pinButton.title = pinButton.getAttribute('aria-label') ?? '';
+  }
+
+  /** @param {any} body */
+  async function settings(body) {
+    const fresh = await api.patch(`/rooms/${roomId}/settings`, body);
+    Object.assign(room, fresh);
+    drawHeaderButtons();
+    changed('rooms');
+  }
+
+  async function leave() {
+    await api.del(`/rooms/${roomId}/members/me`);
+    state.rooms.delete(roomId);
+    changed('rooms');
+    location.hash = '#/chats';
+  }
+
+  const form = h('form', { class: 'composer', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); send(); } },
+    h('label', { for: 'attach', class: 'icon-button attach', title: t('attach'), 'aria-label': t('attach'), tabindex: 0,
+      onkeydown: (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); file.click(); } } }, '＋'),
+    file, input,
+    h('button', { type: 'submit', class: 'primary send' }, t('send')));
+
+  mount(pane, header, list, typingLine, replyBar, form);
+  drawHeaderButtons();
+
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
+    if (e.key === 'Escape') { setReply(null); }
+  });
+  input.addEventListener('input', () => {
+    input.style.height = 'auto';
+    input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
+    if (Date.now() - lastTyping > 3000 && input.value) {
+      lastTyping = Date.now();
+      live.send({ type: 'typing', room_id: roomId });
+    }
+  });
+  file.addEventListener('change', async () => {
+    const f = file.files?.[0];
+    file.value = '';
+    if (!f) return;
+    const up = await api.request('POST', `/media?name=${encodeURIComponent(f.name)}`, f);
+    await send(up.media_id);
+  });
+
+  /** @param {any} m */
+  function setReply(m) {
+    replyTo = m;
+    replyBar.hidden = !m;
+    if (m) {
+      mount(replyBar, h('span', {}, t('replyingTo', { name: nameOf(m.sender_id) }), ': ', m.text.slice(0, 80)),
+        h('button', { type: 'button', class: 'icon-button', 'aria-label': t('cancel'), onclick: () => setReply(null) }, '✕'));
+      input.focus();
+    }
+  }
+
+  /** @param {string} [attachment] */
+  async function send(attachment) {
+    const text = input.value.trim();
+    if (!text && !attachment) return;
+    const client_id = crypto.randomUUID();
+    const mentions = [...(state.cursors.get(roomId)?.keys() ?? [])].filter((id) => id !== me && text.includes(`@${nameOf(id)}`));
+    const body = { client_id, text, reply_to: replyTo?.seq ?? undefined, mentions, attachment };
+    input.value = '';
+    input.style.height = 'auto';
+    setReply(null);
+    pending.set(client_id, { text, failed: false });
+    draw(true);
+    await deliver(client_id, body);
+  }
+
+  /** REST send: acknowledged once committed; a retry keeps the client id.
+   * @param {string} client_id @param {any} body */
+  async function deliver(client_id, body) {
+    try {
+      const m = await api.post(`/rooms/${roomId}/messages`, body);
+      msgs.set(m.seq, m);
+      pending.delete(client_id);
+    } catch {
+      const p = pending.get(client_id);
+      if (p) p.failed = true;
+      retryLater.set(client_id, body);
+    }
+    draw(true);
+  }
+  /** @type {Map<string, any>} */
+  const retryLater = new Map();
+
+  async function loadMembers() {
+    const members = await api.get(`/rooms/${roomId}/members`);
+    const cursors = new Map();
+    for (const m of members) {
+      remember(m.profile);
+      cursors.set(m.profile.id, m.read_seq);
+    }
+    state.cursors.set(roomId, cursors);
+  }
+
+  async function loadOlder() {
+    if (!hasOlder || loadingOlder) return;
+    loadingOlder = true;
+    const oldest = Math.min(...msgs.keys());
+    const q = Number.isFinite(oldest) ? `&before=${oldest}` : '';
+    const before = list.scrollHeight - list.scrollTop;
+    const page = await api.get(`/rooms/${roomId}/messages?limit=50${q}`);
+    for (const m of page.messages) msgs.set(m.seq, m);
+    hasOlder = page.next_before !== null && page.next_before !== undefined;
+    loadingOlder = false;
+    draw(false);
+    list.scrollTop = list.scrollHeight - before;
+  }
+
+  function markRead() {
+    const last = Math.max(0, ...msgs.keys(), room.last_message?.seq ?? 0);
+    if (!document.hidden && last > room.read_seq) {
+      room.read_seq = last;
+      if (!live.send({ type: 'read', room_id: roomId, seq: last })) {
+        api.post(`/rooms/${roomId}/read`, { seq: last }).catch(() => {});
+      }
+    }
+    if (room.unread) {
+      room.unread = 0;
+      changed('rooms');
+    }
+  }
+
+  /** @param {any} m */
+  function reactions(m) {
+    if (!m.reactions?.length) return null;
+    return h('div', { class: 'reactions' }, m.reactions.map((/** @type {any} */ r) =>
+      h('button', { type: 'button', class: `chip${r.me ? ' mine' : ''}`, 'aria-pressed': String(r.me),
+        'aria-label': `${r.emoji} ${r.count}`, onclick: () => react(m, r.emoji, r.me) }, `${r.emoji} ${r.count}`)));
+  }
+
+  /** @param {any} m @param {string} emoji @param {boolean} mine */
+  async function react(m, emoji, mine) {
+    const path = `/rooms/${roomId}/messages/${m.seq}/reactions`;
+    if (mine) await api.del(`${path}/${encodeURIComponent(emoji)}`);
+    else await api.post(path, { emoji });
+  }
+
+  /** @param {any} m */
+  function attachment(m) {
+    const a = m.attachment;
+    if (!a) return null;
+    if (a.thumbnail) {
+      return h('a', { href: api.mediaUrl(a.media_id), target: '_blank', rel: 'noopener', class: 'photo' },
+        h('img', { src: api.mediaUrl(a.thumbnail), alt: a.name, loading: 'lazy', width: a.width && a.width < 320 ? a.width : 240 }));
+    }
+    return h('a', { href: api.mediaUrl(a.media_id), download: a.name, class: 'file' }, `📎 ${a.name}`,
+      h('span', { class: 'muted' }, ` ${(a.size / 1024).toFixed(1)} KB`));
+  }
+
+  /** @param {any} m @param {boolean} grouped */
+  function bubble(m, grouped) {
+    const mine = m.sender_id === me;
+    const unread = unreadCount(roomId, m.seq, m.unread_count);
+    const quoted = m.reply_to ? msgs.get(m.reply_to) : null;
+    const sender = state.people.get(m.sender_id);
+    let content;
+    if (m.deleted) {
+      content = h('p', { class: 'text deleted' }, t('deleted'));
+    } else if (editing === m.seq) {
+      const field = /** @type {HTMLInputElement} */ (h('input', { value: m.text, 'aria-label': t('edit') }));
+      content = h('form', { class: 'edit', onsubmit: async (/** @type {Event} */ e) => {
+        e.preventDefault();
+        await api.patch(`/rooms/${roomId}/messages/${m.seq}`, { text: field.value });
+        editing = null;
+        draw(false);
+      } }, field, h('button', { type: 'submit', class: 'primary' }, t('save')),
+      h('button', { type: 'button', onclick: () => { editing = null; draw(false); } }, t('cancel')));
+      setTimeout(() => field.focus());
+    } else {
+      content = [
+        quoted ? h('p', { class: 'quote' }, `${nameOf(quoted.sender_id)}: `, quoted.deleted ? t('deleted') : quoted.text.slice(0, 100)) : null,
+        attachment(m),
+        m.text ? h('p', { class: 'text' }, withMentions(m.text, m.mentions ?? [])) : null,
+        m.edited_at ? h('span', { class: 'edited' }, t('edited')) : null,
+      ];
+    }
+    const avatar = sender?.avatar
+      ? h('img', { class: 'avatar small', src: api.mediaUrl(`${sender.avatar}.thumb`), alt: '' })
+      : h('span', { class: 'avatar small', 'aria-hidden': 'true' }, initials(nameOf(m.sender_id)));
+    if (!sender?.avatar) avatar.style.background = tint(m.sender_id);
+    const actions = m.deleted ? null : h('div', { class: 'msg-actions' },
+      h('button', { type: 'button', onclick: () => setReply(m), 'aria-label': t('reply') }, '↩'),
+      h('details', { class: 'react-menu' }, h('summary', { 'aria-label': t('react') }, '☺'),
+        h('div', { class: 'palette' }, EMOJI.map((e) => h('button', { type: 'button', 'aria-label': e, onclick: () => react(m, e, false) }, e)))),
+      mine ? h('button', { type: 'button', 'aria-label': t('edit'), onclick: () => { editing = m.seq; draw(false); } }, '✎') : null,
+      mine ? h('button', { type: 'button', 'aria-label': t('delete'), onclick: async () => {
+        if (confirm(t('delete') + '?')) await api.del(`/rooms/${roomId}/messages/${m.seq}`);
+      } }, '🗑') : null);
+    return h('article', { class: `msg${mine ? ' mine' : ''}${grouped ? ' grouped' : ''}`, dataset: { seq: m.seq, client: m.client_id } },
+      !mine && !grouped ? avatar : null,
+      h('div', { class: 'msg-body' },
+        !mine && !grouped ? h('span', { class: 'sender' }, nameOf(m.sender_id)) : null,
+        h('div', { class: 'bubble-row' },
+          h('div', { class: 'bubble' }, content),
+          h('span', { class: 'meta' },
+            unread > 0 ? h('span', { class: 'unread-count', 'aria-label': t('unreadBy', { n: unread }) }, String(unread)) : null,
+            h('time', {}, timeOf(m.created_at)))),
+        reactions(m), actions));
+  }
+
+  /** @param {boolean} stick scroll to the bottom */
+  function draw(stick) {
+    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
+    const seqs = [...msgs.keys()].sort((a, b) => a - b);
+    const shown = new Set([...msgs.values()].map((m) => m.client_id));
+    let prev = null;
+    const rows = [];
+    if (loadingOlder) rows.push(h('p', { class: 'muted center' }, t('loadingOlder')));
+    for (const s of seqs) {
+      const m = msgs.get(s);
+      const grouped = prev && prev.sender_id === m.sender_id && m.created_at - prev.created_at < 60000;
+      rows.push(bubble(m, grouped));
+      prev = m;
+    }
+    for (const [cid, p] of pending) {
+      if (shown.has(cid)) { pending.delete(cid); continue; }
+      rows.push(h('article', { class: `msg mine pending${p.failed ? ' failed' : ''}` },
+        h('div', { class: 'msg-body' }, h('div', { class: 'bubble-row' }, h('div', { class: 'bubble' }, h('p', { class: 'text' }, p.text)),
+          p.failed ? h('button', { type: 'button', class: 'link', onclick: () => { p.failed = false; deliver(cid, retryLater.get(cid)); } }, '↻') : h('span', { class: 'meta' }, '…')))));
+    }
+    mount(list, rows);
+    if (stick || nearBottom) list.scrollTop = list.scrollHeight;
+    const typing = state.typing.get(roomId);
+    typingLine.textContent = typing && typing.until > Date.now() && typing.user !== me ? t('typing', { name: nameOf(typing.user) }) : '';
+  }
+
+  list.addEventListener('scroll', () => { if (list.scrollTop < 80) loadOlder(); });
+  const onVisible = () => markRead();
+  document.addEventListener('visibilitychange', onVisible);
+  const unsubscribe = subscribe((what) => {
+    if (what === 'messages' || what === 'reads' || what === 'typing') {
+      draw(false);
+      if (what === 'messages') markRead();
+    }
+  });
+
+  (async () => {
+    await loadMembers();
+    if (msgs.size < 30) await loadOlder();
+    draw(true);
+    markRead();
+    input.focus();
+  })();
+
+  return () => {
+    unsubscribe();
+    document.removeEventListener('visibilitychange', onVisible);
+    if (state.activeRoom === roomId) state.activeRoom = null;
+  };
+}
