@@ -59,3 +59,45 @@ export async function startBrowser() {
 
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
+
+/** Signs up through the API; returns the session (token, user). */
+export async function apiSignUp(base, handle, displayName) {
+  const res = await fetch(`${base}/api/v1/accounts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ handle, password: 'correct horse battery', display_name: displayName }),
+  });
+  if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Calls the API as `token`. */
+export async function apiCall(base, token, method, path, body) {
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** A browser context already logged in with `token`. */
+export async function loggedIn(browser, base, token, options = {}) {
+  const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', ...options });
+  await ctx.addInitScript((t) => localStorage.setItem('madang.token', t), token);
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => { throw e; });
+  page.on('dialog', (d) => d.accept());
+  await page.goto(base);
+  await page.waitForSelector('nav.tabs');
+  return page;
+}
+
+/** A 48×32 PNG, solid colour, made without any image library. */
+export function png() {
+  return Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAADAAAAAgCAIAAADbtmxLAAAANUlEQVR4nO3OQQ0AAAgEIPv3tIazheeDjQDUdL2SHwgJCQmlB0JCQkLpgZCQkFB6ICQkdGwBKa1Spqh3DSoAAAAASUVORK5CYII=',
+    'base64');
+}

@@ -44,6 +44,7 @@ export function applyEvent(e) {
     case 'message': {
       const m = body.message;
       msgs?.set(m.seq, m);
+      if (state.typing.get(e.room_id)?.user === m.sender_id) state.typing.delete(e.room_id);
       cursors?.set(m.sender_id, Math.max(cursors.get(m.sender_id) ?? 0, m.seq));
       if (room) {
         room.last_message = m;
