@@ -106,6 +106,22 @@ test('an avatar upload shows on the profile', async () => {
   await alice.waitForSelector('.photo-slot img.avatar');
 });
 
+test('a new group appears live for the invitee, with mentions highlighted', async () => {
+  await bob.goto(`${server.base}/#/chats`);
+  await alice.goto(`${server.base}/#/chats`);
+  await alice.locator('button[aria-label="New group"]').click();
+  await alice.fill('#group-title', 'Weekend plans');
+  await alice.locator('dialog .pick input').first().check();
+  await alice.locator('dialog button[type=submit]').click();
+  await alice.waitForSelector('.room-header h2:has-text("Weekend plans")');
+  await bob.waitForSelector('.room-row:has-text("Weekend plans")');
+  await alice.fill('#composer', '@Ben are you free on Saturday?');
+  await alice.keyboard.press('Enter');
+  await bob.waitForSelector('.room-row:has-text("Weekend plans") .unread:has-text("1")');
+  await bob.locator('.room-row:has-text("Weekend plans")').click();
+  await bob.waitForSelector('.mention:text-is("@Ben")');
+});
+
 test('favourites and blocking from the friend list', async () => {
   await alice.goto(`${server.base}/#/friends`);
   await alice.locator('.friend summary').first().click();

@@ -280,33 +280,77 @@ export function openRoom(pane, roomId) {
         h('div', { class: 'bubble-row' },
           h('div', { class: 'bubble' }, content),
           h('span', { class: 'meta' },
-            unread > 0 ? h('span', { class: 'unread-count', 'aria-label': t('unreadBy', { n: unread }) }, String(unread)) : null,
+            unreadBadge(h('span', { class: 'unread-count' }), unread),
             h('time', {}, timeOf(m.created_at)))),
         reactions(m), actions));
   }
 
-  /** @param {boolean} stick scroll to the bottom */
+  /** Sets the "1" (members who have not read a message) in place.
+   * @param {Element} el @param {number} n */
+  function unreadBadge(el, n) {
+    el.textContent = n > 0 ? String(n) : '';
+    if (n > 0) el.setAttribute('aria-label', t('unreadBy', { n }));
+    else el.removeAttribute('aria-label');
+    return el;
+  }
+
+  /** Rendered messages by seq, with a signature of what they show. */
+  /** @type {Map<number, {el: HTMLElement, sig: string}>} */
+  const rendered = new Map();
+
+  /** @param {any} m @param {boolean} grouped */
+  function signature(m, grouped) {
+    return JSON.stringify([m.text, m.edited_at, m.deleted, m.reactions, m.attachment?.media_id, grouped,
+      editing === m.seq, m.reply_to && msgs.get(m.reply_to)?.text,
+      state.people.get(m.sender_id)?.display_name]);
+  }
+
+  /**
+   * Brings the list up to date, rebuilding only messages whose content
+   * changed and leaving the other nodes where they are, so an open menu or
+   * a focused button survives live updates.
+   * @param {boolean} stick scroll to the bottom
+   */
   function draw(stick) {
     const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
     const seqs = [...msgs.keys()].sort((a, b) => a - b);
     const shown = new Set([...msgs.values()].map((m) => m.client_id));
+    /** @type {HTMLElement[]} */
+    const want = [];
+    if (loadingOlder) want.push(h('p', { class: 'muted center' }, t('loadingOlder')));
     let prev = null;
-    const rows = [];
-    if (loadingOlder) rows.push(h('p', { class: 'muted center' }, t('loadingOlder')));
     for (const s of seqs) {
       const m = msgs.get(s);
-      const grouped = prev && prev.sender_id === m.sender_id && m.created_at - prev.created_at < 60000;
-      rows.push(bubble(m, grouped));
+      const grouped = !!prev && prev.sender_id === m.sender_id && m.created_at - prev.created_at < 60000;
+      const sig = signature(m, grouped);
+      let entry = rendered.get(s);
+      if (!entry || entry.sig !== sig) {
+        entry = { el: bubble(m, grouped), sig };
+        rendered.set(s, entry);
+      } else {
+        const badge = entry.el.querySelector('.unread-count');
+        if (badge) unreadBadge(badge, unreadCount(roomId, m.seq, m.unread_count));
+      }
+      want.push(entry.el);
       prev = m;
     }
+    for (const s of rendered.keys()) if (!msgs.has(s)) rendered.delete(s);
     for (const [cid, p] of pending) {
       if (shown.has(cid)) { pending.delete(cid); continue; }
-      rows.push(h('article', { class: `msg mine pending${p.failed ? ' failed' : ''}` },
+      want.push(h('article', { class: `msg mine pending${p.failed ? ' failed' : ''}` },
         h('div', { class: 'msg-body' }, h('div', { class: 'bubble-row' }, h('div', { class: 'bubble' }, h('p', { class: 'text' }, p.text)),
           p.failed ? h('button', { type: 'button', class: 'link', onclick: () => { p.failed = false; deliver(cid, retryLater.get(cid)); } }, '↻') : h('span', { class: 'meta' }, '…')))));
     }
-    mount(list, rows);
+    // Insert or move only what is out of place; drop what is no longer wanted.
+    want.forEach((el, i) => {
+      if (list.children[i] !== el) list.insertBefore(el, list.children[i] ?? null);
+    });
+    while (list.children.length > want.length) list.lastElementChild?.remove();
     if (stick || nearBottom) list.scrollTop = list.scrollHeight;
+    drawTyping();
+  }
+
+  function drawTyping() {
     const typing = state.typing.get(roomId);
     typingLine.textContent = typing && typing.until > Date.now() && typing.user !== me ? t('typing', { name: nameOf(typing.user) }) : '';
   }
@@ -315,10 +359,9 @@ export function openRoom(pane, roomId) {
   const onVisible = () => markRead();
   document.addEventListener('visibilitychange', onVisible);
   const unsubscribe = subscribe((what) => {
-    if (what === 'messages' || what === 'reads' || what === 'typing') {
-      draw(false);
-      if (what === 'messages') markRead();
-    }
+    if (what === 'typing') drawTyping();
+    if (what === 'messages' || what === 'reads') draw(false);
+    if (what === 'messages') markRead();
   });
 
   (async () => {
