@@ -1,0 +1,56 @@
+//! `madang-bench`: load scenarios against a real madang server, each
+//! printing a table and optionally writing JSON. See bench/RESULTS.md.
+
+mod catchup;
+mod client;
+mod fanout;
+mod nats;
+mod sends;
+mod server;
+mod stats;
+
+use clap::{Parser, Subcommand};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "madang-bench", about = "Measure madang: fan-out, sends, catch-up")]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Subcommand)]
+enum Scenario {
+    /// Rooms of connected members and senders; deliveries/s and latency (and NATS's, with --nats).
+    Fanout(fanout::FanoutArgs),
+    /// Durable sends per second with K concurrent clients.
+    Sends(sends::SendsArgs),
+    /// Time for a reconnecting device to receive everything it missed.
+    Catchup(catchup::CatchupArgs),
+}
+
+/// Microseconds since this process began: the stamp senders put in messages.
+pub(crate) fn now_micros() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_micros() as u64
+}
+
+/// A message text of `len` bytes that starts with the send stamp.
+pub(crate) fn padded(len: usize) -> String {
+    let mut s = format!("t={}|", now_micros());
+    while s.len() < len {
+        s.push('x');
+    }
+    s
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    now_micros();
+    match Cli::parse().scenario {
+        Scenario::Fanout(a) => fanout::run(a).await,
+        Scenario::Sends(a) => sends::run(a).await,
+        Scenario::Catchup(a) => catchup::run(a).await,
+    }
+}
