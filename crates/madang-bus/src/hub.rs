@@ -108,6 +108,11 @@ impl Subscription {
         self.rx.recv().await
     }
 
+    /// The next envelope if one is already queued.
+    pub fn try_recv(&mut self) -> Option<Arc<Envelope>> {
+        self.rx.try_recv().ok()
+    }
+
     /// True once if envelopes were dropped since the last call: the
     /// connection must then resynchronise from the database.
     pub fn take_lagged(&self) -> bool {

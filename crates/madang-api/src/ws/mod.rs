@@ -15,6 +15,7 @@ use crate::extract::Auth;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
+use futures::SinkExt;
 use madang_bus::{Envelope, Live, Subscription, Topic};
 use madang_core::chat::live::{Admit, Cursors};
 use madang_core::{Core, Error, Session};
@@ -35,6 +36,8 @@ const IDLE_LIMIT: Duration = Duration::from_secs(70);
 const RESUME_WAIT: Duration = Duration::from_secs(10);
 /// Bad frames tolerated before the socket is closed (policy violation).
 const MAX_BAD_FRAMES: u32 = 20;
+/// Queued envelopes written per wake-up before one flush.
+const BATCH: usize = 256;
 
 /// Close codes beyond the standard ones.
 pub mod close {
@@ -130,11 +133,17 @@ impl Connection {
         self.send_text(Utf8Bytes::from(encode(frame))).await
     }
 
+    /// Queues a frame; [`Connection::flush`] writes what is queued (the
+    /// socket also writes by itself once its buffer fills).
     async fn send_text(&mut self, text: Utf8Bytes) -> Result<(), End> {
         self.socket
-            .send(Message::Text(text))
+            .feed(Message::Text(text))
             .await
             .map_err(|_| End::SocketError)
+    }
+
+    async fn flush(&mut self) -> Result<(), End> {
+        self.socket.flush().await.map_err(|_| End::SocketError)
     }
 
     async fn close(&mut self, code: u16, reason: &'static str) -> End {
@@ -222,8 +231,14 @@ impl Connection {
         if let Err(end) = self.send_frame(&ready).await {
             return end;
         }
+        if let Err(end) = self.flush().await {
+            return end;
+        }
         if let Some(frame) = pending.take() {
             if let Err(end) = self.on_client_frame(frame).await {
+                return end;
+            }
+            if let Err(end) = self.flush().await {
                 return end;
             }
         }
@@ -246,10 +261,21 @@ impl Connection {
                     if let Err(end) = self.on_envelope(&mut sub, &envelope).await {
                         return end;
                     }
+                    // Write everything already waiting, then flush once: one
+                    // write per wake-up, not one per message, under fan-out.
+                    for _ in 0..BATCH {
+                        let Some(next) = sub.try_recv() else { break };
+                        if let Err(end) = self.on_envelope(&mut sub, &next).await {
+                            return end;
+                        }
+                    }
                     if sub.take_lagged() {
                         if let Err(end) = self.backfill_all().await {
                             return end;
                         }
+                    }
+                    if let Err(end) = self.flush().await {
+                        return end;
                     }
                 }
                 msg = self.socket.recv() => {
@@ -272,6 +298,9 @@ impl Connection {
                         Some(Ok(_)) => Ok(()),
                     };
                     if let Err(end) = result {
+                        return end;
+                    }
+                    if let Err(end) = self.flush().await {
                         return end;
                     }
                 }
