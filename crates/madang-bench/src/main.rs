@@ -3,6 +3,7 @@
 
 mod catchup;
 mod client;
+mod connections;
 mod fanout;
 mod nats;
 mod sends;
@@ -28,6 +29,11 @@ enum Scenario {
     Sends(sends::SendsArgs),
     /// Time for a reconnecting device to receive everything it missed.
     Catchup(catchup::CatchupArgs),
+    /// Idle connections: server memory per connection and connect rate.
+    Connections(connections::ConnectionsArgs),
+    /// (Used by `connections`.) Holds idle sockets from one source address.
+    #[command(hide = true)]
+    ConnectionsWorker(connections::WorkerArgs),
 }
 
 /// Microseconds since this process began: the stamp senders put in messages.
@@ -52,5 +58,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Fanout(a) => fanout::run(a).await,
         Scenario::Sends(a) => sends::run(a).await,
         Scenario::Catchup(a) => catchup::run(a).await,
+        Scenario::Connections(a) => connections::run(a).await,
+        Scenario::ConnectionsWorker(a) => connections::worker(a).await,
     }
 }

@@ -96,6 +96,11 @@ fn init_logs(format: LogFormat) {
 
 async fn serve(config: Config, seed: bool) -> anyhow::Result<()> {
     init_logs(config.log_format);
+    // Each live socket is an open file: allow as many as the hard limit does.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::info!(open_files = n, "open-file limit"),
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .context("installing the metrics recorder")?;

@@ -39,8 +39,9 @@ const MAX_BAD_FRAMES: u32 = 20;
 /// Read buffer per socket. tungstenite zero-fills the free part of this
 /// buffer on every read attempt, and client frames are small: its default of
 /// 128 KiB cost over a quarter of the server's CPU under fan-out and 128 KiB
-/// of resident memory per connection (see bench/RESULTS.md).
-const READ_BUFFER: usize = 4 * 1024;
+/// of resident memory per connection; 1 KiB keeps an idle socket near 8 KiB
+/// (see bench/RESULTS.md). Larger frames are read in several pieces.
+const READ_BUFFER: usize = 1024;
 /// Queued envelopes written per wake-up before one flush.
 const BATCH: usize = 256;
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every scenario three times on SQLite and on PostgreSQL (release
+# builds), keeping each run's JSON in target/bench/. bench/RESULTS.md quotes
+# the medians. Needs PostgreSQL on 127.0.0.1:5432 and NATS on :4222.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -p madang -p madang-bench
+out=target/bench
+mkdir -p "$out"
+pg_admin=${MADANG_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}
+bench=./target/release/madang-bench
+for run in 1 2 3; do
+  for backend in sqlite postgres; do
+    db=()
+    if [ "$backend" = postgres ]; then
+      name="madang_bench_$run"
+      psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
+      db=(--database-url "${pg_admin%/*}/$name")
+    fi
+    echo "== run $run on $backend"
+    nats=(); [ "$backend" = sqlite ] && nats=(--nats)
+    $bench fanout --members 1000 --secs 10 "${nats[@]}" "${db[@]}" --json "$out/fanout-$backend-$run.json"
+    if [ "$backend" = postgres ]; then
+      psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
+    fi
+    $bench fanout --members 1000 --secs 10 --rate "${HALF_RATE:-50}" "${db[@]}" --json "$out/fanout-half-$backend-$run.json"
+    if [ "$backend" = postgres ]; then
+      psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
+    fi
+    $bench sends --clients 32 --shape direct --secs 10 "${db[@]}" --json "$out/sends-direct-$backend-$run.json"
+    if [ "$backend" = postgres ]; then
+      psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
+    fi
+    $bench sends --clients 32 --shape group --secs 10 "${db[@]}" --json "$out/sends-group-$backend-$run.json"
+    if [ "$backend" = postgres ]; then
+      psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
+    fi
+    $bench catchup --messages 10000 --rooms 100 "${db[@]}" --json "$out/catchup-$backend-$run.json"
+    if [ "$backend" = postgres ]; then
+      psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"
+    fi
+  done
+done
+echo "results in $out"
