@@ -75,6 +75,38 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
+    /// One second of warm-up, then `secs` measured; returns the seconds measured.
+    pub(crate) async fn measure(&self, secs: u64) -> f64 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        self.measuring.store(true, Ordering::Relaxed);
+        let started = Instant::now();
+        tokio::time::sleep(Duration::from_secs(secs)).await;
+        self.measuring.store(false, Ordering::Relaxed);
+        started.elapsed().as_secs_f64()
+    }
+
+    /// The record of a finished run, the same for madang and for NATS.
+    pub(crate) async fn result(
+        &self,
+        system: &'static str,
+        args: &FanoutArgs,
+        elapsed: f64,
+        server_rss_kib: Option<u64>,
+    ) -> FanoutResult {
+        FanoutResult {
+            system,
+            rooms: args.rooms,
+            members: args.members,
+            senders: args.senders,
+            rate_per_sender: args.rate,
+            secs: args.secs,
+            sends_per_sec: self.sends.load(Ordering::Relaxed) as f64 / elapsed,
+            deliveries_per_sec: self.deliveries.load(Ordering::Relaxed) as f64 / elapsed,
+            latency: merged(self).await.summary(),
+            server_rss_kib,
+        }
+    }
+
     /// Records one delivery stamped `sent_at` (micros since the bench began).
     pub(crate) fn delivered(&self, sent_at: u64, local: &mut Latencies) {
         if self.measuring.load(Ordering::Relaxed) {
@@ -217,12 +249,7 @@ async fn madang(args: &FanoutArgs) -> anyhow::Result<FanoutResult> {
             });
         }
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    tally.measuring.store(true, Ordering::Relaxed);
-    let started = Instant::now();
-    tokio::time::sleep(Duration::from_secs(args.secs)).await;
-    tally.measuring.store(false, Ordering::Relaxed);
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = tally.measure(args.secs).await;
     let rss = server.rss_kib();
     stop.store(true, Ordering::Relaxed);
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -230,19 +257,7 @@ async fn madang(args: &FanoutArgs) -> anyhow::Result<FanoutResult> {
         t.abort();
     }
     server.stop().await;
-    let mut latencies = merged(&tally).await;
-    Ok(FanoutResult {
-        system: "madang",
-        rooms: args.rooms,
-        members: args.members,
-        senders: args.senders,
-        rate_per_sender: args.rate,
-        secs: args.secs,
-        sends_per_sec: tally.sends.load(Ordering::Relaxed) as f64 / elapsed,
-        deliveries_per_sec: tally.deliveries.load(Ordering::Relaxed) as f64 / elapsed,
-        latency: latencies.summary(),
-        server_rss_kib: rss,
-    })
+    Ok(tally.result("madang", args, elapsed, rss).await)
 }
 
 /// Every task's latencies in one log.

@@ -2,13 +2,13 @@
 //! persistence): one subscriber connection per member, the same senders and
 //! the same message text.
 
-use crate::fanout::{FanoutArgs, FanoutResult, Tally, merged};
+use crate::fanout::{FanoutArgs, FanoutResult, Tally};
 use crate::padded;
 use crate::stats::Latencies;
 use futures::StreamExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub async fn fanout(args: &FanoutArgs) -> anyhow::Result<FanoutResult> {
     let tally = Arc::new(Tally::default());
@@ -70,28 +70,11 @@ pub async fn fanout(args: &FanoutArgs) -> anyhow::Result<FanoutResult> {
             });
         }
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    tally.measuring.store(true, Ordering::Relaxed);
-    let started = Instant::now();
-    tokio::time::sleep(Duration::from_secs(args.secs)).await;
-    tally.measuring.store(false, Ordering::Relaxed);
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = tally.measure(args.secs).await;
     stop.store(true, Ordering::Relaxed);
     tokio::time::sleep(Duration::from_millis(300)).await;
     for t in &tasks {
         t.abort();
     }
-    let mut latencies = merged(&tally).await;
-    Ok(FanoutResult {
-        system: "nats",
-        rooms: args.rooms,
-        members: args.members,
-        senders: args.senders,
-        rate_per_sender: args.rate,
-        secs: args.secs,
-        sends_per_sec: tally.sends.load(Ordering::Relaxed) as f64 / elapsed,
-        deliveries_per_sec: tally.deliveries.load(Ordering::Relaxed) as f64 / elapsed,
-        latency: latencies.summary(),
-        server_rss_kib: None,
-    })
+    Ok(tally.result("nats", args, elapsed, None).await)
 }
