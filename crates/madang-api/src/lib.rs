@@ -1,7 +1,8 @@
 //! The HTTP edge of Madang: REST handlers under `/api/v1`, the WebSocket
-//! gateway at `/api/v1/ws`, authentication, the error-code table, OpenAPI
-//! the ops endpoints and the embedded web client. Handlers extract, authenticate, call one use case
-//! of `madang-core` and return; no SQL and no permission logic lives here.
+//! gateway at `/api/v1/ws`, authentication, the error-code table, OpenAPI,
+//! the ops endpoints and the embedded web client. Handlers extract,
+//! authenticate, call one use case of `madang-core` and return; no SQL and
+//! no permission logic lives here.
 //! This is the only crate that knows the JSON shapes on the wire.
 
 mod error;

@@ -47,7 +47,6 @@ impl TestDb {
                 }
             }
             Backend::Postgres => {
-                sqlx::any::install_default_drivers();
                 let admin = admin_url();
                 let name = format!("madang_t_{:016x}", rand::rng().random::<u64>());
                 let mut conn = sqlx::PgConnection::connect(&admin)

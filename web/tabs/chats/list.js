@@ -3,17 +3,19 @@
  * phone only one of the two shows. Also the new-group dialog. */
 
 import { api } from '../../lib/api.js';
+import { avatarOf } from '../../lib/avatar.js';
 import { h, initials, mount, timeOf, tint } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import { sortedRooms, state, subscribe } from '../../lib/state.js';
 import { openRoom } from './room.js';
 
-/** @param {any} room */
-export function roomAvatar(room) {
-  const peer = room.peer;
-  if (peer?.avatar) return h('img', { class: 'avatar', src: api.mediaUrl(`${peer.avatar}.thumb`), alt: '' });
-  const label = room.kind === 'group' ? '👥' : initials(room.title);
-  return h('span', { class: 'avatar', 'aria-hidden': 'true', style: '' }, label);
+/** A 1:1 room shows the other person; a group, a group mark on its own colour.
+ * @param {any} room */
+function roomAvatar(room) {
+  if (room.peer) return avatarOf(room.peer);
+  const el = h('span', { class: 'avatar', 'aria-hidden': 'true' }, room.kind === 'group' ? '👥' : initials(room.title));
+  el.style.background = tint(room.id);
+  return el;
 }
 
 /** @param {any} m */
@@ -35,12 +37,10 @@ export function renderChats(main, roomId) {
       return;
     }
     mount(list, rooms.map((r) => {
-      const avatar = roomAvatar(r);
-      if (!r.peer?.avatar) avatar.style.background = tint(r.id);
       return h('li', {},
         h('a', { href: `#/chats/${r.id}`, class: `room-row${r.id === roomId ? ' active' : ''}`, dataset: { room: r.id },
           'aria-current': r.id === roomId ? 'true' : false },
-        avatar,
+        roomAvatar(r),
         h('span', { class: 'room-main' },
           h('span', { class: 'room-title' }, r.title,
             r.kind === 'group' ? h('span', { class: 'count' }, String(r.member_count)) : null,

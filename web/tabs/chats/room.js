@@ -6,7 +6,8 @@
  */
 
 import { api } from '../../lib/api.js';
-import { h, initials, mount, timeOf, tint } from '../../lib/dom.js';
+import { avatarOf } from '../../lib/avatar.js';
+import { h, mount, timeOf } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import { changed, remember, state, subscribe, unreadCount } from '../../lib/state.js';
 import { live } from '../../app.js';
@@ -261,10 +262,7 @@ export function openRoom(pane, roomId) {
         m.edited_at ? h('span', { class: 'edited' }, t('edited')) : null,
       ];
     }
-    const avatar = sender?.avatar
-      ? h('img', { class: 'avatar small', src: api.mediaUrl(`${sender.avatar}.thumb`), alt: '' })
-      : h('span', { class: 'avatar small', 'aria-hidden': 'true' }, initials(nameOf(m.sender_id)));
-    if (!sender?.avatar) avatar.style.background = tint(m.sender_id);
+    const avatar = avatarOf(sender ?? { id: m.sender_id, display_name: nameOf(m.sender_id) }, 'small');
     const actions = m.deleted ? null : h('div', { class: 'msg-actions' },
       h('button', { type: 'button', onclick: () => setReply(m), 'aria-label': t('reply') }, '↩'),
       h('details', { class: 'react-menu' }, h('summary', { 'aria-label': t('react') }, '☺'),

@@ -3,17 +3,10 @@
  * favourites, everyone else; per friend: chat, favourite, hide, block. */
 
 import { api } from '../../lib/api.js';
-import { h, initials, mount, tint } from '../../lib/dom.js';
+import { avatarOf } from '../../lib/avatar.js';
+import { h, mount } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import { remember, state } from '../../lib/state.js';
-
-/** @param {any} p @param {string} [size] */
-export function avatarOf(p, size = '') {
-  if (p.avatar) return h('img', { class: `avatar ${size}`, src: api.mediaUrl(`${p.avatar}.thumb`), alt: '' });
-  const el = h('span', { class: `avatar ${size}`, 'aria-hidden': 'true' }, initials(p.display_name));
-  el.style.background = tint(p.id);
-  return el;
-}
 
 /** @param {HTMLElement} main */
 export function renderFriends(main) {

@@ -5,7 +5,7 @@ import { api } from '../../lib/api.js';
 import { h, mount } from '../../lib/dom.js';
 import { currentLang, setLang, t } from '../../lib/i18n.js';
 import { changed, state } from '../../lib/state.js';
-import { avatarOf } from '../friends/friends.js';
+import { avatarOf } from '../../lib/avatar.js';
 import { logOut } from '../../app.js';
 
 /** @param {HTMLElement} main */

@@ -103,10 +103,15 @@ struct ReadsFrame<'a> {
     reads: &'a [ReadMark],
 }
 
+/// The wire form of one room event (live or replayed).
+fn event_frame(event: &RoomEvent) -> Utf8Bytes {
+    Utf8Bytes::from(serde_json::to_string(&EventFrame { event }).unwrap_or_default())
+}
+
 /// The wire form of a live signal, encoded once per publish and shared.
 fn wire(live: &Live) -> Utf8Bytes {
     let text = match live {
-        Live::Event(event) => serde_json::to_string(&EventFrame { event }),
+        Live::Event(event) => return event_frame(event),
         Live::Reads { room_id, reads } => serde_json::to_string(&ReadsFrame {
             room_id: *room_id,
             reads,
@@ -384,10 +389,7 @@ impl Connection {
                 if self.cursors.admit(room, event.seq) == Admit::Duplicate {
                     continue;
                 }
-                self.send_text(Utf8Bytes::from(
-                    serde_json::to_string(&EventFrame { event }).unwrap_or_default(),
-                ))
-                .await?;
+                self.send_text(event_frame(event)).await?;
                 self.cursors.delivered(room, event.seq);
                 after = event.seq;
             }
