@@ -12,7 +12,7 @@ pub use hub::{Hub, Subscription};
 
 use async_trait::async_trait;
 use madang_types::events::{ReadMark, RoomEvent};
-use madang_types::{DeviceId, RoomId, UserId};
+use madang_types::{DeviceId, PungId, RoomId, UserId};
 use std::any::Any;
 use std::sync::{Arc, OnceLock};
 
@@ -62,6 +62,22 @@ pub enum Live {
     DeviceRevoked {
         device_id: DeviceId,
     },
+    /// A Pung the user may see was posted. Published only to its audience.
+    PungPosted {
+        pung_id: PungId,
+        author_id: UserId,
+    },
+    /// A Pung the user could see (or wrote) was deleted or expired.
+    PungRemoved {
+        pung_id: PungId,
+    },
+    /// Someone viewed, reacted to or voted on the user's Pung.
+    PungActivity {
+        pung_id: PungId,
+    },
+    /// Which Pungs the user may see changed: a friendship ended or a
+    /// block was made.
+    PungsChanged,
 }
 
 /// A published signal, shared by every receiving connection. The gateway

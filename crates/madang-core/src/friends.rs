@@ -83,6 +83,7 @@ impl Core {
         if !self.repos.remove_friend(me.user, friend).await? {
             return Err(Error::NotFound("friend"));
         }
+        self.pungs_changed(&[me.user, friend]).await;
         Ok(())
     }
 
@@ -135,6 +136,7 @@ impl Core {
         }
         self.repos.user(user).await?.ok_or(Error::NotFound("user"))?;
         self.repos.block(me.user, user, self.now()).await?;
+        self.pungs_changed(&[me.user, user]).await;
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 //! Background jobs of the core. Each has a start, a work loop and a
-//! graceful stop; [`Jobs::stop`] ends them all and waits.
+//! graceful stop; [`Jobs::stop`] ends them all and waits. The read flusher
+//! lives here; the Pung purge in `pung/purge.rs`.
 
 use crate::Core;
 use madang_bus::{Live, Topic};
@@ -16,7 +17,10 @@ pub struct Jobs {
 impl Jobs {
     pub fn start(core: Arc<Core>) -> Jobs {
         let (stop, rx) = watch::channel(false);
-        let handles = vec![tokio::spawn(read_flusher(core, rx))];
+        let handles = vec![
+            tokio::spawn(read_flusher(core.clone(), rx.clone())),
+            tokio::spawn(crate::pung::purge::run(core, rx)),
+        ];
         Jobs { stop, handles }
     }
 

@@ -13,6 +13,7 @@ pub mod friends;
 pub mod jobs;
 pub mod limits;
 pub mod media;
+pub mod pung;
 pub mod ratelimit;
 
 use madang_bus::{Bus, Live, Topic};

@@ -45,6 +45,19 @@ pub struct Limits {
     pub password_memory_kib: u32,
     /// Offset from UTC, in minutes, of the day used for "birthday today".
     pub local_utc_offset_minutes: i32,
+    /// Longest text of a Pung (a text card or a photo's caption), in characters.
+    pub max_pung_text_chars: usize,
+    /// Most decorations on one Pung.
+    pub max_pung_layers: usize,
+    /// Most friends tagged in one Pung.
+    pub max_pung_tags: usize,
+    /// Pungs one account may post per hour.
+    pub pungs_per_hour: u32,
+    /// How often the purge job looks for expired Pungs, in milliseconds
+    /// (a Pung is invisible from the moment it expires either way).
+    pub pung_purge_interval_ms: u64,
+    /// A Pung photo uploaded but never posted is deleted after this long.
+    pub unposted_pung_upload_secs: i64,
 }
 
 impl Default for Limits {
@@ -70,6 +83,12 @@ impl Default for Limits {
             read_coalesce_ms: 200,
             password_memory_kib: 19_456,
             local_utc_offset_minutes: 9 * 60,
+            max_pung_text_chars: 500,
+            max_pung_layers: 20,
+            max_pung_tags: 10,
+            pungs_per_hour: 30,
+            pung_purge_interval_ms: 10_000,
+            unposted_pung_upload_secs: 3_600,
         }
     }
 }

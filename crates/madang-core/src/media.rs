@@ -6,7 +6,7 @@ use crate::{Core, Error, Result, Session};
 use base64::Engine;
 use bytes::Bytes;
 use image::{ImageFormat, ImageReader};
-use madang_store::{MediaRow, ProfileUpdate};
+use madang_store::{MediaPurpose, MediaRow, ProfileUpdate};
 use madang_types::MediaId;
 use madang_types::api::{Me, MediaUploaded};
 use rand::RngCore;
@@ -19,6 +19,15 @@ const THUMB_SIDE: u32 = 320;
 const THUMB_SUFFIX: &str = ".thumb";
 /// Largest image side accepted for decoding.
 const MAX_SIDE: u32 = 16_384;
+
+/// A stored object on its way to a reader.
+pub struct MediaContent {
+    pub content_type: String,
+    pub bytes: Bytes,
+    /// A Pung's photo: it must not be kept in any cache, since it will be
+    /// gone everywhere within a day.
+    pub ephemeral: bool,
+}
 
 struct Inspected {
     content_type: String,
@@ -87,6 +96,17 @@ fn inspect(bytes: &[u8], claimed_type: &str) -> Result<Inspected> {
     })
 }
 
+fn uploaded(row: MediaRow) -> MediaUploaded {
+    MediaUploaded {
+        media_id: row.id,
+        content_type: row.content_type,
+        size: row.size,
+        width: row.width,
+        height: row.height,
+        thumbnail: row.thumbnail,
+    }
+}
+
 fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
@@ -97,19 +117,52 @@ fn clean_name(name: &str) -> String {
     }
 }
 
+/// What an upload must be.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// Anything; images get a thumbnail.
+    Any,
+    /// A JPEG, PNG, WebP or GIF image; `what` names it in the refusal.
+    Image { what: &'static str },
+}
+
+/// An upload checked against its size limit and, where needed, its type.
+struct Upload<'a> {
+    purpose: MediaPurpose,
+    name: &'a str,
+    claimed_type: &'a str,
+    limit: usize,
+    expect: Expect,
+}
+
 impl Core {
-    async fn store_media(
-        &self,
-        me: &Session,
-        name: &str,
-        claimed_type: &str,
-        bytes: Bytes,
-    ) -> Result<MediaRow> {
+    /// Checks an upload and stores it: the bytes (and a thumbnail for an
+    /// image) in the blob store, the row in the database. Nothing is stored
+    /// for a refused upload.
+    async fn store_media(&self, me: &Session, up: Upload<'_>, bytes: Bytes) -> Result<MediaRow> {
+        let what = match up.expect {
+            Expect::Any => "the upload",
+            Expect::Image { what } => what,
+        };
+        if bytes.len() > up.limit {
+            return Err(Error::TooLarge {
+                what,
+                limit: up.limit,
+            });
+        }
+        if bytes.is_empty() {
+            return Err(Error::invalid("empty_upload", "the upload is empty"));
+        }
         let data = bytes.clone();
-        let claimed = claimed_type.to_owned();
+        let claimed = up.claimed_type.to_owned();
         let inspected = tokio::task::spawn_blocking(move || inspect(&data, &claimed))
             .await
             .map_err(|e| Error::Internal(Box::new(e)))??;
+        if matches!(up.expect, Expect::Image { .. }) && inspected.thumbnail.is_none() {
+            return Err(Error::UnsupportedMedia(format!(
+                "{what} must be a JPEG, PNG, WebP or GIF image"
+            )));
+        }
         let id = MediaId(new_key());
         let thumbnail = match inspected.thumbnail {
             Some(t) => {
@@ -123,12 +176,13 @@ impl Core {
         let row = MediaRow {
             id,
             owner_id: me.user,
-            name: clean_name(name),
+            name: clean_name(up.name),
             content_type: inspected.content_type,
             size: bytes.len() as i64,
             width: inspected.width,
             height: inspected.height,
             thumbnail,
+            purpose: up.purpose,
             created_at: self.now(),
         };
         self.repos.insert_media(&row).await?;
@@ -143,42 +197,40 @@ impl Core {
         claimed_type: &str,
         bytes: Bytes,
     ) -> Result<MediaUploaded> {
-        let limit = self.limits.max_upload_bytes;
-        if bytes.len() > limit {
-            return Err(Error::TooLarge {
-                what: "the upload",
-                limit,
-            });
-        }
-        if bytes.is_empty() {
-            return Err(Error::invalid("empty_upload", "the upload is empty"));
-        }
-        let row = self.store_media(me, name, claimed_type, bytes).await?;
-        Ok(MediaUploaded {
-            media_id: row.id,
-            content_type: row.content_type,
-            size: row.size,
-            width: row.width,
-            height: row.height,
-            thumbnail: row.thumbnail,
-        })
+        let up = Upload {
+            purpose: MediaPurpose::Attachment,
+            name,
+            claimed_type,
+            limit: self.limits.max_upload_bytes,
+            expect: Expect::Any,
+        };
+        Ok(uploaded(self.store_media(me, up, bytes).await?))
+    }
+
+    /// Stores the photo of a Pung about to be posted. Until a Pung claims
+    /// it only its uploader may read it; if none does, it is deleted after
+    /// `unposted_pung_upload_secs`.
+    pub async fn upload_pung_photo(&self, me: &Session, bytes: Bytes) -> Result<MediaUploaded> {
+        let up = Upload {
+            purpose: MediaPurpose::Pung,
+            name: "pung",
+            claimed_type: "",
+            limit: self.limits.max_upload_bytes,
+            expect: Expect::Image { what: "a Pung photo" },
+        };
+        Ok(uploaded(self.store_media(me, up, bytes).await?))
     }
 
     /// Sets the caller's avatar from an image upload.
     pub async fn set_avatar(&self, me: &Session, bytes: Bytes) -> Result<Me> {
-        let limit = self.limits.max_avatar_bytes;
-        if bytes.len() > limit {
-            return Err(Error::TooLarge {
-                what: "the avatar",
-                limit,
-            });
-        }
-        let row = self.store_media(me, "avatar", "", bytes).await?;
-        if row.thumbnail.is_none() {
-            return Err(Error::UnsupportedMedia(
-                "an avatar must be a JPEG, PNG, WebP or GIF image".into(),
-            ));
-        }
+        let up = Upload {
+            purpose: MediaPurpose::Avatar,
+            name: "avatar",
+            claimed_type: "",
+            limit: self.limits.max_avatar_bytes,
+            expect: Expect::Image { what: "an avatar" },
+        };
+        let row = self.store_media(me, up, bytes).await?;
         let update = ProfileUpdate {
             avatar: Some(Some(row.id)),
             ..Default::default()
@@ -189,20 +241,39 @@ impl Core {
 
     /// Bytes and content type of a stored object (an upload or its
     /// thumbnail). Keys are unguessable; any signed-in user holding one may
-    /// read it, as with a shared link.
-    pub async fn media_bytes(&self, _me: &Session, id: &MediaId) -> Result<(String, Bytes)> {
+    /// read an attachment or avatar, as with a shared link. A Pung's photo
+    /// only its uploader and those who may see the Pung can read.
+    pub async fn media_bytes(&self, me: &Session, id: &MediaId) -> Result<MediaContent> {
         let (row_id, is_thumb) = match id.0.strip_suffix(THUMB_SUFFIX) {
             Some(base) => (MediaId(base.to_owned()), true),
             None => (id.clone(), false),
         };
         let row = self.repos.media(&row_id).await?.ok_or(Error::NotFound("media"))?;
+        let ephemeral = row.purpose == MediaPurpose::Pung;
+        if ephemeral {
+            match self.repos.pung_by_media(&row.id).await? {
+                // Posted: readable while the Pung is, by those who may see it.
+                Some(pung) => {
+                    self.visible_pung(me, pung)
+                        .await
+                        .map_err(|_| Error::NotFound("media"))?;
+                }
+                // Not posted yet: only its uploader.
+                None if row.owner_id == me.user => {}
+                None => return Err(Error::NotFound("media")),
+            }
+        }
         let (key, content_type) = match (is_thumb, &row.thumbnail) {
             (true, Some(t)) => (t.0.clone(), "image/jpeg".to_owned()),
             (true, None) => return Err(Error::NotFound("media")),
             (false, _) => (row.id.0.clone(), row.content_type.clone()),
         };
         let bytes = self.blobs.get(&key).await.map_err(|_| Error::NotFound("media"))?;
-        Ok((content_type, bytes))
+        Ok(MediaContent {
+            content_type,
+            bytes,
+            ephemeral,
+        })
     }
 }
 

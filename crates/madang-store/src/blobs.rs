@@ -65,8 +65,11 @@ impl BlobStore {
         Ok(self.inner.get(&Path::from(key)).await?.bytes().await?)
     }
 
+    /// Deletes the object; one that is already gone is not an error.
     pub async fn delete(&self, key: &str) -> Result<()> {
-        self.inner.delete(&Path::from(key)).await?;
-        Ok(())
+        match self.inner.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 }

@@ -28,6 +28,8 @@ pub trait FriendRepo: Send + Sync {
     /// `user`'s friends, with their accounts, by display name.
     async fn friends(&self, user: UserId) -> Result<Vec<FriendRow>>;
     async fn is_friend(&self, user: UserId, friend: UserId) -> Result<bool>;
+    /// People on `user`'s list who also have `user` on theirs, by id.
+    async fn mutual_friends(&self, user: UserId) -> Result<Vec<UserId>>;
     /// Friends of `user` whose birthday falls on `month_day` (`MM-DD`).
     async fn friends_with_birthday(&self, user: UserId, month_day: &str) -> Result<Vec<UserRow>>;
     /// `NotFound` when `friend` is not on the list.
@@ -91,6 +93,18 @@ impl FriendRepo for SqlStore {
             .fetch_optional(self.pool())
             .await?;
         Ok(row.is_some())
+    }
+
+    async fn mutual_friends(&self, user: UserId) -> Result<Vec<UserId>> {
+        let rows = sqlx::query(
+            "SELECT f.friend_id FROM friends f JOIN friends g \
+               ON g.user_id = f.friend_id AND g.friend_id = f.user_id \
+             WHERE f.user_id = $1 ORDER BY f.friend_id",
+        )
+        .bind(user.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| i64_col(r, "friend_id").map(UserId)).collect()
     }
 
     async fn friends_with_birthday(&self, user: UserId, month_day: &str) -> Result<Vec<UserRow>> {

@@ -16,6 +16,7 @@ mod events;
 pub mod friends;
 pub mod media;
 pub mod messages;
+pub mod pung;
 mod rows;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -26,8 +27,9 @@ pub use accounts::{AccountRepo, DeviceRow, NewDevice, NewUser, ProfileUpdate, Us
 pub use blobs::{BlobStore, BlobStoreConfig};
 pub use chat::{ChatRepo, MemberRow, NewRoom, RoomRow, RoomSummaryRow};
 pub use friends::{FriendFlags, FriendRepo, FriendRow};
-pub use media::{MediaRepo, MediaRow};
+pub use media::{MediaPurpose, MediaRepo, MediaRow};
 pub use messages::{Appended, MessageRepo, NewMessage, StoredMessage};
+pub use pung::{NewPung, PungForViewer, PungRepo, PungRow, PungStats, PurgedPung, VoteCount};
 
 /// Errors from the store. `Conflict` and `NotFound` are expected outcomes
 /// the caller turns into domain errors; `Db` is an internal failure.
@@ -57,8 +59,8 @@ pub enum Backend {
 }
 
 /// Every repository trait, for holding one object that implements them all.
-pub trait Repos: AccountRepo + FriendRepo + ChatRepo + MessageRepo + MediaRepo {}
-impl<T: AccountRepo + FriendRepo + ChatRepo + MessageRepo + MediaRepo> Repos for T {}
+pub trait Repos: AccountRepo + FriendRepo + ChatRepo + MessageRepo + MediaRepo + PungRepo {}
+impl<T: AccountRepo + FriendRepo + ChatRepo + MessageRepo + MediaRepo + PungRepo> Repos for T {}
 
 /// The SQL store: a pool on SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
@@ -90,9 +92,13 @@ impl SqlStore {
                     // WAL: readers never block the writer. synchronous=NORMAL in
                     // WAL mode survives a process crash (`kill -9`) with every
                     // committed transaction; only an OS crash may lose the last.
+                    // secure_delete overwrites deleted content in the file, so a
+                    // purged Pung or a message deleted for everyone is gone from
+                    // the disk too, not only from the tables.
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                         PRAGMA secure_delete = ON;",
                     )
                     .await?;
                     Ok(())

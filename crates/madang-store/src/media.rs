@@ -1,10 +1,39 @@
 //! Metadata of uploaded media; the bytes live in the [`crate::BlobStore`].
 
 use crate::rows::{i64_col, opt_i64, opt_text, text};
-use crate::{Result, SqlStore};
+use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use madang_types::{MediaId, Millis, UserId};
 use sqlx::any::AnyRow;
+
+/// What an upload is for: it decides who may read it and when it goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaPurpose {
+    /// A chat attachment (any signed-in holder of the id may read it).
+    Attachment,
+    Avatar,
+    /// A Pung's photo: readable only by those who may see the Pung, and
+    /// purged with it (or, if never posted, after a while).
+    Pung,
+}
+
+impl MediaPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaPurpose::Attachment => "attachment",
+            MediaPurpose::Avatar => "avatar",
+            MediaPurpose::Pung => "pung",
+        }
+    }
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "attachment" => Ok(MediaPurpose::Attachment),
+            "avatar" => Ok(MediaPurpose::Avatar),
+            "pung" => Ok(MediaPurpose::Pung),
+            other => Err(StoreError::Corrupt(format!("media purpose {other:?}"))),
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct MediaRow {
@@ -16,6 +45,7 @@ pub struct MediaRow {
     pub width: Option<i64>,
     pub height: Option<i64>,
     pub thumbnail: Option<MediaId>,
+    pub purpose: MediaPurpose,
     pub created_at: Millis,
 }
 
@@ -35,6 +65,7 @@ fn media_row(row: &AnyRow) -> Result<MediaRow> {
         width: opt_i64(row, "width")?,
         height: opt_i64(row, "height")?,
         thumbnail: opt_text(row, "thumbnail")?.map(MediaId),
+        purpose: MediaPurpose::parse(&text(row, "purpose")?)?,
         created_at: Millis(i64_col(row, "created_at")?),
     })
 }
@@ -43,8 +74,8 @@ fn media_row(row: &AnyRow) -> Result<MediaRow> {
 impl MediaRepo for SqlStore {
     async fn insert_media(&self, m: &MediaRow) -> Result<()> {
         sqlx::query(
-            "INSERT INTO media (id, owner_id, name, content_type, size, width, height, thumbnail, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO media (id, owner_id, name, content_type, size, width, height, thumbnail, purpose, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&m.id.0)
         .bind(m.owner_id.0)
@@ -54,6 +85,7 @@ impl MediaRepo for SqlStore {
         .bind(m.width)
         .bind(m.height)
         .bind(m.thumbnail.as_ref().map(|t| t.0.clone()))
+        .bind(m.purpose.as_str())
         .bind(m.created_at.0)
         .execute(self.pool())
         .await
@@ -63,8 +95,8 @@ impl MediaRepo for SqlStore {
 
     async fn media(&self, id: &MediaId) -> Result<Option<MediaRow>> {
         let row = sqlx::query(
-            "SELECT id, owner_id, name, content_type, size, width, height, thumbnail, created_at \
-             FROM media WHERE id = $1",
+            "SELECT id, owner_id, name, content_type, size, width, height, thumbnail, purpose, \
+             created_at FROM media WHERE id = $1",
         )
         .bind(&id.0)
         .fetch_optional(self.pool())

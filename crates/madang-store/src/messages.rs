@@ -6,7 +6,7 @@ use crate::{Result, SqlStore, StoreError, conflict};
 use async_trait::async_trait;
 use madang_types::api::{Attachment, Message, MessageKind, ReactionCount};
 use madang_types::events::{EventBody, RoomEvent};
-use madang_types::{ClientMsgId, Millis, RoomId, Seq, UserId};
+use madang_types::{ClientMsgId, Millis, PungId, RoomId, Seq, UserId};
 use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
@@ -23,6 +23,7 @@ pub struct StoredMessage {
     pub reply_to: Option<Seq>,
     pub mentions: Vec<UserId>,
     pub attachment: Option<Attachment>,
+    pub pung_id: Option<PungId>,
     pub created_at: Millis,
     pub edited_at: Option<Millis>,
     pub deleted_at: Option<Millis>,
@@ -41,6 +42,7 @@ impl StoredMessage {
             reply_to: self.reply_to,
             mentions: self.mentions,
             attachment: self.attachment,
+            pung_id: self.pung_id,
             reactions,
             created_at: self.created_at,
             edited_at: self.edited_at,
@@ -60,6 +62,8 @@ pub struct NewMessage {
     pub reply_to: Option<Seq>,
     pub mentions: Vec<UserId>,
     pub attachment: Option<Attachment>,
+    /// The Pung a `pung_reply` or `pung_tag` message is about.
+    pub pung_id: Option<PungId>,
     pub at: Millis,
 }
 
@@ -135,7 +139,7 @@ pub trait MessageRepo: Send + Sync {
 }
 
 pub(crate) const MESSAGE_COLS: &str = "room_id, seq, sender_id, client_id, kind, text, reply_to, \
-     mentions, attachment, created_at, edited_at, deleted_at";
+     mentions, attachment, pung_id, created_at, edited_at, deleted_at";
 
 pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
     let kind = text(row, "kind")?;
@@ -150,6 +154,7 @@ pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
         reply_to: opt_i64(row, "reply_to")?.map(Seq),
         mentions: json(&text(row, "mentions")?)?,
         attachment: opt_text(row, "attachment")?.map(|a| json(&a)).transpose()?,
+        pung_id: opt_i64(row, "pung_id")?.map(PungId),
         created_at: Millis(i64_col(row, "created_at")?),
         edited_at: opt_i64(row, "edited_at")?.map(Millis),
         deleted_at: opt_i64(row, "deleted_at")?.map(Millis),
@@ -176,7 +181,12 @@ async fn message_in(conn: &mut AnyConnection, room: RoomId, seq: Seq) -> Result<
     row.as_ref().map(message_row).transpose()
 }
 
-async fn rewrite_event(conn: &mut AnyConnection, room: RoomId, seq: Seq, body: &EventBody) -> Result<()> {
+pub(crate) async fn rewrite_event(
+    conn: &mut AnyConnection,
+    room: RoomId,
+    seq: Seq,
+    body: &EventBody,
+) -> Result<()> {
     sqlx::query("UPDATE events SET body = $3 WHERE room_id = $1 AND seq = $2")
         .bind(room.0)
         .bind(seq.0)
@@ -288,13 +298,14 @@ impl MessageRepo for SqlStore {
             reply_to: new.reply_to,
             mentions: new.mentions,
             attachment: new.attachment,
+            pung_id: new.pung_id,
             created_at: new.at,
             edited_at: None,
             deleted_at: None,
         };
         sqlx::query(
             "INSERT INTO messages (room_id, seq, sender_id, client_id, kind, text, reply_to, mentions, \
-             attachment, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             attachment, pung_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(message.room_id.0)
         .bind(seq.0)
@@ -305,6 +316,7 @@ impl MessageRepo for SqlStore {
         .bind(message.reply_to.map(|s| s.0))
         .bind(to_json(&message.mentions)?)
         .bind(message.attachment.as_ref().map(to_json).transpose()?)
+        .bind(message.pung_id.map(|p| p.0))
         .bind(message.created_at.0)
         .execute(&mut *tx)
         .await

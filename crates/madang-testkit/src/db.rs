@@ -1,7 +1,7 @@
 //! A fresh database per test.
 
 use rand::Rng;
-use sqlx::{Connection, Executor};
+use sqlx::{Connection, Executor, Row};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -67,6 +67,111 @@ impl TestDb {
                 }
             }
         }
+    }
+}
+
+impl TestDb {
+    /// The SQLite database file (its WAL is beside it), if on SQLite.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        self._dir.as_ref().map(|d| d.path().join("test.db"))
+    }
+
+    /// The one integer a query returns.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("connect");
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("query");
+                row.try_get::<i64, _>(0).expect("integer")
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await.expect("connect");
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .fetch_one(&mut c)
+                    .await
+                    .expect("query");
+                row.try_get::<i64, _>(0).expect("integer")
+            }
+        }
+    }
+
+    /// Runs a statement (for tests that set up what a crash would leave).
+    pub async fn execute(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("connect");
+                c.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .await
+                    .expect("statement");
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await.expect("connect");
+                c.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .await
+                    .expect("statement");
+            }
+        }
+    }
+
+    /// Every row of every table as text, one line per row prefixed with
+    /// its table: for proving that something is gone from all of them.
+    pub async fn dump(&self) -> String {
+        let mut out = String::new();
+        match self.backend {
+            Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("connect");
+                let tables: Vec<String> =
+                    sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                        .fetch_all(&mut c)
+                        .await
+                        .expect("tables");
+                for table in tables {
+                    let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT name FROM pragma_table_info('{table}')"
+                    )))
+                    .fetch_all(&mut c)
+                    .await
+                    .expect("columns");
+                    let row_text = cols
+                        .iter()
+                        .map(|col| format!("quote(\"{col}\")"))
+                        .collect::<Vec<_>>()
+                        .join(" || '|' || ");
+                    let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT {row_text} FROM \"{table}\""
+                    )))
+                    .fetch_all(&mut c)
+                    .await
+                    .expect("rows");
+                    for r in rows {
+                        out.push_str(&format!("{table}: {r}\n"));
+                    }
+                }
+            }
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await.expect("connect");
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+                )
+                .fetch_all(&mut c)
+                .await
+                .expect("tables");
+                for table in tables {
+                    let rows: Vec<String> =
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT t::text FROM \"{table}\" t")))
+                            .fetch_all(&mut c)
+                            .await
+                            .expect("rows");
+                    for r in rows {
+                        out.push_str(&format!("{table}: {r}\n"));
+                    }
+                }
+            }
+        }
+        out
     }
 }
 

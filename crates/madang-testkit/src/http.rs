@@ -12,6 +12,7 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Reply {
@@ -71,6 +72,7 @@ impl Client {
         }
         let res = req.send().await.expect("server answers");
         let status = res.status().as_u16();
+        let headers = res.headers().clone();
         let bytes = res.bytes().await.expect("body");
         let body = if bytes.is_empty() {
             Value::Null
@@ -78,7 +80,11 @@ impl Client {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Reply { status, body }
+        Reply {
+            status,
+            body,
+            headers,
+        }
     }
 
     async fn json(&self, method: Method, path: &str, body: &Value) -> Reply {
@@ -124,6 +130,21 @@ impl Client {
         let session = c.post("/api/v1/sessions", body).await.ok();
         c.adopt(&session);
         c
+    }
+
+    /// The same account and device, talking to a server at `base` (after
+    /// a restart on another port).
+    pub fn at(&self, base: &str) -> Client {
+        Client {
+            base: base.to_owned(),
+            ..self.clone()
+        }
+    }
+
+    /// Makes the two friends both ways.
+    pub async fn befriend(&self, other: &Client) {
+        self.add_friend(other).await;
+        other.add_friend(self).await;
     }
 
     pub async fn add_friend(&self, other: &Client) -> Value {

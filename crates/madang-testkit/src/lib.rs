@@ -106,4 +106,20 @@ impl TestServer {
             node.stop().await.expect("clean stop");
         }
     }
+
+    /// Starts a node again on the same database, data folder and clock
+    /// (after [`TestServer::stop`]), on a new port: `base` changes.
+    pub async fn start_again(&mut self) {
+        assert!(self.node.is_none(), "stop the node first");
+        let node = Node::start_with_bus(&self.config, self.clock.clone(), None, Arc::new(LocalBus::new()))
+            .await
+            .expect("node starts again");
+        self.base = format!("http://{}", node.addr);
+        self.node = Some(node);
+    }
+
+    /// Where the node keeps media files.
+    pub fn media_dir(&self) -> std::path::PathBuf {
+        self.config.data_dir.join("media")
+    }
 }

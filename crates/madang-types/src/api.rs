@@ -1,7 +1,7 @@
 //! REST request and response bodies (snake_case JSON). Requests reject
 //! unknown fields so that a typo is a clear 400, not a silently ignored value.
 
-use crate::{ClientMsgId, DeviceId, MediaId, Millis, RoomId, Seq, UserId};
+use crate::{ClientMsgId, DeviceId, MediaId, Millis, PungId, RoomId, Seq, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -61,7 +61,7 @@ pub struct Me {
 }
 
 /// What other people see of an account.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Profile {
     pub id: UserId,
     pub handle: String,
@@ -225,6 +225,10 @@ pub enum MessageKind {
     Text,
     Image,
     File,
+    /// A reply to a Pung (`pung_id`), sent to its author's 1:1 chat.
+    PungReply,
+    /// The sender tagged the recipient in a Pung (`pung_id`).
+    PungTag,
 }
 
 impl MessageKind {
@@ -233,6 +237,8 @@ impl MessageKind {
             MessageKind::Text => "text",
             MessageKind::Image => "image",
             MessageKind::File => "file",
+            MessageKind::PungReply => "pung_reply",
+            MessageKind::PungTag => "pung_tag",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -240,6 +246,8 @@ impl MessageKind {
             "text" => Some(MessageKind::Text),
             "image" => Some(MessageKind::Image),
             "file" => Some(MessageKind::File),
+            "pung_reply" => Some(MessageKind::PungReply),
+            "pung_tag" => Some(MessageKind::PungTag),
             _ => None,
         }
     }
@@ -277,6 +285,11 @@ pub struct Message {
     pub reply_to: Option<Seq>,
     pub mentions: Vec<UserId>,
     pub attachment: Option<Attachment>,
+    /// The Pung a `pung_reply` or `pung_tag` message is about. The message
+    /// quotes nothing of it: fetch `/api/v1/pungs/{id}`, which answers 404
+    /// once it is gone (and this field is cleared when it is purged).
+    #[serde(default)]
+    pub pung_id: Option<PungId>,
     pub reactions: Vec<ReactionCount>,
     pub created_at: Millis,
     pub edited_at: Option<Millis>,

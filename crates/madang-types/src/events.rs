@@ -2,7 +2,7 @@
 //! frames that carry them and the ephemeral signals (typing, reads).
 
 use crate::api::{Message, Room};
-use crate::{DeviceId, Millis, RoomId, Seq, UserId};
+use crate::{DeviceId, Millis, PungId, RoomId, Seq, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -123,6 +123,22 @@ pub enum ServerFrame {
     RoomRemoved {
         room_id: RoomId,
     },
+    /// A friend posted a Pung the caller may see.
+    PungPosted {
+        pung_id: PungId,
+        author_id: UserId,
+    },
+    /// A Pung the caller could see was deleted or expired.
+    PungRemoved {
+        pung_id: PungId,
+    },
+    /// Someone viewed, reacted to or voted on the caller's Pung.
+    PungActivity {
+        pung_id: PungId,
+    },
+    /// Which Pungs the caller may see changed (a friendship ended or a
+    /// block was made): fetch the feed again.
+    PungsChanged,
     Error {
         code: String,
         message: String,

@@ -90,6 +90,12 @@ int_id!(
     Seq
 );
 
+int_id!(
+    /// A Pung (a 24-hour moment). Never reused, so a stale reference can
+    /// never point at a newer Pung.
+    PungId
+);
+
 impl Seq {
     pub const ZERO: Seq = Seq(0);
     pub fn next(self) -> Seq {

@@ -5,5 +5,6 @@
 pub mod api;
 pub mod events;
 pub mod ids;
+pub mod pung;
 
 pub use ids::*;

@@ -54,8 +54,9 @@ pub async fn download(
     Path(id): Path<String>,
     Query(_q): Query<DownloadQuery>,
 ) -> Result<Response, ApiError> {
-    let (content_type, bytes) = st.core.media_bytes(&me, &MediaId(id)).await?;
-    let mut res = bytes.into_response();
+    let content = st.core.media_bytes(&me, &MediaId(id)).await?;
+    let content_type = content.content_type;
+    let mut res = content.bytes.into_response();
     let h = res.headers_mut();
     let inline = content_type.starts_with("image/");
     h.insert(
@@ -70,10 +71,13 @@ pub async fn download(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox; default-src 'none'"),
     );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=31536000, immutable"),
-    );
+    // A Pung's photo is gone within a day: no cache may keep it.
+    let cache = if content.ephemeral {
+        "no-store"
+    } else {
+        "private, max-age=31536000, immutable"
+    };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if !inline {
         h.insert(
             header::CONTENT_DISPOSITION,

@@ -6,6 +6,7 @@ mod chats;
 mod friends;
 mod media;
 pub(crate) mod ops;
+mod pung;
 
 use crate::AppState;
 use crate::openapi::ApiDoc;
@@ -48,10 +49,21 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(chats::read))
         .routes(routes!(chats::typing))
         .routes(routes!(media::download))
+        .routes(routes!(pung::post))
+        .routes(routes!(pung::feed))
+        .routes(routes!(pung::of_user))
+        .routes(routes!(pung::get, pung::delete))
+        .routes(routes!(pung::view))
+        .routes(routes!(pung::viewers))
+        .routes(routes!(pung::react))
+        .routes(routes!(pung::unreact))
+        .routes(routes!(pung::vote))
+        .routes(routes!(pung::reply))
         .routes(routes!(crate::ws::connect))
         .layer(DefaultBodyLimit::max(limits.max_json_bytes));
     let uploads = OpenApiRouter::new()
         .routes(routes!(media::upload))
+        .routes(routes!(pung::upload))
         .layer(DefaultBodyLimit::max(limits.max_upload_bytes));
     let avatar = OpenApiRouter::new()
         .routes(routes!(accounts::set_avatar))

@@ -371,6 +371,23 @@ impl Connection {
                     return Err(self.close(close::REVOKED, "logged out").await);
                 }
             }
+            // Published only to the user topics of those allowed to know.
+            Live::PungPosted { pung_id, author_id } => {
+                self.send_frame(&ServerFrame::PungPosted {
+                    pung_id: *pung_id,
+                    author_id: *author_id,
+                })
+                .await?;
+            }
+            Live::PungRemoved { pung_id } => {
+                self.send_frame(&ServerFrame::PungRemoved { pung_id: *pung_id })
+                    .await?;
+            }
+            Live::PungActivity { pung_id } => {
+                self.send_frame(&ServerFrame::PungActivity { pung_id: *pung_id })
+                    .await?;
+            }
+            Live::PungsChanged => self.send_frame(&ServerFrame::PungsChanged).await?,
         }
         Ok(())
     }

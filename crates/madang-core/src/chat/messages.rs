@@ -5,18 +5,18 @@ use super::unread::unread_for;
 use crate::ratelimit::Rate;
 use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};
-use madang_store::{NewMessage, StoreError, StoredMessage};
+use madang_store::{MediaPurpose, NewMessage, StoreError, StoredMessage};
 use madang_types::api::{
     Attachment, EventPage, Message, MessageKind, MessagePage, RoomKind, SendMessageRequest,
 };
 use madang_types::events::RoomEvent;
-use madang_types::{RoomId, Seq, UserId};
+use madang_types::{ClientMsgId, RoomId, Seq, UserId};
 use std::collections::HashMap;
 
 /// Most events returned by one catch-up request.
 const EVENT_PAGE: i64 = 500;
 
-fn check_emoji(emoji: &str) -> Result<()> {
+pub(crate) fn check_emoji(emoji: &str) -> Result<()> {
     let n = emoji.chars().count();
     if n == 0
         || n > 8
@@ -29,8 +29,29 @@ fn check_emoji(emoji: &str) -> Result<()> {
     Ok(())
 }
 
+/// A client id is 1–64 characters without control characters.
+pub(crate) fn check_client_id(id: &ClientMsgId) -> Result<()> {
+    let cid = &id.0;
+    if cid.is_empty() || cid.len() > 64 || cid.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "invalid_client_id",
+            "client_id is 1–64 characters",
+        ));
+    }
+    Ok(())
+}
+
 impl Core {
-    fn check_text(&self, text: &str) -> Result<()> {
+    /// Takes one of the caller's `messages_per_minute`.
+    pub(crate) fn check_send_rate(&self, me: &Session) -> Result<()> {
+        let rate = Rate {
+            capacity: self.limits.messages_per_minute,
+            per_ms: 60_000,
+        };
+        self.rate.check(&format!("send:{}", me.user), rate)
+    }
+
+    pub(crate) fn check_text(&self, text: &str) -> Result<()> {
         let max = self.limits.max_message_chars;
         if text.chars().count() > max {
             return Err(Error::TooLarge {
@@ -60,7 +81,8 @@ impl Core {
         id: &madang_types::MediaId,
     ) -> Result<(MessageKind, Attachment)> {
         let media = self.repos.media(id).await?.ok_or(Error::NotFound("media"))?;
-        if media.owner_id != me.user {
+        // A Pung's photo disappears with its Pung; it cannot be sent on.
+        if media.owner_id != me.user || media.purpose == MediaPurpose::Pung {
             return Err(Error::NotFound("media"));
         }
         let kind = if media.thumbnail.is_some() {
@@ -85,20 +107,10 @@ impl Core {
     /// Sends a message. Acknowledged only once committed (invariant 2); a
     /// retry with the same client id returns the stored message (invariant 3).
     pub async fn send_message(&self, me: &Session, room: RoomId, req: SendMessageRequest) -> Result<Message> {
-        let cid = &req.client_id.0;
-        if cid.is_empty() || cid.len() > 64 || cid.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                "invalid_client_id",
-                "client_id is 1–64 characters",
-            ));
-        }
+        check_client_id(&req.client_id)?;
         self.check_text(&req.text)?;
         let member = self.membership(me, room).await?;
-        let rate = Rate {
-            capacity: self.limits.messages_per_minute,
-            per_ms: 60_000,
-        };
-        self.rate.check(&format!("send:{}", me.user), rate)?;
+        self.check_send_rate(me)?;
         self.check_not_blocked(me, room).await?;
         let (kind, attachment) = match &req.attachment {
             Some(id) => {
@@ -140,8 +152,16 @@ impl Core {
             reply_to: req.reply_to,
             mentions,
             attachment,
+            pung_id: None,
             at: self.now(),
         };
+        self.append(me, new).await
+    }
+
+    /// Stores a message the caller may send and publishes its event. A
+    /// retry (a client id seen before) returns the stored message.
+    pub(crate) async fn append(&self, me: &Session, new: NewMessage) -> Result<Message> {
+        let room = new.room_id;
         let appended = match self.repos.append_message(new).await {
             Err(StoreError::NotFound) => return Err(Error::NotMember),
             Err(StoreError::Conflict(_)) => {

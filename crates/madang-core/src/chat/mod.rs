@@ -2,7 +2,7 @@
 //! list with unread counts, per-member settings.
 
 pub mod live;
-mod messages;
+pub(crate) mod messages;
 pub mod reads;
 pub mod unread;
 

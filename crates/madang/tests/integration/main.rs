@@ -11,4 +11,5 @@ mod invariants;
 mod live;
 mod media;
 mod ops;
+mod pung;
 mod store;

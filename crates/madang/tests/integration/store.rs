@@ -57,6 +57,7 @@ fn message(room: RoomId, sender: UserId, client_id: &str) -> NewMessage {
         reply_to: None,
         mentions: Vec::new(),
         attachment: None,
+        pung_id: None,
         at: Millis(1),
     }
 }
