@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * The shell: the tab bar (a rail on wide screens, a bottom bar on phones),
- * hash routes (#/friends, #/chats, #/chats/12, #/openchat, #/pung, #/local,
- * #/more), loading the account, and applying live frames to the state.
+ * hash routes (#/friends, #/chats, #/chats/12, #/openchat, #/pung,
+ * #/pung/new, #/local, #/more), loading the account, and applying live frames to the state.
  * Each tab is one folder under tabs/.
  */
 
@@ -17,6 +17,8 @@ import { renderChats } from './tabs/chats/list.js';
 import { applyEvent } from './tabs/chats/events.js';
 import { renderComing } from './tabs/coming/coming.js';
 import { renderMore } from './tabs/more/more.js';
+import { renderPung } from './tabs/pung/pung.js';
+import { loadPungs, refreshPungs } from './tabs/pung/feed.js';
 
 const root = /** @type {HTMLElement} */ (document.getElementById('app'));
 
@@ -66,6 +68,7 @@ async function start() {
     state.friends = friends;
     for (const f of friends) remember(f.profile);
     state.birthdays = birthdays;
+    await loadPungs();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       api.setToken(null);
@@ -128,6 +131,12 @@ function onFrame(frame) {
     case 'logged_out':
       logOut();
       break;
+    case 'pung_posted':
+    case 'pung_removed':
+    case 'pung_activity':
+    case 'pungs_changed':
+      refreshPungs();
+      break;
   }
 }
 
@@ -162,8 +171,9 @@ function render() {
     x.id === 'chats' ? badge : null)));
   mount(root, h('div', { class: 'shell' }, nav, h('div', { class: 'content' }, banner, main)));
   updateBadge();
-  if (tab === 'friends') renderFriends(main);
+  if (tab === 'friends') teardown = renderFriends(main);
   else if (tab === 'chats') teardown = renderChats(main, arg ? Number(arg) : null);
+  else if (tab === 'pung') teardown = renderPung(main, arg);
   else if (tab === 'more') renderMore(main);
   else renderComing(main, tab);
 }

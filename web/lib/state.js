@@ -11,6 +11,7 @@ export const state = {
   /** @type {Map<number, Map<number, number>>} room → user → read seq */ cursors: new Map(),
   /** @type {Map<number, {user: number, until: number}>} */ typing: new Map(),
   /** @type {number | null} */ activeRoom: null,
+  /** @type {{mine: any[], friends: any[]}} the Pung feed: my Pungs and friends' rings */ pungs: { mine: [], friends: [] },
   online: true,
 };
 

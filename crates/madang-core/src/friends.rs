@@ -56,6 +56,7 @@ impl Core {
                 profile: self.profile_seen_by(me.user, &f.user).await?,
                 favourite: f.favourite,
                 hidden: f.hidden,
+                mutual: f.mutual,
                 since: f.since,
             });
         }

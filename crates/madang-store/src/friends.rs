@@ -11,6 +11,8 @@ pub struct FriendRow {
     pub user: UserRow,
     pub favourite: bool,
     pub hidden: bool,
+    /// They have `user` on their list too.
+    pub mutual: bool,
     pub since: Millis,
 }
 
@@ -60,11 +62,15 @@ impl FriendRepo for SqlStore {
     }
 
     async fn friends(&self, user: UserId) -> Result<Vec<FriendRow>> {
-        let rows =
-            sqlx::query("SELECT friend_id, favourite, hidden, created_at FROM friends WHERE user_id = $1")
-                .bind(user.0)
-                .fetch_all(self.pool())
-                .await?;
+        let rows = sqlx::query(
+            "SELECT friend_id, favourite, hidden, created_at, \
+                   CAST(CASE WHEN EXISTS (SELECT 1 FROM friends g WHERE g.user_id = f.friend_id \
+                     AND g.friend_id = f.user_id) THEN 1 ELSE 0 END AS BIGINT) AS mutual \
+                 FROM friends f WHERE user_id = $1",
+        )
+        .bind(user.0)
+        .fetch_all(self.pool())
+        .await?;
         let ids: Vec<UserId> = rows
             .iter()
             .map(|r| i64_col(r, "friend_id").map(UserId))
@@ -79,6 +85,7 @@ impl FriendRepo for SqlStore {
                 user,
                 favourite: flag(r, "favourite")?,
                 hidden: flag(r, "hidden")?,
+                mutual: flag(r, "mutual")?,
                 since: Millis(i64_col(r, "created_at")?),
             });
         }

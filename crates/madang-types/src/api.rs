@@ -112,6 +112,9 @@ pub struct Friend {
     pub profile: Profile,
     pub favourite: bool,
     pub hidden: bool,
+    /// They have the caller on their friend list too. Pungs are shared
+    /// with mutual friends only.
+    pub mutual: bool,
     pub since: Millis,
 }
 

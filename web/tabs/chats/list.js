@@ -24,6 +24,8 @@ function preview(m) {
   if (m.deleted) return t('deleted');
   if (m.kind === 'image') return `📷 ${t('image')}`;
   if (m.kind === 'file') return `📎 ${m.attachment?.name ?? t('file')}`;
+  if (m.kind === 'pung_tag') return `✨ ${t('pung')}`;
+  if (m.kind === 'pung_reply') return `✨ ${m.text}`;
   return m.text;
 }
 

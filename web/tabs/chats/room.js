@@ -11,6 +11,7 @@ import { h, mount, timeOf } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import { changed, remember, state, subscribe, unreadCount } from '../../lib/state.js';
 import { live } from '../../app.js';
+import { pungQuote } from '../pung/quote.js';
 
 const EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
@@ -256,6 +257,7 @@ export function openRoom(pane, roomId) {
       setTimeout(() => field.focus());
     } else {
       content = [
+        m.kind === 'pung_reply' || m.kind === 'pung_tag' ? pungQuote(m, nameOf) : null,
         quoted ? h('p', { class: 'quote' }, `${nameOf(quoted.sender_id)}: `, quoted.deleted ? t('deleted') : quoted.text.slice(0, 100)) : null,
         attachment(m),
         m.text ? h('p', { class: 'text' }, withMentions(m.text, m.mentions ?? [])) : null,

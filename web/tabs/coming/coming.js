@@ -1,13 +1,13 @@
 // @ts-check
-/** The Open Chat, Pung and Local tabs until their features arrive: an honest
+/** The Open Chat and Local tabs until their features arrive: an honest
  * empty state, not fake content. Each tab gets its own folder's screens
  * with its feature. */
 
 import { h, mount } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 
-const MESSAGES = /** @type {const} */ ({ openchat: 'comingOpenchat', pung: 'comingPung', local: 'comingLocal' });
-const ICONS = { openchat: '🌐', pung: '✨', local: '📍' };
+const MESSAGES = /** @type {const} */ ({ openchat: 'comingOpenchat', local: 'comingLocal' });
+const ICONS = { openchat: '🌐', local: '📍' };
 
 /** @param {HTMLElement} main @param {string} tab */
 export function renderComing(main, tab) {

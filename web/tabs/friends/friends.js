@@ -1,14 +1,17 @@
 // @ts-check
-/** The Friends tab: my profile, add by handle, birthdays today,
- * favourites, everyone else; per friend: chat, favourite, hide, block. */
+/** The Friends tab: at the top the row of friends' Pungs (unseen first),
+ * then my profile, add by handle, birthdays today, favourites, everyone
+ * else; per friend: chat, favourite, hide, block. */
 
 import { api } from '../../lib/api.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { h, mount } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import { remember, state } from '../../lib/state.js';
+import { ringRow } from '../pung/feed.js';
+import { openRing } from '../pung/pung.js';
 
-/** @param {HTMLElement} main */
+/** @param {HTMLElement} main @returns {() => void} */
 export function renderFriends(main) {
   const error = h('p', { class: 'form-error', role: 'alert' });
   const handle = /** @type {HTMLInputElement} */ (h('input', { id: 'friend-handle', placeholder: t('handle'), autocapitalize: 'none', 'aria-label': t('addByHandle') }));
@@ -83,6 +86,8 @@ export function renderFriends(main) {
     location.hash = `#/chats/${room.id}`;
   }
 
-  mount(main, h('header', { class: 'pane-header' }, h('h1', {}, t('friends'))), body);
+  const rings = ringRow(openRing);
+  mount(main, h('header', { class: 'pane-header' }, h('h1', {}, t('friends'))), rings.el, body);
   draw();
+  return rings.stop;
 }

@@ -19,6 +19,11 @@ async fn add_by_handle_favourite_hide_and_remove() {
     let b = srv.user("kb").await;
     let f = a.add_friend(&b).await;
     assert_eq!(f["profile"]["id"], b.user_id.0);
+    assert_eq!(f["mutual"], false, "b has not added a");
+    b.add_friend(&a).await;
+    assert_eq!(a.get("/api/v1/friends").await.ok()[0]["mutual"], true);
+    let back = format!("/api/v1/friends/{}", a.user_id);
+    assert_eq!(b.delete(&back).await.status, 204);
     a.post("/api/v1/friends", json!({"handle": a.handle}))
         .await
         .refused(400, "cannot_add_self");

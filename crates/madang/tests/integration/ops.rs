@@ -45,7 +45,33 @@ async fn the_demo_world_seeds_and_reseeds_without_duplicates() {
         .map(|r| (r["id"].as_i64().unwrap(), r["last_seq"].as_i64().unwrap()))
         .collect();
     assert!(before.len() >= 3, "minji is in several chats");
+    let pungs = |feed: serde_json::Value| -> Vec<i64> {
+        let mut ids: Vec<i64> = feed["mine"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(
+                feed["friends"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|r| r["pungs"].as_array().unwrap()),
+            )
+            .map(|p| p["id"].as_i64().unwrap())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let feed = minji.get("/api/v1/pungs/feed").await.ok();
+    assert!(
+        !feed["friends"].as_array().unwrap().is_empty(),
+        "minji's friends have Pungs"
+    );
+    assert_eq!(feed["mine"].as_array().unwrap().len(), 1, "and she has one");
+    let seen_pungs = pungs(feed);
     madang::demo::seed(core).await.unwrap();
+    let feed = minji.get("/api/v1/pungs/feed").await.ok();
+    assert_eq!(pungs(feed), seen_pungs, "re-seeding posts no Pung twice");
     let again = minji.get("/api/v1/rooms").await.ok();
     let after: Vec<(i64, i64)> = again
         .as_array()

@@ -1,8 +1,11 @@
 //! The demo world: people with Korean and English names, friendships, 1:1
-//! and group chats with believable conversation. Seeded through the same
+//! and group chats with believable conversation, and a day of Pungs
+//! (`pungs.rs`). Seeded through the same
 //! use cases a client calls, so every rule applies. Re-runnable: existing
 //! accounts log in, the 1:1 rooms are the same rooms, groups are found by
 //! title and messages carry fixed client ids.
+
+mod pungs;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -260,7 +263,7 @@ async fn say(core: &Core, who: &Session, room: RoomId, client_id: String, text: 
 
 /// Seeds the world (idempotently) and returns the logins.
 pub async fn seed(core: &Core) -> anyhow::Result<Vec<DemoLogin>> {
-    let total = PEOPLE.len() + DIRECT.len() + GROUPS.len() + 1;
+    let total = PEOPLE.len() + DIRECT.len() + GROUPS.len() + 2;
     let bar = ProgressBar::new(total as u64);
     bar.set_style(
         ProgressStyle::with_template("{spinner} seeding the demo world [{bar:30}] {pos}/{len} {msg}")
@@ -305,11 +308,13 @@ pub async fn seed(core: &Core) -> anyhow::Result<Vec<DemoLogin>> {
             .with_context(|| format!("unknown demo person {h}"))
     };
     bar.set_message("friendships");
+    // Friends both ways, as most real friendships are (and as Pungs need).
     for (i, me) in sessions.iter().enumerate() {
         for _ in 0..10 {
             let j = rng.next(PEOPLE.len());
             if j != i {
                 core.add_friend(me, PEOPLE[j].0).await?;
+                core.add_friend(&sessions[j], PEOPLE[i].0).await?;
             }
         }
     }
@@ -374,6 +379,10 @@ pub async fn seed(core: &Core) -> anyhow::Result<Vec<DemoLogin>> {
         }
         bar.inc(1);
     }
+    bar.set_message("Pungs");
+    let people: Vec<(&str, Session)> = PEOPLE.iter().map(|p| p.0).zip(sessions.iter().copied()).collect();
+    pungs::seed(core, &people).await?;
+    bar.inc(1);
     bar.finish_with_message("done");
     Ok(PEOPLE
         .iter()
