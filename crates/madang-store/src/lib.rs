@@ -29,7 +29,9 @@ pub use chat::{ChatRepo, MemberRow, NewRoom, RoomRow, RoomSummaryRow};
 pub use friends::{FriendFlags, FriendRepo, FriendRow};
 pub use media::{MediaPurpose, MediaRepo, MediaRow};
 pub use messages::{Appended, MessageRepo, NewMessage, StoredMessage};
-pub use pung::{NewPung, PungForViewer, PungRepo, PungRow, PungStats, PurgedPung, VoteCount};
+pub use pung::{
+    NewPung, PungActivityRepo, PungForViewer, PungRepo, PungRow, PungStats, PurgedPung, VoteCount,
+};
 
 /// Errors from the store. `Conflict` and `NotFound` are expected outcomes
 /// the caller turns into domain errors; `Db` is an internal failure.
@@ -59,8 +61,14 @@ pub enum Backend {
 }
 
 /// Every repository trait, for holding one object that implements them all.
-pub trait Repos: AccountRepo + FriendRepo + ChatRepo + MessageRepo + MediaRepo + PungRepo {}
-impl<T: AccountRepo + FriendRepo + ChatRepo + MessageRepo + MediaRepo + PungRepo> Repos for T {}
+pub trait Repos:
+    AccountRepo + FriendRepo + ChatRepo + MessageRepo + MediaRepo + PungRepo + PungActivityRepo
+{
+}
+impl<T> Repos for T where
+    T: AccountRepo + FriendRepo + ChatRepo + MessageRepo + MediaRepo + PungRepo + PungActivityRepo
+{
+}
 
 /// The SQL store: a pool on SQLite or PostgreSQL.
 #[derive(Clone, Debug)]

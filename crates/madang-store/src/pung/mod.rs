@@ -3,6 +3,7 @@
 //! out what has expired, so an expired Pung is invisible before the purge
 //! ([`purge`]) deletes it.
 
+mod activity;
 mod purge;
 
 use crate::accounts::placeholders;
@@ -14,6 +15,7 @@ use madang_types::{ClientMsgId, MediaId, Millis, PungId, UserId};
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
+pub use activity::{PungActivityRepo, PungStats, VoteCount};
 pub use purge::PurgedPung;
 
 #[derive(Clone, Debug)]
@@ -65,24 +67,6 @@ pub struct PungForViewer {
     pub seen: bool,
 }
 
-/// Poll votes on one Pung: per choice, how many, and whether the viewer
-/// is one of them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct VoteCount {
-    pub pung: PungId,
-    pub choice: i64,
-    pub count: i64,
-    pub mine: bool,
-}
-
-/// Views and reactions of a Pung, for its author.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PungStats {
-    pub pung: PungId,
-    pub views: i64,
-    pub reactions: i64,
-}
-
 #[async_trait]
 pub trait PungRepo: Send + Sync {
     /// Stores a Pung with its audience and tags, in one transaction.
@@ -108,25 +92,6 @@ pub trait PungRepo: Send + Sync {
     async fn pung_audience(&self, id: PungId) -> Result<Vec<UserId>>;
     /// Tagged people of each Pung.
     async fn pung_tags(&self, ids: &[PungId]) -> Result<Vec<(PungId, UserId)>>;
-
-    /// Records that `viewer` viewed the Pung; true the first time.
-    async fn record_view(&self, id: PungId, viewer: UserId, at: Millis) -> Result<bool>;
-    /// Who viewed the Pung and when, earliest first.
-    async fn pung_views(&self, id: PungId) -> Result<Vec<(UserId, Millis)>>;
-    /// True when the reaction is new.
-    async fn add_pung_reaction(&self, id: PungId, user: UserId, emoji: &str, at: Millis) -> Result<bool>;
-    /// True when there was such a reaction.
-    async fn remove_pung_reaction(&self, id: PungId, user: UserId, emoji: &str) -> Result<bool>;
-    /// Every reaction `(user, emoji)` to the Pung, oldest first.
-    async fn pung_reactions(&self, id: PungId) -> Result<Vec<(UserId, String)>>;
-    /// The emoji `viewer` reacted with, per Pung.
-    async fn my_pung_reactions(&self, ids: &[PungId], viewer: UserId) -> Result<Vec<(PungId, String)>>;
-    /// Sets (or changes) `user`'s vote in the Pung's poll.
-    async fn vote(&self, id: PungId, user: UserId, choice: i64, at: Millis) -> Result<()>;
-    /// Vote counts per Pung and choice, as `viewer` sees them.
-    async fn vote_counts(&self, ids: &[PungId], viewer: UserId) -> Result<Vec<VoteCount>>;
-    /// Views and reactions per Pung.
-    async fn pung_stats(&self, ids: &[PungId]) -> Result<Vec<PungStats>>;
 
     /// Deletes up to `limit` Pungs that expired by `now`, and everything
     /// about them, each exactly once however many nodes call this at the
@@ -200,7 +165,7 @@ fn for_viewer_row(row: &AnyRow) -> Result<PungForViewer> {
 }
 
 /// Binds a list of Pung ids after the binds already on `q`.
-fn bind_ids<'q>(
+pub(super) fn bind_ids<'q>(
     mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     ids: &[PungId],
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
@@ -336,146 +301,6 @@ impl PungRepo for SqlStore {
             .await?;
         rows.iter()
             .map(|r| Ok((PungId(i64_col(r, "pung_id")?), UserId(i64_col(r, "user_id")?))))
-            .collect()
-    }
-
-    async fn record_view(&self, id: PungId, viewer: UserId, at: Millis) -> Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO pung_views (pung_id, user_id, at) VALUES ($1, $2, $3) \
-             ON CONFLICT (pung_id, user_id) DO NOTHING",
-        )
-        .bind(id.0)
-        .bind(viewer.0)
-        .bind(at.0)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn pung_views(&self, id: PungId) -> Result<Vec<(UserId, Millis)>> {
-        let rows = sqlx::query("SELECT user_id, at FROM pung_views WHERE pung_id = $1 ORDER BY at, user_id")
-            .bind(id.0)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| Ok((UserId(i64_col(r, "user_id")?), Millis(i64_col(r, "at")?))))
-            .collect()
-    }
-
-    async fn add_pung_reaction(&self, id: PungId, user: UserId, emoji: &str, at: Millis) -> Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO pung_reactions (pung_id, user_id, emoji, at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (pung_id, user_id, emoji) DO NOTHING",
-        )
-        .bind(id.0)
-        .bind(user.0)
-        .bind(emoji)
-        .bind(at.0)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn remove_pung_reaction(&self, id: PungId, user: UserId, emoji: &str) -> Result<bool> {
-        let done =
-            sqlx::query("DELETE FROM pung_reactions WHERE pung_id = $1 AND user_id = $2 AND emoji = $3")
-                .bind(id.0)
-                .bind(user.0)
-                .bind(emoji)
-                .execute(self.pool())
-                .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn pung_reactions(&self, id: PungId) -> Result<Vec<(UserId, String)>> {
-        let rows =
-            sqlx::query("SELECT user_id, emoji FROM pung_reactions WHERE pung_id = $1 ORDER BY at, emoji")
-                .bind(id.0)
-                .fetch_all(self.pool())
-                .await?;
-        rows.iter()
-            .map(|r| Ok((UserId(i64_col(r, "user_id")?), text(r, "emoji")?)))
-            .collect()
-    }
-
-    async fn my_pung_reactions(&self, ids: &[PungId], viewer: UserId) -> Result<Vec<(PungId, String)>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT pung_id, emoji FROM pung_reactions WHERE user_id = $1 AND pung_id IN ({}) \
-             ORDER BY pung_id, at, emoji",
-            placeholders(2, ids.len())
-        );
-        let rows = bind_ids(sqlx::query(AssertSqlSafe(sql)).bind(viewer.0), ids)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| Ok((PungId(i64_col(r, "pung_id")?), text(r, "emoji")?)))
-            .collect()
-    }
-
-    async fn vote(&self, id: PungId, user: UserId, choice: i64, at: Millis) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO pung_votes (pung_id, user_id, choice, at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (pung_id, user_id) DO UPDATE SET choice = $3, at = $4",
-        )
-        .bind(id.0)
-        .bind(user.0)
-        .bind(choice)
-        .bind(at.0)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    async fn vote_counts(&self, ids: &[PungId], viewer: UserId) -> Result<Vec<VoteCount>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT pung_id, choice, COUNT(*) AS n, \
-               CAST(SUM(CASE WHEN user_id = $1 THEN 1 ELSE 0 END) AS BIGINT) AS mine \
-             FROM pung_votes WHERE pung_id IN ({}) GROUP BY pung_id, choice ORDER BY pung_id, choice",
-            placeholders(2, ids.len())
-        );
-        let rows = bind_ids(sqlx::query(AssertSqlSafe(sql)).bind(viewer.0), ids)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(VoteCount {
-                    pung: PungId(i64_col(r, "pung_id")?),
-                    choice: i64_col(r, "choice")?,
-                    count: i64_col(r, "n")?,
-                    mine: i64_col(r, "mine")? > 0,
-                })
-            })
-            .collect()
-    }
-
-    async fn pung_stats(&self, ids: &[PungId]) -> Result<Vec<PungStats>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let list = placeholders(1, ids.len());
-        let sql = format!(
-            "SELECT p.id, \
-               (SELECT COUNT(*) FROM pung_views v WHERE v.pung_id = p.id) AS views, \
-               (SELECT COUNT(*) FROM pung_reactions r WHERE r.pung_id = p.id) AS reactions \
-             FROM pungs p WHERE p.id IN ({list}) ORDER BY p.id"
-        );
-        let rows = bind_ids(sqlx::query(AssertSqlSafe(sql)), ids)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PungStats {
-                    pung: PungId(i64_col(r, "id")?),
-                    views: i64_col(r, "views")?,
-                    reactions: i64_col(r, "reactions")?,
-                })
-            })
             .collect()
     }
 

@@ -16,8 +16,9 @@ use crate::rows::{i64_col, json, opt_text, text};
 use crate::{Backend, Result, SqlStore};
 use madang_types::events::EventBody;
 use madang_types::{Millis, PungId, RoomId, Seq, UserId};
-use sqlx::any::AnyArguments;
-use sqlx::{Any, AnyConnection, AssertSqlSafe};
+use sqlx::{AnyConnection, AssertSqlSafe};
+
+use super::bind_ids;
 
 /// A Pung that was purged: who wrote it and who could see it, so that
 /// their clients can be told it is gone.
@@ -35,12 +36,9 @@ fn skip_locked(store: &SqlStore) -> &'static str {
     }
 }
 
-fn with_ids<'q>(sql: String, ids: &'q [i64]) -> sqlx::query::Query<'q, Any, AnyArguments> {
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for id in ids {
-        q = q.bind(*id);
-    }
-    q
+/// A statement over a list of Pung ids bound as `$1…$n`.
+fn with_ids(sql: String, ids: &[PungId]) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
+    bind_ids(sqlx::query(AssertSqlSafe(sql)), ids)
 }
 
 pub(super) async fn purge_expired(store: &SqlStore, now: Millis, limit: i64) -> Result<Vec<PurgedPung>> {
@@ -49,13 +47,13 @@ pub(super) async fn purge_expired(store: &SqlStore, now: Millis, limit: i64) -> 
         "SELECT id FROM pungs WHERE expires_at <= $1 ORDER BY expires_at, id LIMIT $2{}",
         skip_locked(store)
     );
-    let ids: Vec<i64> = sqlx::query(AssertSqlSafe(sql))
+    let ids: Vec<PungId> = sqlx::query(AssertSqlSafe(sql))
         .bind(now.0)
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?
         .iter()
-        .map(|r| i64_col(r, "id"))
+        .map(|r| i64_col(r, "id").map(PungId))
         .collect::<Result<_>>()?;
     let purged = purge_in(&mut tx, &ids, now).await?;
     tx.commit().await?;
@@ -73,7 +71,7 @@ pub(super) async fn purge_one(store: &SqlStore, id: PungId, now: Millis) -> Resu
     if !found {
         return Ok(None);
     }
-    let purged = purge_in(&mut tx, &[id.0], now).await?;
+    let purged = purge_in(&mut tx, &[id], now).await?;
     tx.commit().await?;
     Ok(purged.into_iter().next())
 }
@@ -137,7 +135,7 @@ async fn trash_media(conn: &mut AnyConnection, media: &[String], now: Millis) ->
 
 /// Removes the Pung reference from messages (and their logged events)
 /// that point at these Pungs.
-async fn unlink_messages(conn: &mut AnyConnection, ids: &[i64], list: &str) -> Result<()> {
+async fn unlink_messages(conn: &mut AnyConnection, ids: &[PungId], list: &str) -> Result<()> {
     let refs: Vec<(RoomId, Seq)> = with_ids(
         format!("SELECT room_id, seq FROM messages WHERE pung_id IN ({list})"),
         ids,
@@ -172,7 +170,7 @@ async fn unlink_messages(conn: &mut AnyConnection, ids: &[i64], list: &str) -> R
 }
 
 /// Deletes the given (claimed) Pungs and everything about them.
-async fn purge_in(conn: &mut AnyConnection, ids: &[i64], now: Millis) -> Result<Vec<PurgedPung>> {
+async fn purge_in(conn: &mut AnyConnection, ids: &[PungId], now: Millis) -> Result<Vec<PurgedPung>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
