@@ -139,14 +139,21 @@ test('a stranger sees no ring, and a deleted Pung disappears from a friend live'
   const feed = await apiCall(server.base, x.token, 'GET', '/pungs/feed');
   assert.deepEqual(feed.friends, []);
 
+  // Joon replied to it; Mina has the chat open with the quote showing.
+  const photo = (await apiCall(server.base, m.token, 'GET', '/pungs/feed')).mine.find((p) => p.kind === 'photo');
+  await apiCall(server.base, j.token, 'POST', `/pungs/${photo.id}/replies`, { client_id: `r-${run}`, text: 'wow' });
+  const room = await apiCall(server.base, m.token, 'POST', '/rooms/direct', { user_id: j.user.id });
+  await mina.goto(`${server.base}/#/chats/${room.id}`);
+  await mina.locator(`.pung-quote[data-pung="${photo.id}"] .pung-thumb`).waitFor();
+
   await friendsTab(joon);
   await joon.locator(`.ring.unseen[data-author="${m.user.id}"]`).click();
   const viewer = joon.locator('dialog.pung-viewer[open]');
   await viewer.locator('.pung-photo').waitFor();
-  const photo = (await apiCall(server.base, m.token, 'GET', '/pungs/feed')).mine.find((p) => p.kind === 'photo');
   await apiCall(server.base, m.token, 'DELETE', `/pungs/${photo.id}`);
-  // The open viewer drops it at once.
+  // The open viewer drops it at once, and the quote reads "disappeared".
   await viewer.locator('.pung-photo').waitFor({ state: 'detached' });
+  await mina.locator(`.pung-quote[data-pung="${photo.id}"]:has-text("This Pung has disappeared.")`).waitFor();
   const res = await fetch(`${server.base}/api/v1/media/${photo.photo.media_id}?access_token=${j.token}`);
   assert.equal(res.status, 404, 'the photo is gone from the server');
   if (await viewer.count()) await joon.keyboard.press('Escape');

@@ -19,6 +19,7 @@ import { renderComing } from './tabs/coming/coming.js';
 import { renderMore } from './tabs/more/more.js';
 import { renderPung } from './tabs/pung/pung.js';
 import { loadPungs, refreshPungs } from './tabs/pung/feed.js';
+import { pungRemoved } from './tabs/pung/quote.js';
 
 const root = /** @type {HTMLElement} */ (document.getElementById('app'));
 
@@ -131,8 +132,11 @@ function onFrame(frame) {
     case 'logged_out':
       logOut();
       break;
-    case 'pung_posted':
     case 'pung_removed':
+      pungRemoved(frame.pung_id);
+      refreshPungs();
+      break;
+    case 'pung_posted':
     case 'pung_activity':
     case 'pungs_changed':
       refreshPungs();

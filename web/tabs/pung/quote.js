@@ -15,6 +15,14 @@ import { openViewer } from './viewer.js';
 /** @type {Map<number, Promise<any | null>>} */
 const cache = new Map();
 
+/** Marks every quote of a removed Pung as gone, and forgets it. @param {number} id */
+export function pungRemoved(id) {
+  cache.delete(id);
+  for (const el of document.querySelectorAll(`.pung-quote[data-pung="${id}"] .pung-quote-body`)) {
+    mount(el, h('span', { class: 'muted' }, t('pungGone')));
+  }
+}
+
 /** @param {number} id */
 function fetchPung(id) {
   let p = cache.get(id);
@@ -50,6 +58,8 @@ export function pungQuote(m, nameOf) {
     }
     mount(body, h('button', { type: 'button', class: 'pung-quote-open', 'aria-label': t('open'),
       onclick: () => openViewer([{ author: p.author, pungs: [p] }], 0) }, pungThumb(p)));
+    // It goes from the screen when it expires, not only on the next render.
+    setTimeout(gone, Math.max(0, p.expires_at - Date.now()));
   });
   return el;
 }

@@ -16,10 +16,17 @@ async fn health_readiness_and_the_openapi_document() {
         "/api/v1/rooms/{room}/messages",
         "/api/v1/accounts",
         "/api/v1/friends/contacts",
+        "/api/v1/pungs",
+        "/api/v1/pungs/feed",
+        "/api/v1/pungs/uploads",
+        "/api/v1/pungs/{id}/viewers",
+        "/api/v1/users/{id}/pungs",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }
-    assert!(doc["components"]["schemas"].get("ServerFrame").is_some());
+    for schema in ["ServerFrame", "Pung", "CreatePungRequest", "Layer", "PungFeed"] {
+        assert!(doc["components"]["schemas"].get(schema).is_some(), "{schema}");
+    }
 }
 
 #[tokio::test]
