@@ -27,6 +27,9 @@ pub struct RoomRow {
 pub struct MemberRow {
     pub room_id: RoomId,
     pub user_id: UserId,
+    /// The id the member is recorded and shown under in this room: the
+    /// account's own, or (in an open chat) a persona's.
+    pub shown_id: UserId,
     pub joined_seq: Seq,
     pub read_seq: Seq,
     pub muted: bool,
@@ -62,6 +65,8 @@ pub trait ChatRepo: Send + Sync {
     async fn room(&self, id: RoomId) -> Result<Option<RoomRow>>;
     async fn direct_room(&self, direct_key: &str) -> Result<Option<RoomId>>;
     async fn member(&self, room: RoomId, user: UserId) -> Result<Option<MemberRow>>;
+    /// The member shown in `room` as `shown`.
+    async fn member_by_shown(&self, room: RoomId, shown: UserId) -> Result<Option<MemberRow>>;
     async fn members(&self, room: RoomId) -> Result<Vec<MemberRow>>;
     /// Rooms of `user` with unread counts and last messages, newest first.
     async fn rooms_of(&self, user: UserId) -> Result<Vec<RoomSummaryRow>>;
@@ -78,7 +83,8 @@ pub trait ChatRepo: Send + Sync {
         at: Millis,
         cap: i64,
     ) -> Result<Vec<RoomEvent>>;
-    /// Removes a member, logging `left`; `None` when not a member.
+    /// Removes a member, logging `left` under their room identity; `None`
+    /// when not a member.
     async fn remove_member(&self, room: RoomId, user: UserId, at: Millis) -> Result<Option<RoomEvent>>;
     async fn set_muted(&self, room: RoomId, user: UserId, muted: bool) -> Result<()>;
     async fn set_pinned(&self, room: RoomId, user: UserId, pinned_at: Option<Millis>) -> Result<()>;
@@ -91,7 +97,7 @@ pub trait ChatRepo: Send + Sync {
 // Column names of `rooms` and `room_members` do not overlap, so both lists
 // work unqualified in a join and in `RETURNING`.
 const ROOM_COLS: &str = "id, kind, title, last_seq, last_message_seq, member_count, created_by, created_at";
-const MEMBER_COLS: &str = "room_id, user_id, joined_seq, read_seq, muted, pinned_at";
+const MEMBER_COLS: &str = "room_id, user_id, shown_id, joined_seq, read_seq, muted, pinned_at";
 
 fn room_row(row: &AnyRow) -> Result<RoomRow> {
     let kind = match text(row, "kind")?.as_str() {
@@ -115,6 +121,7 @@ fn member_row(row: &AnyRow) -> Result<MemberRow> {
     Ok(MemberRow {
         room_id: RoomId(i64_col(row, "room_id")?),
         user_id: UserId(i64_col(row, "user_id")?),
+        shown_id: UserId(i64_col(row, "shown_id")?),
         joined_seq: Seq(i64_col(row, "joined_seq")?),
         read_seq: Seq(i64_col(row, "read_seq")?),
         muted: i64_col(row, "muted")? != 0,
@@ -154,7 +161,8 @@ impl ChatRepo for SqlStore {
         let last = events.last().map(|e| e.seq).unwrap_or(Seq::ZERO);
         for &user in &new.members {
             sqlx::query(
-                "INSERT INTO room_members (room_id, user_id, joined_seq, read_seq) VALUES ($1, $2, 1, $3)",
+                "INSERT INTO room_members (room_id, user_id, shown_id, joined_seq, read_seq) \
+                 VALUES ($1, $2, $2, 1, $3)",
             )
             .bind(room.id.0)
             .bind(user.0)
@@ -194,6 +202,16 @@ impl ChatRepo for SqlStore {
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(room.0)
             .bind(user.0)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(member_row).transpose()
+    }
+
+    async fn member_by_shown(&self, room: RoomId, shown: UserId) -> Result<Option<MemberRow>> {
+        let sql = format!("SELECT {MEMBER_COLS} FROM room_members WHERE room_id = $1 AND shown_id = $2");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(room.0)
+            .bind(shown.0)
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(member_row).transpose()
@@ -315,7 +333,8 @@ impl ChatRepo for SqlStore {
             };
             let event = append_event(&mut tx, room, by, at, body).await?;
             sqlx::query(
-                "INSERT INTO room_members (room_id, user_id, joined_seq, read_seq) VALUES ($1, $2, $3, $3)",
+                "INSERT INTO room_members (room_id, user_id, shown_id, joined_seq, read_seq) \
+                 VALUES ($1, $2, $2, $3, $3)",
             )
             .bind(room.0)
             .bind(user.0)
@@ -335,15 +354,17 @@ impl ChatRepo for SqlStore {
 
     async fn remove_member(&self, room: RoomId, user: UserId, at: Millis) -> Result<Option<RoomEvent>> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
-            .bind(room.0)
-            .bind(user.0)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
+        let gone =
+            sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2 RETURNING shown_id")
+                .bind(room.0)
+                .bind(user.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(gone) = gone else {
             return Ok(None);
-        }
-        let event = append_event(&mut tx, room, user, at, EventBody::Left { user }).await?;
+        };
+        let shown = UserId(i64_col(&gone, "shown_id")?);
+        let event = append_event(&mut tx, room, shown, at, EventBody::Left { user: shown }).await?;
         sqlx::query("UPDATE rooms SET member_count = member_count - 1 WHERE id = $1")
             .bind(room.0)
             .execute(&mut *tx)

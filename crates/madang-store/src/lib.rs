@@ -28,7 +28,7 @@ pub use blobs::{BlobStore, BlobStoreConfig};
 pub use chat::{ChatRepo, MemberRow, NewRoom, RoomRow, RoomSummaryRow};
 pub use friends::{FriendFlags, FriendRepo, FriendRow};
 pub use media::{MediaPurpose, MediaRepo, MediaRow};
-pub use messages::{Appended, MessageRepo, NewMessage, StoredMessage};
+pub use messages::{Actor, Appended, MessageRepo, NewMessage, StoredMessage};
 pub use pung::{
     NewPung, PungActivityRepo, PungForViewer, PungRepo, PungRow, PungStats, PurgedPung, VoteCount,
 };

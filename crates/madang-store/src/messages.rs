@@ -55,7 +55,11 @@ impl StoredMessage {
 #[derive(Clone, Debug)]
 pub struct NewMessage {
     pub room_id: RoomId,
+    /// The account that sends it (its read cursor moves; its client ids
+    /// are unique).
     pub sender_id: UserId,
+    /// Who it is shown as: the sender's room identity.
+    pub shown_as: UserId,
     pub client_id: ClientMsgId,
     pub kind: MessageKind,
     pub text: String,
@@ -65,6 +69,14 @@ pub struct NewMessage {
     /// The Pung a `pung_reply` or `pung_tag` message is about.
     pub pung_id: Option<PungId>,
     pub at: Millis,
+}
+
+/// Someone acting in a room: the account, and the room identity the act
+/// is recorded and shown under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user: UserId,
+    pub shown: UserId,
 }
 
 /// Outcome of an append: the stored message and, unless the client id had
@@ -115,7 +127,7 @@ pub trait MessageRepo: Send + Sync {
         &self,
         room: RoomId,
         seq: Seq,
-        user: UserId,
+        who: Actor,
         emoji: &str,
         at: Millis,
     ) -> Result<Option<RoomEvent>>;
@@ -124,7 +136,7 @@ pub trait MessageRepo: Send + Sync {
         &self,
         room: RoomId,
         seq: Seq,
-        user: UserId,
+        who: Actor,
         emoji: &str,
         at: Millis,
     ) -> Result<Option<RoomEvent>>;
@@ -138,8 +150,10 @@ pub trait MessageRepo: Send + Sync {
     ) -> Result<Vec<RoomEvent>>;
 }
 
-pub(crate) const MESSAGE_COLS: &str = "room_id, seq, sender_id, client_id, kind, text, reply_to, \
-     mentions, attachment, pung_id, created_at, edited_at, deleted_at";
+/// The sender is read as the room identity it was shown under; the real
+/// sender stays in the table for unread counts, retries and moderation.
+pub(crate) const MESSAGE_COLS: &str = "room_id, seq, COALESCE(shown_id, sender_id) AS sender_id, client_id, \
+     kind, text, reply_to, mentions, attachment, pung_id, created_at, edited_at, deleted_at";
 
 pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
     let kind = text(row, "kind")?;
@@ -211,7 +225,7 @@ impl SqlStore {
         change: ReactionChange,
         room: RoomId,
         seq: Seq,
-        user: UserId,
+        who: Actor,
         emoji: &str,
         at: Millis,
     ) -> Result<Option<RoomEvent>> {
@@ -237,8 +251,8 @@ impl SqlStore {
                 ),
             ),
         };
-        let event = append_event(&mut tx, room, user, at, body).await?;
-        let query = query.bind(room.0).bind(seq.0).bind(user.0).bind(emoji);
+        let event = append_event(&mut tx, room, who.shown, at, body).await?;
+        let query = query.bind(room.0).bind(seq.0).bind(who.user.0).bind(emoji);
         let query = match change {
             ReactionChange::Add => query.bind(at.0),
             ReactionChange::Remove => query,
@@ -258,7 +272,8 @@ impl MessageRepo for SqlStore {
         let mut tx = self.begin_write().await?;
         let (seq, member_count) = claim_seq(&mut tx, new.room_id).await?;
         // Under the room lock: a retry that raced us has committed by now.
-        let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE sender_id = $1 AND client_id = $2");
+        let sql =
+            format!("SELECT {MESSAGE_COLS} FROM messages m WHERE m.sender_id = $1 AND m.client_id = $2");
         let existing = sqlx::query(AssertSqlSafe(sql))
             .bind(new.sender_id.0)
             .bind(&new.client_id.0)
@@ -291,7 +306,7 @@ impl MessageRepo for SqlStore {
         let message = StoredMessage {
             room_id: new.room_id,
             seq,
-            sender_id: new.sender_id,
+            sender_id: new.shown_as,
             client_id: new.client_id,
             kind: new.kind,
             text: new.text,
@@ -304,12 +319,13 @@ impl MessageRepo for SqlStore {
             deleted_at: None,
         };
         sqlx::query(
-            "INSERT INTO messages (room_id, seq, sender_id, client_id, kind, text, reply_to, mentions, \
-             attachment, pung_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, reply_to, \
+             mentions, attachment, pung_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(message.room_id.0)
         .bind(seq.0)
-        .bind(message.sender_id.0)
+        .bind(new.sender_id.0)
+        .bind(new.shown_as.0)
         .bind(&message.client_id.0)
         .bind(message.kind.as_str())
         .bind(&message.text)
@@ -485,11 +501,11 @@ impl MessageRepo for SqlStore {
         &self,
         room: RoomId,
         seq: Seq,
-        user: UserId,
+        who: Actor,
         emoji: &str,
         at: Millis,
     ) -> Result<Option<RoomEvent>> {
-        self.change_reaction(ReactionChange::Add, room, seq, user, emoji, at)
+        self.change_reaction(ReactionChange::Add, room, seq, who, emoji, at)
             .await
     }
 
@@ -497,11 +513,11 @@ impl MessageRepo for SqlStore {
         &self,
         room: RoomId,
         seq: Seq,
-        user: UserId,
+        who: Actor,
         emoji: &str,
         at: Millis,
     ) -> Result<Option<RoomEvent>> {
-        self.change_reaction(ReactionChange::Remove, room, seq, user, emoji, at)
+        self.change_reaction(ReactionChange::Remove, room, seq, who, emoji, at)
             .await
     }
 

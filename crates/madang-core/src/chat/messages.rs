@@ -5,7 +5,7 @@ use super::unread::unread_for;
 use crate::ratelimit::Rate;
 use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};
-use madang_store::{MediaPurpose, NewMessage, StoreError, StoredMessage};
+use madang_store::{Actor, MediaPurpose, MemberRow, NewMessage, StoreError, StoredMessage};
 use madang_types::api::{
     Attachment, EventPage, Message, MessageKind, MessagePage, RoomKind, SendMessageRequest,
 };
@@ -134,7 +134,7 @@ impl Core {
         let mut mentions: Vec<UserId> = Vec::new();
         for u in req.mentions {
             if !mentions.contains(&u) {
-                if self.repos.member(room, u).await?.is_none() {
+                if self.repos.member_by_shown(room, u).await?.is_none() {
                     return Err(Error::invalid(
                         "mention_not_member",
                         format!("user {u} is not in this room"),
@@ -146,6 +146,7 @@ impl Core {
         let new = NewMessage {
             room_id: room,
             sender_id: me.user,
+            shown_as: member.shown_id,
             client_id: req.client_id,
             kind,
             text: req.text,
@@ -232,8 +233,9 @@ impl Core {
             .collect())
     }
 
-    /// One message the caller may act on: visible to them and not deleted.
-    async fn live_message(&self, me: &Session, room: RoomId, seq: Seq) -> Result<StoredMessage> {
+    /// One message the caller may act on: visible to them and not deleted;
+    /// with the caller's membership (whose `shown_id` authored it if it is theirs).
+    async fn live_message(&self, me: &Session, room: RoomId, seq: Seq) -> Result<(MemberRow, StoredMessage)> {
         let member = self.membership(me, room).await?;
         let m = self
             .repos
@@ -243,7 +245,7 @@ impl Core {
         if m.seq < member.joined_seq || m.deleted_at.is_some() {
             return Err(Error::NotFound("message"));
         }
-        Ok(m)
+        Ok((member, m))
     }
 
     fn check_window(&self, m: &StoredMessage, window_secs: i64, action: &'static str) -> Result<()> {
@@ -254,8 +256,8 @@ impl Core {
     }
 
     pub async fn edit_message(&self, me: &Session, room: RoomId, seq: Seq, text: &str) -> Result<Message> {
-        let m = self.live_message(me, room, seq).await?;
-        if m.sender_id != me.user {
+        let (member, m) = self.live_message(me, room, seq).await?;
+        if m.sender_id != member.shown_id {
             return Err(Error::NotAuthor);
         }
         self.check_window(&m, self.limits.edit_window_secs, "edit")?;
@@ -268,7 +270,7 @@ impl Core {
         }
         let event = self
             .repos
-            .edit_message(room, seq, me.user, text, self.now())
+            .edit_message(room, seq, member.shown_id, text, self.now())
             .await?;
         self.publish(Topic::Room(room), Live::Event(event)).await;
         let fresh = self
@@ -285,12 +287,16 @@ impl Core {
     /// Deletes a message for everyone: its text and attachment are gone
     /// from history and from the event log.
     pub async fn delete_message(&self, me: &Session, room: RoomId, seq: Seq) -> Result<()> {
-        let m = self.live_message(me, room, seq).await?;
-        if m.sender_id != me.user {
+        let (member, m) = self.live_message(me, room, seq).await?;
+        if m.sender_id != member.shown_id {
             return Err(Error::NotAuthor);
         }
         self.check_window(&m, self.limits.delete_window_secs, "delete")?;
-        let event = match self.repos.delete_message(room, seq, me.user, self.now()).await {
+        let event = match self
+            .repos
+            .delete_message(room, seq, member.shown_id, self.now())
+            .await
+        {
             Err(StoreError::NotFound) => return Err(Error::NotFound("message")),
             other => other?,
         };
@@ -300,12 +306,12 @@ impl Core {
 
     pub async fn react(&self, me: &Session, room: RoomId, seq: Seq, emoji: &str) -> Result<()> {
         check_emoji(emoji)?;
-        self.live_message(me, room, seq).await?;
-        if let Some(event) = self
-            .repos
-            .add_reaction(room, seq, me.user, emoji, self.now())
-            .await?
-        {
+        let (member, _) = self.live_message(me, room, seq).await?;
+        let who = Actor {
+            user: me.user,
+            shown: member.shown_id,
+        };
+        if let Some(event) = self.repos.add_reaction(room, seq, who, emoji, self.now()).await? {
             self.publish(Topic::Room(room), Live::Event(event)).await;
         }
         Ok(())
@@ -313,10 +319,14 @@ impl Core {
 
     pub async fn unreact(&self, me: &Session, room: RoomId, seq: Seq, emoji: &str) -> Result<()> {
         check_emoji(emoji)?;
-        self.live_message(me, room, seq).await?;
+        let (member, _) = self.live_message(me, room, seq).await?;
+        let who = Actor {
+            user: me.user,
+            shown: member.shown_id,
+        };
         match self
             .repos
-            .remove_reaction(room, seq, me.user, emoji, self.now())
+            .remove_reaction(room, seq, who, emoji, self.now())
             .await?
         {
             Some(event) => {
@@ -350,23 +360,23 @@ impl Core {
     /// Moves the caller's read cursor forward. The move is stored at once
     /// and broadcast coalesced with others in the same room.
     pub async fn mark_read(&self, me: &Session, room: RoomId, seq: Seq) -> Result<()> {
-        self.membership(me, room).await?;
+        let member = self.membership(me, room).await?;
         let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
         let seq = seq.min(row.last_seq);
         if self.repos.mark_read(room, me.user, seq).await? {
-            self.reads.push(room, me.user, seq);
+            self.reads.push(room, member.shown_id, seq);
         }
         Ok(())
     }
 
     /// Tells the room the caller is typing (not stored).
     pub async fn typing(&self, me: &Session, room: RoomId) -> Result<()> {
-        self.membership(me, room).await?;
+        let member = self.membership(me, room).await?;
         self.publish(
             Topic::Room(room),
             Live::Typing {
                 room_id: room,
-                user_id: me.user,
+                user_id: member.shown_id,
             },
         )
         .await;

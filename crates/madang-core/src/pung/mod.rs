@@ -162,6 +162,7 @@ impl Core {
         let new = NewMessage {
             room_id: room,
             sender_id: me.user,
+            shown_as: me.user,
             client_id: ClientMsgId(format!("pung-{pung}-tag-{user}")),
             kind: MessageKind::PungTag,
             text: String::new(),
@@ -357,6 +358,7 @@ impl Core {
         let new = NewMessage {
             room_id: room,
             sender_id: me.user,
+            shown_as: me.user,
             client_id: req.client_id,
             kind: MessageKind::PungReply,
             text: req.text,

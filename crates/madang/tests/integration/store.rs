@@ -51,6 +51,7 @@ fn message(room: RoomId, sender: UserId, client_id: &str) -> NewMessage {
     NewMessage {
         room_id: room,
         sender_id: sender,
+        shown_as: sender,
         client_id: ClientMsgId(client_id.into()),
         kind: MessageKind::Text,
         text: client_id.into(),
