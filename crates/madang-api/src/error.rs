@@ -47,6 +47,8 @@ pub fn describe(e: &Error) -> (StatusCode, String) {
         Error::TooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "too_large".into()),
         Error::UnsupportedMedia(_) => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media".into()),
         Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "rate_limited".into()),
+        Error::Flooding { .. } => (S::TOO_MANY_REQUESTS, "flooding".into()),
+        Error::Refused { code, .. } => (S::FORBIDDEN, (*code).into()),
         Error::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal".into()),
     };
     (status, code)
@@ -64,7 +66,9 @@ impl From<Error> for ApiError {
             code,
             message: e.to_string(),
             retry_after_ms: match e {
-                Error::RateLimited { retry_after_ms } => Some(retry_after_ms),
+                Error::RateLimited { retry_after_ms } | Error::Flooding { retry_after_ms, .. } => {
+                    Some(retry_after_ms)
+                }
                 _ => None,
             },
         }

@@ -25,6 +25,7 @@ pub(crate) fn profile_of(u: &UserRow) -> Profile {
         display_name: u.display_name.clone(),
         status_message: u.status_message.clone(),
         avatar: u.avatar.clone(),
+        avatar_seed: None,
     }
 }
 

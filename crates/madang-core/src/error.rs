@@ -35,6 +35,12 @@ pub enum Error {
     UnsupportedMedia(String),
     #[error("too many requests; retry in {retry_after_ms} ms")]
     RateLimited { retry_after_ms: i64 },
+    /// The same text or too many links too fast in an open chat.
+    #[error("slow down: {message}")]
+    Flooding { message: String, retry_after_ms: i64 },
+    /// The caller may not do this here; `code` is stable, e.g. `banned`.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -44,6 +50,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
         Error::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn refused(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Refused {
             code,
             message: message.into(),
         }

@@ -13,8 +13,10 @@ pub mod friends;
 pub mod jobs;
 pub mod limits;
 pub mod media;
+pub mod openchat;
 pub mod pung;
 pub mod ratelimit;
+pub mod safety;
 
 use madang_bus::{Bus, Live, Topic};
 use madang_store::{BlobStore, Repos};
@@ -49,6 +51,7 @@ pub struct Core {
     limits: Limits,
     rate: ratelimit::RateLimiter,
     reads: chat::reads::ReadCoalescer,
+    flood: openchat::rules::FloodGuard,
 }
 
 impl Core {
@@ -56,6 +59,7 @@ impl Core {
         Core {
             rate: ratelimit::RateLimiter::new(deps.clock.clone()),
             reads: chat::reads::ReadCoalescer::default(),
+            flood: openchat::rules::FloodGuard::default(),
             repos: deps.repos,
             blobs: deps.blobs,
             bus: deps.bus,

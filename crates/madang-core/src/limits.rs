@@ -58,6 +58,23 @@ pub struct Limits {
     pub pung_purge_interval_ms: u64,
     /// A Pung photo uploaded but never posted is deleted after this long.
     pub unposted_pung_upload_secs: i64,
+    /// Most members of a group open chat (a host may set fewer).
+    pub open_chat_member_cap: i64,
+    /// Most rooms a 1:1 open chat or open profile has open at once (a host
+    /// may set fewer).
+    pub open_chat_conversation_cap: i64,
+    /// Most co-hosts (부방장) of one open chat.
+    pub open_chat_cohost_cap: usize,
+    /// Most banned words a host may set for one open chat.
+    pub max_banned_words: usize,
+    /// In an open chat, the same text may be sent this many times in a
+    /// minute; the next is refused.
+    pub flood_same_text: usize,
+    /// In an open chat, this many messages with links may be sent in a
+    /// minute; the next is refused.
+    pub flood_links: usize,
+    /// Attempts at an entry code per account per minute.
+    pub entry_code_attempts_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -89,6 +106,13 @@ impl Default for Limits {
             pungs_per_hour: 30,
             pung_purge_interval_ms: 10_000,
             unposted_pung_upload_secs: 3_600,
+            open_chat_member_cap: 1_500,
+            open_chat_conversation_cap: 100,
+            open_chat_cohost_cap: 5,
+            max_banned_words: 50,
+            flood_same_text: 3,
+            flood_links: 3,
+            entry_code_attempts_per_minute: 5,
         }
     }
 }

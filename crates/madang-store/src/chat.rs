@@ -7,7 +7,7 @@ use crate::{Result, SqlStore, StoreError, conflict};
 use async_trait::async_trait;
 use madang_types::api::RoomKind;
 use madang_types::events::{EventBody, RoomEvent};
-use madang_types::{Millis, RoomId, Seq, UserId};
+use madang_types::{Millis, OpenChatId, RoomId, Seq, UserId};
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
@@ -15,6 +15,10 @@ use sqlx::any::AnyRow;
 pub struct RoomRow {
     pub id: RoomId,
     pub kind: RoomKind,
+    /// For the rooms of an open chat.
+    pub open_chat_id: Option<OpenChatId>,
+    /// An open chat's room that was closed.
+    pub closed_at: Option<Millis>,
     pub title: String,
     pub last_seq: Seq,
     pub last_message_seq: Option<Seq>,
@@ -96,18 +100,17 @@ pub trait ChatRepo: Send + Sync {
 
 // Column names of `rooms` and `room_members` do not overlap, so both lists
 // work unqualified in a join and in `RETURNING`.
-const ROOM_COLS: &str = "id, kind, title, last_seq, last_message_seq, member_count, created_by, created_at";
-const MEMBER_COLS: &str = "room_id, user_id, shown_id, joined_seq, read_seq, muted, pinned_at";
+pub(crate) const ROOM_COLS: &str = "id, kind, open_chat_id, closed_at, title, last_seq, last_message_seq, member_count, created_by, created_at";
+pub(crate) const MEMBER_COLS: &str = "room_id, user_id, shown_id, joined_seq, read_seq, muted, pinned_at";
 
-fn room_row(row: &AnyRow) -> Result<RoomRow> {
-    let kind = match text(row, "kind")?.as_str() {
-        "direct" => RoomKind::Direct,
-        "group" => RoomKind::Group,
-        other => return Err(StoreError::Corrupt(format!("room kind {other:?}"))),
-    };
+pub(crate) fn room_row(row: &AnyRow) -> Result<RoomRow> {
+    let kind = text(row, "kind")?;
+    let kind = RoomKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("room kind {kind:?}")))?;
     Ok(RoomRow {
         id: RoomId(i64_col(row, "id")?),
         kind,
+        open_chat_id: opt_i64(row, "open_chat_id")?.map(OpenChatId),
+        closed_at: opt_i64(row, "closed_at")?.map(Millis),
         title: text(row, "title")?,
         last_seq: Seq(i64_col(row, "last_seq")?),
         last_message_seq: opt_i64(row, "last_message_seq")?.map(Seq),
@@ -117,7 +120,7 @@ fn room_row(row: &AnyRow) -> Result<RoomRow> {
     })
 }
 
-fn member_row(row: &AnyRow) -> Result<MemberRow> {
+pub(crate) fn member_row(row: &AnyRow) -> Result<MemberRow> {
     Ok(MemberRow {
         room_id: RoomId(i64_col(row, "room_id")?),
         user_id: UserId(i64_col(row, "user_id")?),

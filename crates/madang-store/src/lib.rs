@@ -16,8 +16,10 @@ mod events;
 pub mod friends;
 pub mod media;
 pub mod messages;
+pub mod openchat;
 pub mod pung;
 mod rows;
+pub mod safety;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
@@ -29,9 +31,14 @@ pub use chat::{ChatRepo, MemberRow, NewRoom, RoomRow, RoomSummaryRow};
 pub use friends::{FriendFlags, FriendRepo, FriendRow};
 pub use media::{MediaPurpose, MediaRepo, MediaRow};
 pub use messages::{Actor, Appended, MessageRepo, NewMessage, StoredMessage};
+pub use openchat::{
+    BanRow, Kick, NewOpenChat, OpenChatRepo, OpenChatRow, OpenJoin, OpenMemberRow, OpenModerationRepo,
+    OpenProfile,
+};
 pub use pung::{
     NewPung, PungActivityRepo, PungForViewer, PungRepo, PungRow, PungStats, PurgedPung, VoteCount,
 };
+pub use safety::{NewReport, ReportRow, SafetyRepo, SuspensionRow};
 
 /// Errors from the store. `Conflict` and `NotFound` are expected outcomes
 /// the caller turns into domain errors; `Db` is an internal failure.
@@ -62,11 +69,29 @@ pub enum Backend {
 
 /// Every repository trait, for holding one object that implements them all.
 pub trait Repos:
-    AccountRepo + FriendRepo + ChatRepo + MessageRepo + MediaRepo + PungRepo + PungActivityRepo
+    AccountRepo
+    + FriendRepo
+    + ChatRepo
+    + MessageRepo
+    + MediaRepo
+    + PungRepo
+    + PungActivityRepo
+    + OpenChatRepo
+    + OpenModerationRepo
+    + SafetyRepo
 {
 }
 impl<T> Repos for T where
-    T: AccountRepo + FriendRepo + ChatRepo + MessageRepo + MediaRepo + PungRepo + PungActivityRepo
+    T: AccountRepo
+        + FriendRepo
+        + ChatRepo
+        + MessageRepo
+        + MediaRepo
+        + PungRepo
+        + PungActivityRepo
+        + OpenChatRepo
+        + OpenModerationRepo
+        + SafetyRepo
 {
 }
 

@@ -27,11 +27,27 @@ pub struct StoredMessage {
     pub created_at: Millis,
     pub edited_at: Option<Millis>,
     pub deleted_at: Option<Millis>,
+    /// Open chat: hidden by a host or co-host. The text stays stored (a
+    /// host may restore it) but is never shown.
+    pub hidden_at: Option<Millis>,
 }
 
 impl StoredMessage {
-    /// The wire shape, with reactions and unread count filled in by the caller.
+    /// The wire shape, with reactions and unread count filled in by the
+    /// caller. A hidden message shows neither text, mentions nor attachment.
     pub fn into_message(self, reactions: Vec<ReactionCount>, unread_count: i64) -> Message {
+        if self.hidden_at.is_some() {
+            let mut shown = StoredMessage {
+                text: String::new(),
+                mentions: Vec::new(),
+                attachment: None,
+                hidden_at: None,
+                ..self
+            }
+            .into_message(reactions, unread_count);
+            shown.hidden = true;
+            return shown;
+        }
         Message {
             room_id: self.room_id,
             seq: self.seq,
@@ -47,6 +63,7 @@ impl StoredMessage {
             created_at: self.created_at,
             edited_at: self.edited_at,
             deleted: self.deleted_at.is_some(),
+            hidden: false,
             unread_count,
         }
     }
@@ -153,7 +170,7 @@ pub trait MessageRepo: Send + Sync {
 /// The sender is read as the room identity it was shown under; the real
 /// sender stays in the table for unread counts, retries and moderation.
 pub(crate) const MESSAGE_COLS: &str = "room_id, seq, COALESCE(shown_id, sender_id) AS sender_id, client_id, \
-     kind, text, reply_to, mentions, attachment, pung_id, created_at, edited_at, deleted_at";
+     kind, text, reply_to, mentions, attachment, pung_id, created_at, edited_at, deleted_at, hidden_at";
 
 pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
     let kind = text(row, "kind")?;
@@ -172,6 +189,7 @@ pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
         created_at: Millis(i64_col(row, "created_at")?),
         edited_at: opt_i64(row, "edited_at")?.map(Millis),
         deleted_at: opt_i64(row, "deleted_at")?.map(Millis),
+        hidden_at: opt_i64(row, "hidden_at")?.map(Millis),
     })
 }
 
@@ -185,7 +203,11 @@ fn event_row(row: &AnyRow) -> Result<RoomEvent> {
     })
 }
 
-async fn message_in(conn: &mut AnyConnection, room: RoomId, seq: Seq) -> Result<Option<StoredMessage>> {
+pub(crate) async fn message_in(
+    conn: &mut AnyConnection,
+    room: RoomId,
+    seq: Seq,
+) -> Result<Option<StoredMessage>> {
     let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE room_id = $1 AND seq = $2");
     let row = sqlx::query(AssertSqlSafe(sql))
         .bind(room.0)
@@ -317,6 +339,7 @@ impl MessageRepo for SqlStore {
             created_at: new.at,
             edited_at: None,
             deleted_at: None,
+            hidden_at: None,
         };
         sqlx::query(
             "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, reply_to, \

@@ -60,7 +60,9 @@ pub struct Me {
     pub created_at: Millis,
 }
 
-/// What other people see of an account.
+/// What other people see of an account; in an open chat, of a member's
+/// per-room profile (then `id` is negative, `handle` empty, and
+/// `avatar_seed` gives the generated avatar).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Profile {
     pub id: UserId,
@@ -68,6 +70,9 @@ pub struct Profile {
     pub display_name: String,
     pub status_message: String,
     pub avatar: Option<MediaId>,
+    /// An open-chat persona's generated avatar, `"🦊 #f4a261"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_seed: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -152,6 +157,11 @@ pub struct BlockRequest {
 pub enum RoomKind {
     Direct,
     Group,
+    /// A group open chat.
+    Open,
+    /// One visitor's private room with the host of a 1:1 open chat or an
+    /// open profile.
+    OpenDirect,
 }
 
 impl RoomKind {
@@ -159,7 +169,22 @@ impl RoomKind {
         match self {
             RoomKind::Direct => "direct",
             RoomKind::Group => "group",
+            RoomKind::Open => "open",
+            RoomKind::OpenDirect => "open_direct",
         }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "direct" => Some(RoomKind::Direct),
+            "group" => Some(RoomKind::Group),
+            "open" => Some(RoomKind::Open),
+            "open_direct" => Some(RoomKind::OpenDirect),
+            _ => None,
+        }
+    }
+    /// Members are known by their open-chat profiles here.
+    pub fn is_open(self) -> bool {
+        matches!(self, RoomKind::Open | RoomKind::OpenDirect)
     }
 }
 
@@ -196,6 +221,13 @@ pub struct UpdateRoomSettingsRequest {
 pub struct Room {
     pub id: RoomId,
     pub kind: RoomKind,
+    /// For an open chat's rooms: the open chat.
+    #[serde(default)]
+    pub open_chat: Option<crate::OpenChatId>,
+    /// The caller's identity in this room: their own id, except in an
+    /// open chat joined with a nickname (their persona's id). Messages,
+    /// reads and typing name the caller by this id.
+    pub my_id: UserId,
     /// Group title; for a 1:1 room, the other person's display name.
     pub title: String,
     pub member_count: i64,
@@ -297,6 +329,10 @@ pub struct Message {
     pub created_at: Millis,
     pub edited_at: Option<Millis>,
     pub deleted: bool,
+    /// Open chat: hidden for everyone by a host or co-host (가리기); the
+    /// text and attachment are not shown.
+    #[serde(default)]
+    pub hidden: bool,
     /// Members whose read cursor is below this message (KakaoTalk's "1").
     pub unread_count: i64,
 }

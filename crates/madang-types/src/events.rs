@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 /// One entry of a room's log. `seq` is gap-free per room (invariant 1).
+/// Every user id in an event (`actor`, a sender, who joined) is the room
+/// identity: in an open chat, a persona's id unless the member chose their
+/// real profile.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RoomEvent {
     pub room_id: RoomId,
@@ -53,6 +56,34 @@ pub enum EventBody {
     Left {
         user: UserId,
     },
+    /// Open chat: a host or co-host hid the message at `target` for
+    /// everyone (가리기); its text is no longer shown.
+    Hidden {
+        target: Seq,
+    },
+    /// Open chat: a hidden message is shown again.
+    Restored {
+        target: Seq,
+    },
+    /// Open chat: `user` was removed by a host or co-host; `banned` means
+    /// they cannot come back, under any nickname.
+    Kicked {
+        user: UserId,
+        banned: bool,
+    },
+    /// Open chat: the message at `target` is the room's notice.
+    NoticePinned {
+        target: Seq,
+    },
+    NoticeUnpinned,
+    /// Open chat: `user` is now `role` (`host`, `cohost` or `member`).
+    RoleChanged {
+        user: UserId,
+        role: crate::openchat::OpenRole,
+    },
+    /// Open chat: the host left without handing over; nothing more can be
+    /// sent and nobody can join.
+    Closed,
 }
 
 /// One member's read cursor moved.

@@ -96,6 +96,19 @@ int_id!(
     PungId
 );
 
+int_id!(
+    /// An open chat: a group room, a 1:1 open chat or an open profile.
+    OpenChatId
+);
+int_id!(
+    /// A report to the operators.
+    ReportId
+);
+int_id!(
+    /// A ban from an open chat.
+    BanId
+);
+
 impl Seq {
     pub const ZERO: Seq = Seq(0);
     pub fn next(self) -> Seq {

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod events;
 pub mod ids;
+pub mod openchat;
 pub mod pung;
 
 pub use ids::*;

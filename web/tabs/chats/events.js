@@ -39,7 +39,8 @@ export function applyEvent(e) {
   const msgs = state.messages.get(e.room_id);
   const cursors = state.cursors.get(e.room_id);
   const body = e.body;
-  const me = state.me?.id;
+  // In an open chat the caller is known by a persona's id.
+  const me = room?.my_id ?? state.me?.id;
   switch (body.type) {
     case 'message': {
       const m = body.message;
@@ -76,7 +77,25 @@ export function applyEvent(e) {
       refreshRoom(e.room_id);
       break;
     case 'left':
+    case 'kicked':
       cursors?.delete(body.user);
+      refreshRoom(e.room_id);
+      break;
+    case 'hidden': {
+      const m = msgs?.get(body.target);
+      if (m) { m.hidden = true; m.text = ''; m.attachment = null; }
+      break;
+    }
+    case 'restored':
+      // The restored text is not in the event: fetch the message again.
+      if (msgs?.has(body.target)) {
+        api.get(`/rooms/${e.room_id}/messages?before=${body.target + 1}&limit=1`).then((page) => {
+          for (const x of page.messages) msgs.set(x.seq, x);
+          changed('messages');
+        }).catch(() => {});
+      }
+      break;
+    case 'closed':
       refreshRoom(e.room_id);
       break;
   }

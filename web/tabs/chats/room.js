@@ -46,7 +46,8 @@ function withMentions(text, mentions) {
 export function openRoom(pane, roomId) {
   const room = state.rooms.get(roomId);
   state.activeRoom = roomId;
-  const me = state.me.id;
+  // In an open chat the caller is known by a persona's id.
+  const me = room.my_id ?? state.me.id;
   /** @type {Map<number, any>} */
   const msgs = state.messages.get(roomId) ?? new Map();
   state.messages.set(roomId, msgs);
@@ -245,6 +246,8 @@ export function openRoom(pane, roomId) {
     let content;
     if (m.deleted) {
       content = h('p', { class: 'text deleted' }, t('deleted'));
+    } else if (m.hidden) {
+      content = h('p', { class: 'text deleted' }, t('hiddenByHost'));
     } else if (editing === m.seq) {
       const field = /** @type {HTMLInputElement} */ (h('input', { value: m.text, 'aria-label': t('edit') }));
       content = h('form', { class: 'edit', onsubmit: async (/** @type {Event} */ e) => {
@@ -300,7 +303,7 @@ export function openRoom(pane, roomId) {
 
   /** @param {any} m @param {boolean} grouped */
   function signature(m, grouped) {
-    return JSON.stringify([m.text, m.edited_at, m.deleted, m.reactions, m.attachment?.media_id, grouped,
+    return JSON.stringify([m.text, m.edited_at, m.deleted, m.hidden, m.reactions, m.attachment?.media_id, grouped,
       editing === m.seq, m.reply_to && msgs.get(m.reply_to)?.text,
       state.people.get(m.sender_id)?.display_name]);
   }

@@ -5,8 +5,10 @@ mod accounts;
 mod chats;
 mod friends;
 mod media;
+mod openchat;
 pub(crate) mod ops;
 mod pung;
+mod safety;
 
 use crate::AppState;
 use crate::openapi::ApiDoc;
@@ -59,6 +61,26 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(pung::unreact))
         .routes(routes!(pung::vote))
         .routes(routes!(pung::reply))
+        .routes(routes!(openchat::categories))
+        .routes(routes!(openchat::create))
+        .routes(routes!(openchat::get, openchat::close))
+        .routes(routes!(openchat::join))
+        .routes(routes!(openchat::by_link))
+        .routes(routes!(openchat::join_by_link))
+        .routes(routes!(openchat::members))
+        .routes(routes!(openchat::hide, openchat::restore))
+        .routes(routes!(openchat::kick))
+        .routes(routes!(openchat::bans))
+        .routes(routes!(openchat::unban))
+        .routes(routes!(openchat::appoint, openchat::dismiss))
+        .routes(routes!(openchat::hand_over))
+        .routes(routes!(openchat::pin, openchat::unpin))
+        .routes(routes!(openchat::banned_words, openchat::set_banned_words))
+        .routes(routes!(safety::report))
+        .routes(routes!(safety::reports))
+        .routes(routes!(safety::resolve))
+        .routes(routes!(safety::suspensions, safety::suspend))
+        .routes(routes!(safety::lift))
         .routes(routes!(crate::ws::connect))
         .layer(DefaultBodyLimit::max(limits.max_json_bytes));
     let uploads = OpenApiRouter::new()

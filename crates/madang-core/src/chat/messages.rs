@@ -5,7 +5,7 @@ use super::unread::unread_for;
 use crate::ratelimit::Rate;
 use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};
-use madang_store::{Actor, MediaPurpose, MemberRow, NewMessage, StoreError, StoredMessage};
+use madang_store::{Actor, MediaPurpose, MemberRow, NewMessage, RoomRow, StoreError, StoredMessage};
 use madang_types::api::{
     Attachment, EventPage, Message, MessageKind, MessagePage, RoomKind, SendMessageRequest,
 };
@@ -63,10 +63,9 @@ impl Core {
     }
 
     /// In a 1:1 room, refuses the sender if the other person blocked them.
-    async fn check_not_blocked(&self, me: &Session, room: RoomId) -> Result<()> {
-        let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
-        if row.kind == RoomKind::Direct {
-            for m in self.repos.members(room).await? {
+    async fn check_not_blocked(&self, me: &Session, room: &RoomRow) -> Result<()> {
+        if room.kind == RoomKind::Direct {
+            for m in self.repos.members(room.id).await? {
                 if m.user_id != me.user && self.repos.has_blocked(m.user_id, me.user).await? {
                     return Err(Error::Blocked);
                 }
@@ -111,7 +110,11 @@ impl Core {
         self.check_text(&req.text)?;
         let member = self.membership(me, room).await?;
         self.check_send_rate(me)?;
-        self.check_not_blocked(me, room).await?;
+        let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
+        self.check_not_blocked(me, &row).await?;
+        if row.kind.is_open() {
+            self.check_open_send(me, member.shown_id, &row, &req.text).await?;
+        }
         let (kind, attachment) = match &req.attachment {
             Some(id) => {
                 let (k, a) = self.attachment(me, id).await?;

@@ -173,10 +173,14 @@ impl Core {
         self.room(me, room).await
     }
 
-    /// Leaves a group. 1:1 rooms cannot be left (there is exactly one per pair).
+    /// Leaves a group or an open chat's room. 1:1 rooms cannot be left
+    /// (there is exactly one per pair).
     pub async fn leave(&self, me: &Session, room: RoomId) -> Result<()> {
         self.membership(me, room).await?;
         let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
+        if row.kind.is_open() {
+            return self.leave_open(me, &row).await;
+        }
         if row.kind != RoomKind::Group {
             return Err(Error::invalid("not_a_group", "a 1:1 chat cannot be left"));
         }
@@ -232,7 +236,10 @@ impl Core {
         let profiles = self.profiles_seen_by(me.user, &ids).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let peer = peers_of.get(&r.room.id).and_then(|p| profiles.get(p)).cloned();
+            let peer = match r.room.kind {
+                RoomKind::OpenDirect => self.open_direct_peer(me, r.room.id).await?,
+                _ => peers_of.get(&r.room.id).and_then(|p| profiles.get(p)).cloned(),
+            };
             let last_message = match r.last_message {
                 Some(m) if m.seq >= r.member.joined_seq => {
                     let cursors = self.repos.read_cursors(r.room.id).await?;
@@ -244,8 +251,10 @@ impl Core {
             out.push(Room {
                 id: r.room.id,
                 kind: r.room.kind,
+                open_chat: r.room.open_chat_id,
+                my_id: r.member.shown_id,
                 title: match (&peer, r.room.kind) {
-                    (Some(p), RoomKind::Direct) => p.display_name.clone(),
+                    (Some(p), RoomKind::Direct | RoomKind::OpenDirect) => p.display_name.clone(),
                     _ => r.room.title,
                 },
                 member_count: r.room.member_count,
@@ -265,6 +274,10 @@ impl Core {
 
     pub async fn members(&self, me: &Session, room: RoomId) -> Result<Vec<Member>> {
         self.membership(me, room).await?;
+        let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
+        if row.kind.is_open() {
+            return self.open_room_members(room).await;
+        }
         let rows = self.repos.members(room).await?;
         let ids: Vec<UserId> = rows.iter().map(|m| m.user_id).collect();
         let mut profiles = self.profiles_seen_by(me.user, &ids).await?;

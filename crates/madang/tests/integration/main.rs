@@ -10,6 +10,7 @@ mod friends;
 mod invariants;
 mod live;
 mod media;
+mod openchat;
 mod ops;
 mod pung;
 mod store;

@@ -1,0 +1,269 @@
+//! Open chats: create, find by id or link, join, members, and the host's
+//! tools (hide, kick and ban, bans, co-hosts, hand-over, notice, banned
+//! words, close).
+
+use super::JsonResult;
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{Auth, Json, Path, Query};
+use axum::extract::State;
+use axum::http::StatusCode;
+use madang_types::openchat::{
+    BannedWords, CreateOpenChatRequest, JoinOpenChatRequest, KickRequest, MemberRequest, NoticeRequest,
+    OpenBan, OpenChat, OpenMemberPage,
+};
+use madang_types::{BanId, OpenChatId, RoomId, Seq, UserId};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MembersQuery {
+    /// Only members after this room identity (from `next_after`).
+    after: Option<i64>,
+    /// Page size, 1–200 (default 100).
+    limit: Option<i64>,
+}
+
+/// The categories an open chat can be filed under.
+#[utoipa::path(get, path = "/api/v1/openchats/categories", tag = "openchat", security(("bearer" = [])),
+    responses((status = 200, body = Vec<String>)))]
+pub async fn categories(State(st): State<AppState>, Auth(_me): Auth) -> JsonResult<Vec<String>> {
+    Ok(axum::Json(st.core.open_chat_categories()))
+}
+
+/// Create an open chat with the caller as host.
+#[utoipa::path(post, path = "/api/v1/openchats", tag = "openchat", security(("bearer" = [])),
+    request_body = CreateOpenChatRequest, responses((status = 201, body = OpenChat)))]
+pub async fn create(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Json(req): Json<CreateOpenChatRequest>,
+) -> Result<(StatusCode, axum::Json<OpenChat>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(st.core.create_open_chat(&me, req).await?),
+    ))
+}
+
+/// One open chat (a link-only or closed one only for its members).
+#[utoipa::path(get, path = "/api/v1/openchats/{id}", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = OpenChat)))]
+pub async fn get(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<OpenChatId>,
+) -> JsonResult<OpenChat> {
+    Ok(axum::Json(st.core.open_chat(&me, id).await?))
+}
+
+/// Close the open chat (host only): history stays, nothing more is sent.
+#[utoipa::path(delete, path = "/api/v1/openchats/{id}", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 204)))]
+pub async fn close(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<OpenChatId>,
+) -> Result<StatusCode, ApiError> {
+    st.core.close_open_chat(&me, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Join a public open chat, with a nickname or the real profile.
+#[utoipa::path(post, path = "/api/v1/openchats/{id}/join", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = JoinOpenChatRequest, responses((status = 200, body = OpenChat)))]
+pub async fn join(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<OpenChatId>,
+    Json(req): Json<JoinOpenChatRequest>,
+) -> JsonResult<OpenChat> {
+    Ok(axum::Json(st.core.join_open_chat(&me, id, req).await?))
+}
+
+/// An open chat by the code of its link.
+#[utoipa::path(get, path = "/api/v1/openchats/links/{code}", tag = "openchat", security(("bearer" = [])),
+    params(("code" = String, Path)), responses((status = 200, body = OpenChat)))]
+pub async fn by_link(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(code): Path<String>,
+) -> JsonResult<OpenChat> {
+    Ok(axum::Json(st.core.open_chat_by_link(&me, &code).await?))
+}
+
+/// Join an open chat by its link.
+#[utoipa::path(post, path = "/api/v1/openchats/links/{code}/join", tag = "openchat", security(("bearer" = [])),
+    params(("code" = String, Path)), request_body = JoinOpenChatRequest, responses((status = 200, body = OpenChat)))]
+pub async fn join_by_link(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(code): Path<String>,
+    Json(req): Json<JoinOpenChatRequest>,
+) -> JsonResult<OpenChat> {
+    Ok(axum::Json(st.core.join_open_chat_by_link(&me, &code, req).await?))
+}
+
+/// Members of an open chat's room as they appear there, a page at a time.
+#[utoipa::path(get, path = "/api/v1/rooms/{room}/open-members", tag = "openchat", security(("bearer" = [])),
+    params(("room" = i64, Path), MembersQuery), responses((status = 200, body = OpenMemberPage)))]
+pub async fn members(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+    Query(q): Query<MembersQuery>,
+) -> JsonResult<OpenMemberPage> {
+    Ok(axum::Json(
+        st.core
+            .open_chat_members(&me, room, q.after.map(UserId), q.limit)
+            .await?,
+    ))
+}
+
+/// Hide a message for everyone (가리기; hosts and co-hosts).
+#[utoipa::path(put, path = "/api/v1/rooms/{room}/messages/{seq}/hidden", tag = "openchat", security(("bearer" = [])),
+    params(("room" = i64, Path), ("seq" = i64, Path)), responses((status = 204)))]
+pub async fn hide(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((room, seq)): Path<(RoomId, Seq)>,
+) -> Result<StatusCode, ApiError> {
+    st.core.hide_message(&me, room, seq).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Show a hidden message again (hosts and co-hosts).
+#[utoipa::path(delete, path = "/api/v1/rooms/{room}/messages/{seq}/hidden", tag = "openchat", security(("bearer" = [])),
+    params(("room" = i64, Path), ("seq" = i64, Path)), responses((status = 204)))]
+pub async fn restore(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((room, seq)): Path<(RoomId, Seq)>,
+) -> Result<StatusCode, ApiError> {
+    st.core.restore_message(&me, room, seq).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Remove a member, and ban them if asked (hosts and co-hosts).
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/kicks", tag = "openchat", security(("bearer" = [])),
+    params(("room" = i64, Path)), request_body = KickRequest, responses((status = 204)))]
+pub async fn kick(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+    Json(req): Json<KickRequest>,
+) -> Result<StatusCode, ApiError> {
+    st.core.kick(&me, room, req.member_id, req.ban).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Bans of an open chat, by the nickname each had.
+#[utoipa::path(get, path = "/api/v1/openchats/{id}/bans", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = Vec<OpenBan>)))]
+pub async fn bans(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<OpenChatId>,
+) -> JsonResult<Vec<OpenBan>> {
+    Ok(axum::Json(st.core.open_chat_bans(&me, id).await?))
+}
+
+/// Lift a ban.
+#[utoipa::path(delete, path = "/api/v1/openchats/{id}/bans/{ban}", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path), ("ban" = i64, Path)), responses((status = 204)))]
+pub async fn unban(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((id, ban)): Path<(OpenChatId, BanId)>,
+) -> Result<StatusCode, ApiError> {
+    st.core.unban(&me, id, ban).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Make a member a co-host (host only).
+#[utoipa::path(put, path = "/api/v1/openchats/{id}/cohosts/{member}", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path), ("member" = i64, Path)), responses((status = 204)))]
+pub async fn appoint(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((id, member)): Path<(OpenChatId, UserId)>,
+) -> Result<StatusCode, ApiError> {
+    st.core.appoint_cohost(&me, id, member).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Make a co-host a member again (host only).
+#[utoipa::path(delete, path = "/api/v1/openchats/{id}/cohosts/{member}", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path), ("member" = i64, Path)), responses((status = 204)))]
+pub async fn dismiss(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((id, member)): Path<(OpenChatId, UserId)>,
+) -> Result<StatusCode, ApiError> {
+    st.core.dismiss_cohost(&me, id, member).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Hand the host role to a member (host only); then the old host may leave.
+#[utoipa::path(post, path = "/api/v1/openchats/{id}/host", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = MemberRequest, responses((status = 204)))]
+pub async fn hand_over(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<OpenChatId>,
+    Json(req): Json<MemberRequest>,
+) -> Result<StatusCode, ApiError> {
+    st.core.hand_over(&me, id, req.member_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Pin a message as the notice (hosts and co-hosts).
+#[utoipa::path(put, path = "/api/v1/openchats/{id}/notice", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = NoticeRequest, responses((status = 204)))]
+pub async fn pin(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<OpenChatId>,
+    Json(req): Json<NoticeRequest>,
+) -> Result<StatusCode, ApiError> {
+    st.core.pin_notice(&me, id, req.seq).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Take the notice down (hosts and co-hosts).
+#[utoipa::path(delete, path = "/api/v1/openchats/{id}/notice", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 204)))]
+pub async fn unpin(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<OpenChatId>,
+) -> Result<StatusCode, ApiError> {
+    st.core.unpin_notice(&me, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The words nobody may send here (hosts and co-hosts).
+#[utoipa::path(get, path = "/api/v1/openchats/{id}/banned-words", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = BannedWords)))]
+pub async fn banned_words(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<OpenChatId>,
+) -> JsonResult<BannedWords> {
+    Ok(axum::Json(BannedWords {
+        words: st.core.banned_words(&me, id).await?,
+    }))
+}
+
+/// Replace the banned words (hosts and co-hosts).
+#[utoipa::path(put, path = "/api/v1/openchats/{id}/banned-words", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = BannedWords, responses((status = 200, body = BannedWords)))]
+pub async fn set_banned_words(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<OpenChatId>,
+    Json(req): Json<BannedWords>,
+) -> JsonResult<BannedWords> {
+    Ok(axum::Json(BannedWords {
+        words: st.core.set_banned_words(&me, id, &req.words).await?,
+    }))
+}

@@ -1,0 +1,72 @@
+//! Reports from members, and the operators' queue and suspensions.
+
+use super::JsonResult;
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{Auth, Json, Path};
+use axum::extract::State;
+use axum::http::StatusCode;
+use madang_core::safety::Authority;
+use madang_types::openchat::{Report, ReportRequest, SuspendRequest, Suspension};
+use madang_types::{ReportId, UserId};
+
+/// Report a message or an open chat to the operators.
+#[utoipa::path(post, path = "/api/v1/reports", tag = "safety", security(("bearer" = [])),
+    request_body = ReportRequest, responses((status = 204)))]
+pub async fn report(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Json(req): Json<ReportRequest>,
+) -> Result<StatusCode, ApiError> {
+    st.core.report(&me, req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Open reports, oldest first (operators only).
+#[utoipa::path(get, path = "/api/v1/admin/reports", tag = "safety", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Report>)))]
+pub async fn reports(State(st): State<AppState>, Auth(me): Auth) -> JsonResult<Vec<Report>> {
+    Ok(axum::Json(st.core.open_reports(&Authority::Operator(me)).await?))
+}
+
+/// Mark a report handled (operators only).
+#[utoipa::path(post, path = "/api/v1/admin/reports/{id}/resolve", tag = "safety", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 204)))]
+pub async fn resolve(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<ReportId>,
+) -> Result<StatusCode, ApiError> {
+    st.core.resolve_report(&Authority::Operator(me), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Suspensions in force or past (operators only).
+#[utoipa::path(get, path = "/api/v1/admin/suspensions", tag = "safety", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Suspension>)))]
+pub async fn suspensions(State(st): State<AppState>, Auth(me): Auth) -> JsonResult<Vec<Suspension>> {
+    Ok(axum::Json(st.core.suspensions(&Authority::Operator(me)).await?))
+}
+
+/// Suspend an account from open chats for 1–60 days or for good (operators only).
+#[utoipa::path(post, path = "/api/v1/admin/suspensions", tag = "safety", security(("bearer" = [])),
+    request_body = SuspendRequest, responses((status = 200, body = Suspension)))]
+pub async fn suspend(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Json(req): Json<SuspendRequest>,
+) -> JsonResult<Suspension> {
+    Ok(axum::Json(st.core.suspend(&Authority::Operator(me), req).await?))
+}
+
+/// Lift a suspension (operators only).
+#[utoipa::path(delete, path = "/api/v1/admin/suspensions/{user}", tag = "safety", security(("bearer" = [])),
+    params(("user" = i64, Path)), responses((status = 204)))]
+pub async fn lift(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(user): Path<UserId>,
+) -> Result<StatusCode, ApiError> {
+    st.core.lift_suspension(&Authority::Operator(me), user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,297 @@
+//! Open Chat (오픈채팅) bodies: interest communities where members are known
+//! by a per-room profile. Every member id here is a room identity (see
+//! `events::RoomEvent`): a persona's id, negative, unless the member chose
+//! their real profile.
+
+use crate::{BanId, MediaId, Millis, OpenChatId, ReportId, RoomId, Seq, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenChatKind {
+    /// One room for everyone who joins.
+    Group,
+    /// One link; each visitor gets a private room with the host.
+    OneOnOne,
+    /// The host's open profile: like `one_on_one`, presented as a person.
+    Profile,
+}
+
+impl OpenChatKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpenChatKind::Group => "group",
+            OpenChatKind::OneOnOne => "one_on_one",
+            OpenChatKind::Profile => "profile",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "group" => Some(OpenChatKind::Group),
+            "one_on_one" => Some(OpenChatKind::OneOnOne),
+            "profile" => Some(OpenChatKind::Profile),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Found by search and browsing.
+    Public,
+    /// Only by its link.
+    Link,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Link => "link",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "public" => Some(Visibility::Public),
+            "link" => Some(Visibility::Link),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenRole {
+    Member,
+    /// 부방장: hides, kicks, bans, restores and pins like the host.
+    Cohost,
+    /// 방장: all of that, appoints co-hosts, hands the room over.
+    Host,
+}
+
+impl OpenRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpenRole::Member => "member",
+            OpenRole::Cohost => "cohost",
+            OpenRole::Host => "host",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "member" => Some(OpenRole::Member),
+            "cohost" => Some(OpenRole::Cohost),
+            "host" => Some(OpenRole::Host),
+            _ => None,
+        }
+    }
+    /// Hosts and co-hosts moderate.
+    pub fn moderates(self) -> bool {
+        self >= OpenRole::Cohost
+    }
+}
+
+/// How someone appears in an open chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "as", rename_all = "snake_case", deny_unknown_fields)]
+pub enum JoinAs {
+    /// A per-room profile: a nickname and a generated avatar. Nothing of
+    /// the account is shown to anyone.
+    Nickname { nickname: String },
+    /// The account's own profile (name and photo).
+    RealProfile,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOpenChatRequest {
+    pub kind: OpenChatKind,
+    /// Under 30 characters.
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Up to 5, without `#`, each up to 20 characters.
+    #[serde(default)]
+    pub hashtags: Vec<String>,
+    /// One of `GET /api/v1/openchats/categories`.
+    pub category: String,
+    /// An image from `POST /api/v1/media`.
+    #[serde(default)]
+    pub cover: Option<MediaId>,
+    pub visibility: Visibility,
+    /// When set, joining asks for it.
+    #[serde(default)]
+    pub entry_code: Option<String>,
+    /// Members must join with their real profile.
+    #[serde(default)]
+    pub real_profile_only: bool,
+    /// For a group: most members (default and ceiling set by the operator);
+    /// for a 1:1 chat or profile: most conversations.
+    #[serde(default)]
+    pub member_cap: Option<i64>,
+    /// How the host appears.
+    pub host: JoinAs,
+}
+
+/// A member as others in the open chat see them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OpenMember {
+    /// The room identity (negative for a per-room profile).
+    pub id: UserId,
+    pub nickname: String,
+    /// A real profile's photo; per-room profiles have none.
+    pub avatar: Option<MediaId>,
+    /// A per-room profile's generated avatar: an emoji and a colour,
+    /// `"🦊 #f4a261"`.
+    pub avatar_seed: Option<String>,
+    pub real_profile: bool,
+    pub role: OpenRole,
+    pub joined_at: Millis,
+}
+
+/// The caller's own place in an open chat.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MyOpenMembership {
+    /// The caller's room in it; absent for the host of a 1:1 chat or
+    /// profile, who has one room per visitor (each in the chat list).
+    pub room_id: Option<RoomId>,
+    pub me: OpenMember,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OpenChat {
+    pub id: OpenChatId,
+    pub kind: OpenChatKind,
+    pub title: String,
+    pub description: String,
+    pub hashtags: Vec<String>,
+    pub category: String,
+    pub cover: Option<MediaId>,
+    pub visibility: Visibility,
+    /// The code of the join link (`/o/{code}`); shown to members, and to
+    /// anyone for a public open chat.
+    pub link_code: Option<String>,
+    pub has_entry_code: bool,
+    pub real_profile_only: bool,
+    /// Group: members now; 1:1 chat or profile: conversations now.
+    pub member_count: i64,
+    pub member_cap: i64,
+    pub host: OpenMember,
+    pub notice: Option<Seq>,
+    pub closed: bool,
+    pub created_at: Millis,
+    pub last_active_at: Millis,
+    /// Present when the caller is in it (for a 1:1 chat: their own room).
+    pub mine: Option<MyOpenMembership>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinOpenChatRequest {
+    /// How the caller appears in it.
+    pub profile: JoinAs,
+    #[serde(default)]
+    pub entry_code: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct OpenMemberPage {
+    pub members: Vec<OpenMember>,
+    /// Pass as `after` for the next page.
+    pub next_after: Option<UserId>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KickRequest {
+    /// The member's room identity.
+    pub member_id: UserId,
+    /// Also ban: they cannot rejoin under any nickname.
+    #[serde(default)]
+    pub ban: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberRequest {
+    pub member_id: UserId,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeRequest {
+    pub seq: Seq,
+}
+
+/// A ban, as the room's hosts see it: the nickname they had, never who
+/// they are.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct OpenBan {
+    pub id: BanId,
+    pub nickname: String,
+    pub banned_at: Millis,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BannedWords {
+    pub words: Vec<String>,
+}
+
+/// What a report is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ReportTarget {
+    Message { room_id: RoomId, seq: Seq },
+    OpenChat { open_chat_id: OpenChatId },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    pub target: ReportTarget,
+    /// `spam`, `abuse`, `sexual`, `illegal` or `other`.
+    pub reason: String,
+    #[serde(default)]
+    pub details: String,
+}
+
+/// A report in the operators' queue, with what operators need to act.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Report {
+    pub id: ReportId,
+    pub target: ReportTarget,
+    pub reason: String,
+    pub details: String,
+    pub reporter_handle: String,
+    /// The account behind the reported message or open chat.
+    pub reported_handle: String,
+    pub reported_user_id: UserId,
+    /// The reported message's text, or the open chat's title.
+    pub excerpt: String,
+    pub created_at: Millis,
+    pub resolved_at: Option<Millis>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendRequest {
+    pub user_id: UserId,
+    /// 1–60; absent for a permanent suspension.
+    #[serde(default)]
+    pub days: Option<i64>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Suspension {
+    pub user_id: UserId,
+    pub handle: String,
+    /// Absent: permanent.
+    pub until: Option<Millis>,
+    pub reason: String,
+    pub created_at: Millis,
+}
