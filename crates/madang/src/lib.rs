@@ -1,6 +1,8 @@
 //! The `madang` binary's library half: configuration, wiring a node
-//! together, and the demo world. `main.rs` only parses the command line.
+//! together, the demo world and the admin console. `main.rs` only parses
+//! the command line.
 
+pub mod admin;
 pub mod config;
 pub mod demo;
 pub mod node;

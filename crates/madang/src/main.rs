@@ -1,5 +1,6 @@
-//! `madang`: run a node (`serve`), run one with a demo world (`demo`), or
-//! print the example configuration (`config example`).
+//! `madang`: run a node (`serve`), run one with a demo world (`demo`), the
+//! operators' console (`admin`), or print the example configuration
+//! (`config example`).
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -31,6 +32,14 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// The operators' console: reports, suspensions, operators. Uses the
+    /// same configuration as `serve`.
+    Admin {
+        #[command(flatten)]
+        args: ServeArgs,
+        #[command(subcommand)]
+        command: madang::admin::AdminCommand,
     },
 }
 
@@ -121,6 +130,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(args.load()?, false).await,
         Command::Demo(args) => serve(args.load()?, true).await,
+        Command::Admin { args, command } => madang::admin::run(&args.load()?, command).await,
         Command::Config {
             command: ConfigCommand::Example,
         } => {

@@ -42,19 +42,7 @@ impl Node {
         metrics: Option<PrometheusHandle>,
         bus: Arc<dyn Bus>,
     ) -> anyhow::Result<Node> {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
-        let store = SqlStore::connect(&config.database_url(), config.database_max_connections)
-            .await
-            .context("opening the database")?;
-        let blobs = BlobStore::open(&config.blob_store()).context("opening the media store")?;
-        let core = Arc::new(Core::new(Deps {
-            repos: Arc::new(store.clone()),
-            blobs,
-            bus,
-            clock,
-            limits: config.limits.clone(),
-        }));
+        let (core, store) = open_core(config, clock, bus).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let ping_store = store.clone();
         let state = AppState {
@@ -103,6 +91,29 @@ impl Node {
         self.store.close().await;
         Ok(())
     }
+}
+
+/// The database, media store and use cases of a node, without serving
+/// (the node's own wiring, and `madang admin`'s).
+pub async fn open_core(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    bus: Arc<dyn Bus>,
+) -> anyhow::Result<(Arc<Core>, SqlStore)> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
+    let store = SqlStore::connect(&config.database_url(), config.database_max_connections)
+        .await
+        .context("opening the database")?;
+    let blobs = BlobStore::open(&config.blob_store()).context("opening the media store")?;
+    let core = Arc::new(Core::new(Deps {
+        repos: Arc::new(store.clone()),
+        blobs,
+        bus,
+        clock,
+        limits: config.limits.clone(),
+    }));
+    Ok((core, store))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

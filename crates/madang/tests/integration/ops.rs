@@ -21,10 +21,25 @@ async fn health_readiness_and_the_openapi_document() {
         "/api/v1/pungs/uploads",
         "/api/v1/pungs/{id}/viewers",
         "/api/v1/users/{id}/pungs",
+        "/api/v1/openchats",
+        "/api/v1/openchats/{id}/join",
+        "/api/v1/openchats/links/{code}/join",
+        "/api/v1/rooms/{room}/kicks",
+        "/api/v1/reports",
+        "/api/v1/admin/suspensions",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }
-    for schema in ["ServerFrame", "Pung", "CreatePungRequest", "Layer", "PungFeed"] {
+    for schema in [
+        "ServerFrame",
+        "Pung",
+        "CreatePungRequest",
+        "Layer",
+        "PungFeed",
+        "OpenChat",
+        "JoinAs",
+        "Report",
+    ] {
         assert!(doc["components"]["schemas"].get(schema).is_some(), "{schema}");
     }
 }

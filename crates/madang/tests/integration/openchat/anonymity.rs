@@ -109,7 +109,11 @@ async fn a_member_with_a_nickname_is_never_revealed_to_other_members() {
     let xs = join(&x, cid, "익명고양이").await;
     let persona = me_in(&xs);
     assert!(persona < 0 && persona != x.user_id.0);
-    assert_eq!(x.room(room).await["my_id"], persona, "the room tells x who x is there");
+    assert_eq!(
+        x.room(room).await["my_id"],
+        persona,
+        "the room tells x who x is there"
+    );
     let z_id = me_in(
         &z.post(
             &format!("/api/v1/openchats/{cid}/join"),

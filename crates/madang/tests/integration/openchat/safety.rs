@@ -160,3 +160,52 @@ async fn the_console_acts_as_an_operator() {
         .await
         .refused(403, "suspended");
 }
+
+/// `madang admin`, the real binary, against the server's database.
+#[tokio::test]
+async fn the_admin_console_reads_reports_suspends_and_appoints_operators() {
+    let srv = TestServer::start().await;
+    let h = srv.user("ch").await;
+    let bad = srv.user("cbad").await;
+    let w = srv.user("cw").await;
+    let chat = create(&h, group("console")).await;
+    let room = room_of(&chat);
+    join(&bad, id(&chat), "악당").await;
+    join(&w, id(&chat), "목격").await;
+    let seq = bad.send(room, "c1", "scam link").await;
+    let report = json!({"target": {"type": "message", "room_id": room, "seq": seq}, "reason": "spam"});
+    assert_eq!(w.post("/api/v1/reports", report).await.status, 204);
+    let admin = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_madang"))
+            .arg("admin")
+            .args(["--database-url", &srv.db.url, "--data-dir"])
+            .arg(&srv.config.data_dir)
+            .args(args)
+            .env("MADANG_LOG", "warn")
+            .output()
+            .expect("madang admin runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let listed = admin(&["reports"]);
+    assert!(
+        listed.contains(&bad.handle) && listed.contains("scam link"),
+        "{listed}"
+    );
+    assert!(admin(&["suspend", &bad.handle, "--days", "3", "--reason", "scam"]).contains("suspended"));
+    bad.try_send(room, "c2", "more").await.refused(403, "suspended");
+    assert!(admin(&["suspensions"]).contains(&bad.handle));
+    admin(&["unsuspend", &bad.handle]);
+    bad.send(room, "c3", "sorry").await;
+    w.get("/api/v1/admin/reports").await.refused(403, "not_operator");
+    admin(&["operator", &w.handle]);
+    assert_eq!(
+        w.get("/api/v1/admin/reports")
+            .await
+            .ok()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
