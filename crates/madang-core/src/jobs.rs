@@ -1,6 +1,7 @@
 //! Background jobs of the core. Each has a start, a work loop and a
 //! graceful stop; [`Jobs::stop`] ends them all and waits. The read flusher
-//! lives here; the Pung purge in `pung/purge.rs`.
+//! lives here; the Pung purge in `pung/purge.rs`; the discovery refresh in
+//! `openchat/discovery.rs`.
 
 use crate::Core;
 use madang_bus::{Live, Topic};
@@ -19,7 +20,8 @@ impl Jobs {
         let (stop, rx) = watch::channel(false);
         let handles = vec![
             tokio::spawn(read_flusher(core.clone(), rx.clone())),
-            tokio::spawn(crate::pung::purge::run(core, rx)),
+            tokio::spawn(crate::pung::purge::run(core.clone(), rx.clone())),
+            tokio::spawn(crate::openchat::discovery::run(core, rx)),
         ];
         Jobs { stop, handles }
     }

@@ -52,6 +52,7 @@ pub struct Core {
     rate: ratelimit::RateLimiter,
     reads: chat::reads::ReadCoalescer,
     flood: openchat::rules::FloodGuard,
+    discovery: openchat::discovery::Discovery,
 }
 
 impl Core {
@@ -60,6 +61,7 @@ impl Core {
             rate: ratelimit::RateLimiter::new(deps.clock.clone()),
             reads: chat::reads::ReadCoalescer::default(),
             flood: openchat::rules::FloodGuard::default(),
+            discovery: openchat::discovery::Discovery::default(),
             repos: deps.repos,
             blobs: deps.blobs,
             bus: deps.bus,

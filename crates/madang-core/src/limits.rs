@@ -75,6 +75,9 @@ pub struct Limits {
     pub flood_links: usize,
     /// Attempts at an entry code per account per minute.
     pub entry_code_attempts_per_minute: u32,
+    /// How often trending and recommendations are recomputed from the
+    /// database (search sees new and closed open chats at once).
+    pub discovery_refresh_secs: u64,
 }
 
 impl Default for Limits {
@@ -113,6 +116,7 @@ impl Default for Limits {
             flood_same_text: 3,
             flood_links: 3,
             entry_code_attempts_per_minute: 5,
+            discovery_refresh_secs: 300,
         }
     }
 }

@@ -32,8 +32,8 @@ pub use friends::{FriendFlags, FriendRepo, FriendRow};
 pub use media::{MediaPurpose, MediaRepo, MediaRow};
 pub use messages::{Actor, Appended, MessageRepo, NewMessage, StoredMessage};
 pub use openchat::{
-    BanRow, Kick, NewOpenChat, OpenChatRepo, OpenChatRow, OpenJoin, OpenMemberRow, OpenModerationRepo,
-    OpenProfile,
+    BanRow, DiscoveryRepo, Kick, ListedChat, NewOpenChat, OpenChatRepo, OpenChatRow, OpenJoin, OpenMemberRow,
+    OpenModerationRepo, OpenProfile,
 };
 pub use pung::{
     NewPung, PungActivityRepo, PungForViewer, PungRepo, PungRow, PungStats, PurgedPung, VoteCount,
@@ -78,6 +78,7 @@ pub trait Repos:
     + PungActivityRepo
     + OpenChatRepo
     + OpenModerationRepo
+    + DiscoveryRepo
     + SafetyRepo
 {
 }
@@ -91,6 +92,7 @@ impl<T> Repos for T where
         + PungActivityRepo
         + OpenChatRepo
         + OpenModerationRepo
+        + DiscoveryRepo
         + SafetyRepo
 {
 }

@@ -295,3 +295,56 @@ pub struct Suspension {
     pub reason: String,
     pub created_at: Millis,
 }
+
+/// Why an open chat is recommended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RecommendReason {
+    /// "Because you follow #tag".
+    Interest { tag: String },
+    /// "People in {title} also joined this": one of the caller's own chats.
+    SimilarTo { open_chat_id: OpenChatId, title: String },
+    /// Busy and growing.
+    Popular,
+}
+
+/// An open chat in a list: search, a category, trending, recommended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OpenChatCard {
+    pub id: OpenChatId,
+    pub kind: OpenChatKind,
+    pub title: String,
+    pub description: String,
+    pub hashtags: Vec<String>,
+    pub category: String,
+    pub cover: Option<MediaId>,
+    pub member_count: i64,
+    pub member_cap: i64,
+    pub has_entry_code: bool,
+    pub real_profile_only: bool,
+    pub last_active_at: Millis,
+    /// The caller is in it.
+    pub joined: bool,
+    /// For a recommendation: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<RecommendReason>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct OpenChatPage {
+    pub open_chats: Vec<OpenChatCard>,
+    /// Pass as `offset` for the next page.
+    pub next_offset: Option<i64>,
+}
+
+/// Topics a person follows, for recommendations: hashtags or categories.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Interests {
+    pub tags: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct TrendingKeywords {
+    pub keywords: Vec<String>,
+}

@@ -5,4 +5,5 @@
 pub mod admin;
 pub mod config;
 pub mod demo;
+pub mod eval;
 pub mod node;

@@ -33,6 +33,13 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Offline evaluations; uses the same configuration as `serve`.
+    Eval {
+        #[command(flatten)]
+        args: ServeArgs,
+        #[command(subcommand)]
+        command: EvalCommand,
+    },
     /// The operators' console: reports, suspensions, operators. Uses the
     /// same configuration as `serve`.
     Admin {
@@ -40,6 +47,17 @@ enum Command {
         args: ServeArgs,
         #[command(subcommand)]
         command: madang::admin::AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Open chat recommendations against a popularity baseline, on the demo
+    /// world (seeded first into an empty database).
+    Recommendations {
+        /// Chooses which room of each person is hidden.
+        #[arg(long, default_value_t = 20261123)]
+        seed: u64,
     },
 }
 
@@ -131,6 +149,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve(args.load()?, false).await,
         Command::Demo(args) => serve(args.load()?, true).await,
         Command::Admin { args, command } => madang::admin::run(&args.load()?, command).await,
+        Command::Eval {
+            args,
+            command: EvalCommand::Recommendations { seed },
+        } => madang::eval::recommendations(&args.load()?, seed).await,
         Command::Config {
             command: ConfigCommand::Example,
         } => {

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod chats;
+mod discovery;
 mod friends;
 mod media;
 mod openchat;
@@ -62,6 +63,12 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(pung::vote))
         .routes(routes!(pung::reply))
         .routes(routes!(openchat::categories))
+        .routes(routes!(discovery::search))
+        .routes(routes!(discovery::browse))
+        .routes(routes!(discovery::trending))
+        .routes(routes!(discovery::keywords))
+        .routes(routes!(discovery::recommended))
+        .routes(routes!(discovery::interests, discovery::set_interests))
         .routes(routes!(openchat::create))
         .routes(routes!(openchat::get, openchat::close))
         .routes(routes!(openchat::join))

@@ -9,6 +9,7 @@
 //! Hosts and co-hosts moderate (`moderation.rs`); operators act on reports
 //! (`safety.rs` at the crate root).
 
+pub mod discovery;
 pub mod moderation;
 pub mod rules;
 
@@ -268,6 +269,7 @@ impl Core {
             }
         };
         metrics::counter!("madang_open_chats_created_total").increment(1);
+        self.index_open_chat(&chat);
         self.publish_room_events(&events).await;
         if let Some(room) = chat.room_id {
             self.publish(Topic::User(me.user), Live::RoomAdded { room_id: room })
@@ -496,6 +498,7 @@ impl Core {
                 .repos
                 .close_open_chat(member.open_chat_id, member.profile.shown, self.now())
                 .await?;
+            self.unindex_open_chat(member.open_chat_id);
             self.publish_room_events(&closed).await;
         }
         let events = self.repos.leave_open_room(room.id, me.user, self.now()).await?;

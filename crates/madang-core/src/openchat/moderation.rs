@@ -310,6 +310,7 @@ impl Core {
             ));
         }
         let events = self.repos.close_open_chat(chat.id, shown, self.now()).await?;
+        self.unindex_open_chat(chat.id);
         self.publish_room_events(&events).await;
         Ok(())
     }

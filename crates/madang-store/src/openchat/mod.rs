@@ -4,6 +4,7 @@
 //! [`moderation`]. Every event written here names people by their room
 //! identity (`shown_id`), never by account.
 
+mod discovery;
 mod moderation;
 
 use crate::chat::{ROOM_COLS, RoomRow, room_row};
@@ -18,6 +19,7 @@ use madang_types::{MediaId, Millis, OpenChatId, RoomId, Seq, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
+pub use discovery::{DiscoveryRepo, ListedChat};
 pub use moderation::{BanRow, Kick, OpenModerationRepo};
 
 /// How someone appears in an open chat.
@@ -132,6 +134,12 @@ pub trait OpenChatRepo: Send + Sync {
 const CHAT_COLS: &str = "id, kind, host_id, host_shown, host_nickname, host_avatar_seed, host_real, room_id, \
      title, description, hashtags, category, cover, visibility, link_code, entry_code_hash, \
      real_profile_only, member_cap, conversations, notice_seq, banned_words, closed_at, created_at";
+
+/// [`CHAT_COLS`] qualified with the alias `c`, for joins with `rooms`.
+const CHAT_COLS_P: &str = "c.id, c.kind, c.host_id, c.host_shown, c.host_nickname, c.host_avatar_seed, \
+     c.host_real, c.room_id, c.title, c.description, c.hashtags, c.category, c.cover, c.visibility, \
+     c.link_code, c.entry_code_hash, c.real_profile_only, c.member_cap, c.conversations, c.notice_seq, \
+     c.banned_words, c.closed_at, c.created_at";
 
 fn chat_row(row: &AnyRow) -> Result<OpenChatRow> {
     let kind = text(row, "kind")?;

@@ -91,7 +91,31 @@ async fn the_demo_world_seeds_and_reseeds_without_duplicates() {
     );
     assert_eq!(feed["mine"].as_array().unwrap().len(), 1, "and she has one");
     let seen_pungs = pungs(feed);
+    let open_chats = core.refresh_discovery().await.unwrap();
+    assert!(open_chats.open_chats >= 250, "{open_chats:?}");
+    let recs = minji.get("/api/v1/openchats/recommended").await.ok();
+    assert_eq!(recs.as_array().unwrap().len(), 20);
+    let found = minji
+        .get("/api/v1/openchats/search?q=%EB%A7%9B%EC%A7%91")
+        .await
+        .ok();
+    assert!(
+        !found["open_chats"].as_array().unwrap().is_empty(),
+        "맛집 finds rooms"
+    );
+    // On the demo world the recommender beats popularity.
+    let e = core.evaluate_recommendations(20_261_123).await.unwrap();
+    assert!(e.users > 200, "{e:?}");
+    assert!(
+        e.recall_at_10 > e.baseline_recall_at_10 && e.ndcg_at_10 > e.baseline_ndcg_at_10,
+        "{e:?}"
+    );
     madang::demo::seed(core).await.unwrap();
+    assert_eq!(
+        core.refresh_discovery().await.unwrap(),
+        open_chats,
+        "no open chat or membership twice"
+    );
     let feed = minji.get("/api/v1/pungs/feed").await.ok();
     assert_eq!(pungs(feed), seen_pungs, "re-seeding posts no Pung twice");
     let again = minji.get("/api/v1/rooms").await.ok();

@@ -3,6 +3,7 @@
 //! chats. Moderation, safety and anonymity have their own modules.
 
 mod anonymity;
+mod discovery;
 mod moderation;
 mod safety;
 

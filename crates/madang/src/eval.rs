@@ -1,0 +1,48 @@
+//! `madang eval recommendations`: the offline evaluation of open chat
+//! recommendations on the demo world (seeded first if the database has no
+//! open chats): one room hidden per person, recall@10 and NDCG@10 of the
+//! recommender beside a popularity-only baseline.
+
+use crate::config::Config;
+use crate::node::open_core;
+use madang_bus::LocalBus;
+use madang_core::SystemClock;
+use std::sync::Arc;
+
+pub async fn recommendations(config: &Config, seed: u64) -> anyhow::Result<()> {
+    let (core, store) = open_core(config, Arc::new(SystemClock), Arc::new(LocalBus::new())).await?;
+    if core.refresh_discovery().await?.open_chats == 0 {
+        println!(
+            "no open chats in {}: seeding the demo world first",
+            config.database_url()
+        );
+        crate::demo::seed(&core).await?;
+    }
+    let e = core.evaluate_recommendations(seed).await?;
+    println!();
+    println!(
+        "Open chat recommendations, offline (one room hidden per person; {} people):",
+        e.users
+    );
+    println!();
+    println!("  {:<24} {:>10} {:>10}", "", "recall@10", "NDCG@10");
+    println!(
+        "  {:<24} {:>10.3} {:>10.3}",
+        "recommender", e.recall_at_10, e.ndcg_at_10
+    );
+    println!(
+        "  {:<24} {:>10.3} {:>10.3}",
+        "popularity (baseline)", e.baseline_recall_at_10, e.baseline_ndcg_at_10
+    );
+    println!();
+    let beats = e.recall_at_10 > e.baseline_recall_at_10 && e.ndcg_at_10 > e.baseline_ndcg_at_10;
+    println!(
+        "  the recommender {} the baseline",
+        if beats { "beats" } else { "does NOT beat" }
+    );
+    store.close().await;
+    if !beats {
+        anyhow::bail!("recommendations are no better than popularity");
+    }
+    Ok(())
+}
