@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * The shell: the tab bar (a rail on wide screens, a bottom bar on phones),
- * hash routes (#/friends, #/chats, #/chats/12, #/openchat, #/pung,
- * #/pung/new, #/local, #/more), loading the account, and applying live frames to the state.
+ * hash routes (#/friends, #/chats, #/chats/12, #/openchat (and its
+ * search, category, new, link and id pages), #/pung, #/pung/new, #/local,
+ * #/more), loading the account, and applying live frames to the state.
  * Each tab is one folder under tabs/.
  */
 
@@ -10,7 +11,7 @@ import { api, ApiError } from './lib/api.js';
 import { h, mount } from './lib/dom.js';
 import { t } from './lib/i18n.js';
 import { Live } from './lib/live.js';
-import { changed, remember, state, subscribe } from './lib/state.js';
+import { changed, mergeRoom, remember, state, subscribe } from './lib/state.js';
 import { renderAuth } from './auth/auth.js';
 import { renderFriends } from './tabs/friends/friends.js';
 import { renderChats } from './tabs/chats/list.js';
@@ -18,6 +19,7 @@ import { applyEvent } from './tabs/chats/events.js';
 import { renderComing } from './tabs/coming/coming.js';
 import { renderMore } from './tabs/more/more.js';
 import { renderPung } from './tabs/pung/pung.js';
+import { renderOpenChatTab } from './tabs/openchat/openchat.js';
 import { loadPungs, refreshPungs } from './tabs/pung/feed.js';
 import { pungRemoved } from './tabs/pung/quote.js';
 
@@ -38,10 +40,10 @@ export const live = new Live(onFrame, (s) => {
   changed('connection');
 });
 
-/** @returns {{tab: string, arg: string | undefined}} */
+/** @returns {{tab: string, arg: string | undefined, more: string | undefined}} */
 function route() {
-  const [, tab = 'chats', arg] = location.hash.split('/');
-  return { tab: TABS.some((x) => x.id === tab) ? tab : 'chats', arg };
+  const [, tab = 'chats', arg, more] = location.hash.split('/');
+  return { tab: TABS.some((x) => x.id === tab) ? tab : 'chats', arg, more };
 }
 
 /** @param {string} hash */
@@ -107,7 +109,7 @@ function onFrame(frame) {
         const mine = frame.reads.find((/** @type {any} */ r) => r.user_id === state.me?.id);
         if (room && mine) {
           room.read_seq = Math.max(room.read_seq, mine.seq);
-          api.get(`/rooms/${frame.room_id}`).then((fresh) => { state.rooms.set(fresh.id, fresh); changed('rooms'); });
+          api.get(`/rooms/${frame.room_id}`).then((fresh) => { mergeRoom(fresh); changed('rooms'); });
         }
       }
       changed('reads');
@@ -118,7 +120,7 @@ function onFrame(frame) {
       setTimeout(() => changed('typing'), 4100);
       break;
     case 'room_added':
-      state.rooms.set(frame.room.id, frame.room);
+      mergeRoom(frame.room);
       if (frame.room.peer) remember(frame.room.peer);
       changed('rooms');
       break;
@@ -163,7 +165,7 @@ function render() {
   teardown?.();
   teardown = null;
   if (!state.me) return;
-  const { tab, arg } = route();
+  const { tab, arg, more } = route();
   const main = h('main', { class: `view view-${tab}`, id: 'main' });
   badge = h('span', { class: 'badge', 'aria-label': t('unreadBy', { n: totalUnread() }) });
   banner = h('div', { class: 'banner', role: 'status', hidden: state.online }, t('offline'));
@@ -178,6 +180,7 @@ function render() {
   if (tab === 'friends') teardown = renderFriends(main);
   else if (tab === 'chats') teardown = renderChats(main, arg ? Number(arg) : null);
   else if (tab === 'pung') teardown = renderPung(main, arg);
+  else if (tab === 'openchat') renderOpenChatTab(main, arg, more);
   else if (tab === 'more') renderMore(main);
   else renderComing(main, tab);
 }

@@ -22,7 +22,6 @@ const en = {
   statusMessage: 'Status message', birthday: 'Birthday', avatar: 'Profile photo', changePhoto: 'Change photo',
   devices: 'Devices', thisDevice: 'This device', revoke: 'Log out device', language: 'Language',
   saved: 'Saved', lastSeen: 'Last active {time}',
-  comingOpenchat: 'Open Chat — interest communities with anonymous profiles — is not on this server yet.',
   comingLocal: 'Local shops and business channels are not on this server yet.',
   error: 'Something went wrong', file: 'File', image: 'Photo',
   newPung: 'New Pung', myPung: 'My Pung', addPung: 'Add a Pung', pungTextKind: 'Text', pungPhotoKind: 'Photo',
@@ -39,6 +38,24 @@ const en = {
   pungGone: 'This Pung has disappeared.', repliedToPung: 'Replied to a Pung', taggedYou: '{name} tagged you in a Pung',
   youTagged: 'You tagged {name} in a Pung', noPungs: 'No Pungs from friends right now.',
   pungEmpty: 'Share a moment that disappears in a day.', vote: '{n} vote', votes: '{n} votes', previous: 'Previous', next: 'Next',
+
+  openSearch: 'Search open chats (e.g. 맛집, hiking)', categories: 'Categories', trendingToday: 'Trending today',
+  recommendedForYou: 'For you', myTopics: 'Topics I follow', editTopics: 'Edit', topicsHint: 'Hashtags or categories, separated by spaces',
+  newOpenChat: 'New open chat', join: 'Join', joined: 'Joined', openRoom: 'Open the chat',
+  joinAs: 'Join as', nickname: 'Nickname', realProfile: 'My real profile', entryCode: 'Entry code',
+  nicknameNote: 'Others see only this nickname and a generated picture, never your account.',
+  noResults: 'No open chats found.', becauseTopic: 'Because you follow #{tag}', becauseRoom: 'People in {title} joined this',
+  popularNow: 'Popular now', hostedBy: 'Host: {name}', full: 'Full', codeRequired: 'Entry code', realOnly: 'Real profiles only',
+  kindGroup: 'Group chat', kindOneOnOne: '1:1 chat', kindProfile: 'Open profile', title: 'Title', description: 'Description',
+  hashtags: 'Hashtags', category: 'Category', visibility: 'Who can find it', visPublic: 'Anyone (search)', visLink: 'Only with the link',
+  memberCap: 'Member limit', hostAs: 'Appear as', link: 'Link', copyLink: 'Copy link', hideMsg: 'Hide', restore: 'Restore',
+  kick: 'Kick', kickBan: 'Kick and ban', report: 'Report', reported: 'Reported', notice: 'Notice', pinNotice: 'Pin as notice',
+  unpinNotice: 'Take down', host: 'Host', cohost: 'Co-host', makeCohost: 'Make co-host', bannedWords: 'Banned words',
+  closed: 'This open chat has closed.', handOver: 'Make host',
+  err_banned: 'You were banned from this open chat.', err_suspended: 'You are suspended from open chats.',
+  err_wrong_entry_code: 'That entry code is not right.', err_real_profile_required: 'This open chat is for real profiles only.',
+  err_room_full: 'This open chat is full.', err_nickname_taken: 'Someone here already has that nickname.',
+  err_invalid_nickname: 'A nickname is 1–20 characters.', err_rate_limited: 'Too many tries; wait a minute.',
   close: 'Close', justNow: 'just now', minutesAgo: '{n} min ago', hoursAgo: '{n} h ago', open: 'Open',
 };
 
@@ -63,7 +80,6 @@ const ko = {
   statusMessage: '상태메시지', birthday: '생일', avatar: '프로필 사진', changePhoto: '사진 바꾸기',
   devices: '로그인한 기기', thisDevice: '이 기기', revoke: '기기 로그아웃', language: '언어',
   saved: '저장했어요', lastSeen: '최근 접속 {time}',
-  comingOpenchat: '관심사로 모이는 오픈채팅은 아직 이 서버에 없어요.',
   comingLocal: '동네 가게와 채널은 아직 이 서버에 없어요.',
   error: '문제가 생겼어요', file: '파일', image: '사진',
   newPung: '새 펑', myPung: '내 펑', addPung: '펑 올리기', pungTextKind: '글', pungPhotoKind: '사진',
@@ -80,6 +96,24 @@ const ko = {
   pungGone: '사라진 펑이에요.', repliedToPung: '펑에 답장', taggedYou: '{name}님이 펑에 태그했어요',
   youTagged: '{name}님을 펑에 태그했어요', noPungs: '지금은 친구의 펑이 없어요.',
   pungEmpty: '하루 뒤 사라지는 순간을 나눠 보세요.', vote: '{n}표', votes: '{n}표', previous: '이전', next: '다음',
+
+  openSearch: '오픈채팅 검색 (예: 맛집, 등산)', categories: '카테고리', trendingToday: '오늘의 인기',
+  recommendedForYou: '추천', myTopics: '관심사', editTopics: '편집', topicsHint: '해시태그나 카테고리를 띄어서 적어 주세요',
+  newOpenChat: '오픈채팅 만들기', join: '참여하기', joined: '참여 중', openRoom: '채팅방 열기',
+  joinAs: '프로필', nickname: '닉네임', realProfile: '내 실제 프로필', entryCode: '참여코드',
+  nicknameNote: '다른 사람에게는 이 닉네임과 자동 그림만 보여요. 내 계정은 보이지 않아요.',
+  noResults: '찾는 오픈채팅이 없어요.', becauseTopic: '#{tag} 관심사라서', becauseRoom: '{title} 참여자들이 많이 들어간 방',
+  popularNow: '지금 인기', hostedBy: '방장: {name}', full: '정원 마감', codeRequired: '참여코드', realOnly: '실제 프로필만',
+  kindGroup: '그룹 채팅', kindOneOnOne: '1:1 채팅', kindProfile: '오픈 프로필', title: '채팅방 이름', description: '소개',
+  hashtags: '해시태그', category: '카테고리', visibility: '공개 범위', visPublic: '누구나 (검색 허용)', visLink: '링크가 있는 사람만',
+  memberCap: '참여 인원 제한', hostAs: '방장 프로필', link: '링크', copyLink: '링크 복사', hideMsg: '가리기', restore: '가리기 취소',
+  kick: '내보내기', kickBan: '내보내고 차단', report: '신고', reported: '신고했어요', notice: '공지', pinNotice: '공지로 등록',
+  unpinNotice: '공지 내리기', host: '방장', cohost: '부방장', makeCohost: '부방장 지정', bannedWords: '금칙어',
+  closed: '종료된 오픈채팅이에요.', handOver: '방장 넘기기',
+  err_banned: '이 오픈채팅방에서 내보내진 뒤 차단되었어요.', err_suspended: '오픈채팅 이용이 정지된 상태예요.',
+  err_wrong_entry_code: '참여코드가 맞지 않아요.', err_real_profile_required: '실제 프로필로만 참여할 수 있는 방이에요.',
+  err_room_full: '정원이 다 찼어요.', err_nickname_taken: '이 방에 같은 닉네임이 있어요.',
+  err_invalid_nickname: '닉네임은 1–20자로 적어 주세요.', err_rate_limited: '시도가 너무 많아요. 잠시 후 다시 해 주세요.',
   close: '닫기', justNow: '방금', minutesAgo: '{n}분 전', hoursAgo: '{n}시간 전', open: '열기',
 };
 
@@ -103,6 +137,13 @@ export function setLang(next) {
   lang = next;
   localStorage.setItem('madang.lang', next);
   document.documentElement.lang = next;
+}
+
+/** A refusal's stable code in words, or the server's own message.
+ * @param {{code?: string, message: string}} err */
+export function errorText(err) {
+  const key = /** @type {keyof typeof en} */ (`err_${err.code}`);
+  return key in en ? t(key) : err.message;
 }
 
 /**

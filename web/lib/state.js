@@ -29,6 +29,24 @@ export function changed(what) {
   for (const fn of listeners) fn(what);
 }
 
+/**
+ * Puts a room fetched from the server into the state. A room already there
+ * is updated in place, so every screen holding it sees the change; its
+ * read cursor never moves back, and the open room has nothing unread.
+ * @param {any} fresh
+ */
+export function mergeRoom(fresh) {
+  const had = state.rooms.get(fresh.id);
+  if (!had) {
+    state.rooms.set(fresh.id, fresh);
+    return fresh;
+  }
+  const readSeq = Math.max(had.read_seq ?? 0, fresh.read_seq ?? 0);
+  Object.assign(had, fresh, { read_seq: readSeq });
+  if (state.activeRoom === fresh.id && !document.hidden) had.unread = 0;
+  return had;
+}
+
 /** @param {any} profile */
 export function remember(profile) {
   if (profile?.id) state.people.set(profile.id, profile);

@@ -2,7 +2,7 @@
 /** Applies one room event (already de-duplicated by seq) to the state. */
 
 import { api } from '../../lib/api.js';
-import { changed, state } from '../../lib/state.js';
+import { changed, mergeRoom, remember, state } from '../../lib/state.js';
 
 /** @type {Map<number, ReturnType<typeof setTimeout>>} */
 const refreshes = new Map();
@@ -14,10 +14,25 @@ function refreshRoom(id) {
   refreshes.set(id, setTimeout(async () => {
     try {
       const fresh = await api.get(`/rooms/${id}`);
-      state.rooms.set(id, fresh);
+      mergeRoom(fresh);
       changed('rooms');
     } catch { /* left meanwhile: room_removed handles it */ }
   }, 300));
+}
+
+/** @type {Map<number, ReturnType<typeof setTimeout>>} */
+const peopleRefreshes = new Map();
+
+/** Learns the names of a room's members soon (someone new joined or spoke).
+ * @param {number} id */
+function refreshPeople(id) {
+  clearTimeout(peopleRefreshes.get(id));
+  peopleRefreshes.set(id, setTimeout(async () => {
+    try {
+      for (const m of await api.get(`/rooms/${id}/members`)) remember(m.profile);
+      changed('messages');
+    } catch { /* left meanwhile */ }
+  }, 200));
 }
 
 /** @param {any[]} reactions @param {string} emoji @param {number} delta @param {boolean} mine */
@@ -45,6 +60,7 @@ export function applyEvent(e) {
     case 'message': {
       const m = body.message;
       msgs?.set(m.seq, m);
+      if (!state.people.has(m.sender_id)) refreshPeople(e.room_id);
       if (state.typing.get(e.room_id)?.user === m.sender_id) state.typing.delete(e.room_id);
       cursors?.set(m.sender_id, Math.max(cursors.get(m.sender_id) ?? 0, m.seq));
       if (room) {
@@ -75,6 +91,7 @@ export function applyEvent(e) {
     case 'joined':
       cursors?.set(body.user, e.seq);
       refreshRoom(e.room_id);
+      if (!state.people.has(body.user)) refreshPeople(e.room_id);
       break;
     case 'left':
     case 'kicked':

@@ -6,7 +6,7 @@ import { api } from '../../lib/api.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { h, initials, mount, timeOf, tint } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
-import { sortedRooms, state, subscribe } from '../../lib/state.js';
+import { mergeRoom, sortedRooms, state, subscribe } from '../../lib/state.js';
 import { openRoom } from './room.js';
 
 /** A 1:1 room shows the other person; a group, a group mark on its own colour.
@@ -87,7 +87,7 @@ function newGroup(main) {
       const ids = picks.map((p) => /** @type {HTMLInputElement} */ (p.querySelector('input'))).filter((i) => i.checked).map((i) => Number(i.value));
       try {
         const room = await api.post('/rooms/group', { title: /** @type {HTMLInputElement} */ (title).value, member_ids: ids });
-        state.rooms.set(room.id, room);
+        mergeRoom(room);
         dialog.close();
         location.hash = `#/chats/${room.id}`;
       } catch (err) { error.textContent = /** @type {Error} */ (err).message; }

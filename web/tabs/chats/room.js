@@ -12,12 +12,14 @@ import { t } from '../../lib/i18n.js';
 import { changed, remember, state, subscribe, unreadCount } from '../../lib/state.js';
 import { live } from '../../app.js';
 import { pungQuote } from '../pung/quote.js';
+import { openTools } from '../openchat/tools.js';
 
 const EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
 /** @param {number} id */
 function nameOf(id) {
-  return state.people.get(id)?.display_name ?? `#${id}`;
+  // A name not known yet (someone who just joined) is on its way.
+  return state.people.get(id)?.display_name ?? '…';
 }
 
 /**
@@ -69,11 +71,14 @@ export function openRoom(pane, roomId) {
   const muteButton = h('button', { type: 'button', class: 'icon-button', onclick: () => settings({ muted: !room.muted }) });
   const pinButton = h('button', { type: 'button', class: 'icon-button', onclick: () => settings({ pinned: !room.pinned }) });
 
+  const open = room.kind === 'open' || room.kind === 'open_direct';
+  // An open chat's room: notice, members and host tools.
+  const tools = open ? openTools(room, (seq) => msgs.get(seq), () => { rendered.clear(); draw(false); }) : null;
   const header = h('header', { class: 'pane-header room-header' },
     h('a', { href: '#/chats', class: 'icon-button back', 'aria-label': t('back') }, '‹'),
-    h('h2', {}, room.title, room.kind === 'group' ? h('span', { class: 'count' }, String(room.member_count)) : null),
-    h('div', { class: 'header-actions' }, pinButton, muteButton,
-      room.kind === 'group' ? h('button', { type: 'button', class: 'icon-button', 'aria-label': t('leave'), title: t('leave'), onclick: leave }, '⎋') : null));
+    h('h2', {}, room.title, room.kind === 'group' || room.kind === 'open' ? h('span', { class: 'count' }, String(room.member_count)) : null),
+    h('div', { class: 'header-actions' }, tools?.header, pinButton, muteButton,
+      room.kind === 'group' || open ? h('button', { type: 'button', class: 'icon-button', 'aria-label': t('leave'), title: t('leave'), onclick: leave }, '⎋') : null));
 
   function drawHeaderButtons() {
     muteButton.textContent = room.muted ? '🔕' : '🔔';
@@ -106,7 +111,7 @@ export function openRoom(pane, roomId) {
     file, input,
     h('button', { type: 'submit', class: 'primary send' }, t('send')));
 
-  mount(pane, header, list, typingLine, replyBar, form);
+  mount(pane, header, tools?.banner, list, typingLine, replyBar, form);
   drawHeaderButtons();
 
   input.addEventListener('keydown', (e) => {
@@ -272,7 +277,8 @@ export function openRoom(pane, roomId) {
       h('button', { type: 'button', onclick: () => setReply(m), 'aria-label': t('reply') }, '↩'),
       h('details', { class: 'react-menu' }, h('summary', { 'aria-label': t('react') }, '☺'),
         h('div', { class: 'palette' }, EMOJI.map((e) => h('button', { type: 'button', 'aria-label': e, onclick: () => react(m, e, false) }, e)))),
-      mine ? h('button', { type: 'button', 'aria-label': t('edit'), onclick: () => { editing = m.seq; draw(false); } }, '✎') : null,
+      tools?.actionsFor(m),
+      mine && !m.hidden ? h('button', { type: 'button', 'aria-label': t('edit'), onclick: () => { editing = m.seq; draw(false); } }, '✎') : null,
       mine ? h('button', { type: 'button', 'aria-label': t('delete'), onclick: async () => {
         if (confirm(t('delete') + '?')) await api.del(`/rooms/${roomId}/messages/${m.seq}`);
       } }, '🗑') : null);
@@ -364,11 +370,13 @@ export function openRoom(pane, roomId) {
   const unsubscribe = subscribe((what) => {
     if (what === 'typing') drawTyping();
     if (what === 'messages' || what === 'reads') draw(false);
+    if (what === 'messages') tools?.refresh();
     if (what === 'messages') markRead();
   });
 
   (async () => {
     await loadMembers();
+    await tools?.load();
     if (msgs.size < 30) await loadOlder();
     draw(true);
     markRead();

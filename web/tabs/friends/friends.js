@@ -7,7 +7,7 @@ import { api } from '../../lib/api.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { h, mount } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
-import { remember, state } from '../../lib/state.js';
+import { mergeRoom, remember, state } from '../../lib/state.js';
 import { ringRow } from '../pung/feed.js';
 import { openRing } from '../pung/pung.js';
 
@@ -82,7 +82,7 @@ export function renderFriends(main) {
   /** @param {number} id */
   async function chat(id) {
     const room = await api.post('/rooms/direct', { user_id: id });
-    state.rooms.set(room.id, room);
+    mergeRoom(room);
     location.hash = `#/chats/${room.id}`;
   }
 

@@ -1,0 +1,97 @@
+// Open Chat in the browser: a host creates an open chat from the form; a
+// member finds it by searching Korean without spaces, joins with a
+// nickname and talks; the host sees only the nickname, hides the message
+// (the member sees it hidden), then kicks and bans the member, who cannot
+// rejoin under another nickname. Screenshots go to target/e2e/.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { join } from 'node:path';
+import { apiCall, apiSignUp, loggedIn, PHONE, shots, startBrowser, startServer } from './harness.mjs';
+
+let server, browser, hostSession, memberSession, host, member;
+const run = Date.now().toString(36).slice(-5);
+let roomId;
+
+before(async () => {
+  server = await startServer();
+  browser = await startBrowser();
+  hostSession = await apiSignUp(server.base, `oc_host_${run}`, 'Hana Host');
+  memberSession = await apiSignUp(server.base, `oc_mem_${run}`, '김진짜이름');
+  host = await loggedIn(browser, server.base, hostSession.token);
+  member = await loggedIn(browser, server.base, memberSession.token, { viewport: PHONE, locale: 'ko-KR', isMobile: true, hasTouch: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('a host creates an open chat from the form', async () => {
+  await host.goto(`${server.base}/#/openchat`);
+  await host.click('#new-open-chat');
+  await host.waitForSelector('.oc-create');
+  await host.fill('#oc-new-title', '서울맛집탐방');
+  await host.fill('#oc-new-description', '주말마다 새로운 식당을 가요');
+  await host.fill('#oc-new-tags', '#맛집 서울');
+  await host.waitForSelector('#oc-new-category option[value="food"]', { state: 'attached' });
+  await host.selectOption('#oc-new-category', 'food');
+  await host.fill('#oc-new-nickname', '맛집왕');
+  await host.screenshot({ path: join(shots, 'openchat-create-1280.png') });
+  await host.click('#oc-create');
+  await host.waitForURL(/#\/chats\/\d+$/);
+  roomId = Number(new URL(host.url()).hash.split('/')[2]);
+  await host.waitForSelector('#oc-members');
+});
+
+test('a member finds it by Korean without spaces, joins with a nickname and talks', async () => {
+  await member.goto(`${server.base}/#/openchat`);
+  await member.waitForSelector('#oc-search');
+  await member.fill('#oc-search', '맛집');
+  await member.keyboard.press('Enter');
+  const card = member.locator('.oc-card', { hasText: '서울맛집탐방' });
+  await card.waitFor();
+  await member.screenshot({ path: join(shots, 'openchat-search-390.png') });
+  await card.click();
+  await member.waitForSelector('.oc-join');
+  await member.fill('#oc-nickname', '먹보');
+  await member.screenshot({ path: join(shots, 'openchat-join-390.png') });
+  await member.click('#oc-join');
+  await member.waitForURL(new RegExp(`#/chats/${roomId}$`));
+  await member.waitForSelector('#composer');
+  await member.fill('#composer', '안녕하세요 맛집 추천 부탁해요');
+  await member.keyboard.press('Enter');
+  await member.waitForSelector('article.msg.mine:not(.pending) .text:has-text("맛집 추천")');
+
+  // The host sees the nickname, never the member's account.
+  const msg = host.locator('article.msg', { has: host.locator('.text', { hasText: '맛집 추천' }) });
+  await msg.locator('.sender:has-text("먹보")').waitFor();
+  const page = await host.content();
+  assert.ok(!page.includes('김진짜이름') && !page.includes(memberSession.user.handle), 'the account never shows');
+});
+
+test('the host hides the message, then kicks and bans; the member cannot come back', async () => {
+  const msg = host.locator('article.msg', { has: host.locator('.text', { hasText: '맛집 추천' }) });
+  await msg.hover();
+  await msg.locator('button[aria-label="Hide"]').click();
+  await member.locator('.text.deleted:has-text("방장이 가린 메시지입니다.")').waitFor();
+  await host.locator('.text.deleted:has-text("Hidden by the host.")').waitFor();
+  await host.screenshot({ path: join(shots, 'openchat-hidden-1280.png') });
+
+  await host.click('#oc-members');
+  const row = host.locator('.oc-member-list li', { hasText: '먹보' });
+  await row.waitFor();
+  await host.screenshot({ path: join(shots, 'openchat-members-1280.png') });
+  await row.locator('button.danger').click();
+  await row.waitFor({ state: 'detached' });
+  // The member's room is gone from their list.
+  await member.waitForURL(/#\/chats$/);
+  assert.equal(await member.locator(`.room-row[data-room="${roomId}"]`).count(), 0);
+
+  // Rejoining under another nickname is refused: banned.
+  const chats = await apiCall(server.base, memberSession.token, 'GET', '/openchats/search?q=%EC%84%9C%EC%9A%B8%EB%A7%9B%EC%A7%91');
+  await member.goto(`${server.base}/#/openchat/${chats.open_chats[0].id}`);
+  await member.fill('#oc-nickname', '새이름');
+  await member.click('#oc-join');
+  await member.locator('.oc-join .form-error[data-code="banned"]:has-text("차단")').waitFor();
+  await member.screenshot({ path: join(shots, 'openchat-banned-390.png') });
+});

@@ -1,0 +1,129 @@
+// @ts-check
+/**
+ * What an open chat's room adds to the chat screen: the notice banner, the
+ * members panel (roles; kick, kick and ban, co-hosts for those who may),
+ * and per message: report, and for hosts and co-hosts hide/restore and
+ * pin as notice. The server decides who may do what; these only offer
+ * what the caller's role allows.
+ */
+
+import { api } from '../../lib/api.js';
+import { avatarOf } from '../../lib/avatar.js';
+import { h, mount } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
+import { remember, state } from '../../lib/state.js';
+
+const RANK = /** @type {Record<string, number>} */ ({ member: 0, cohost: 1, host: 2 });
+
+/**
+ * @param {any} room the room (kind `open` or `open_direct`)
+ * @param {(seq: number) => any} messageAt a loaded message by seq
+ * @param {() => void} onLoaded called when roles are known (actions change)
+ */
+export function openTools(room, messageAt, onLoaded) {
+  /** @type {any} */
+  let chat = null;
+  /** @type {Map<number, any>} room identity → member */
+  const members = new Map();
+  const banner = h('div', { class: 'oc-notice', hidden: true, role: 'note' });
+  const myRole = () => chat?.mine?.me?.role ?? 'member';
+  const moderates = () => RANK[myRole()] >= 1;
+  const roleOf = (/** @type {number} */ id) => members.get(id)?.role ?? 'member';
+  /** May I act on someone of this role? */
+  const outrank = (/** @type {number} */ id) => id !== room.my_id && RANK[myRole()] > RANK[roleOf(id)];
+
+  async function load() {
+    chat = await api.get(`/openchats/${room.open_chat}`);
+    const page = await api.get(`/rooms/${room.id}/open-members?limit=200`);
+    members.clear();
+    for (const m of page.members) {
+      members.set(m.id, m);
+      remember({ id: m.id, display_name: m.nickname, avatar: m.avatar, avatar_seed: m.avatar_seed });
+    }
+    drawBanner();
+    onLoaded();
+  }
+
+  function drawBanner() {
+    const seq = chat?.notice;
+    banner.hidden = !seq;
+    if (!seq) return;
+    const m = messageAt(seq);
+    mount(banner, h('span', { class: 'oc-notice-label' }, `📢 ${t('notice')}`),
+      h('span', { class: 'oc-notice-text' }, m?.text ?? ''),
+      moderates() ? h('button', { type: 'button', class: 'small', onclick: async () => {
+        await api.del(`/openchats/${room.open_chat}/notice`);
+        await load();
+      } }, t('unpinNotice')) : null);
+  }
+
+  /** @param {string} path @param {string} method */
+  const act = async (method, path, body) => {
+    await api.request(method, path, body);
+  };
+
+  function membersPanel() {
+    const dialog = /** @type {HTMLDialogElement} */ (h('dialog', { class: 'sheet oc-members', 'aria-label': t('members') }));
+    const list = h('ul', { class: 'oc-member-list' });
+    const draw = () => mount(list, [...members.values()].sort((a, b) => RANK[b.role] - RANK[a.role]).map((m) => h('li', { dataset: { member: m.id } },
+      avatarOf(m, 'small'),
+      h('span', { class: 'oc-member-name' }, m.nickname, m.id === room.my_id ? ' (me)' : ''),
+      m.role !== 'member' ? h('span', { class: `chip role-${m.role}` }, m.role === 'host' ? t('host') : t('cohost')) : null,
+      outrank(m.id) ? h('span', { class: 'oc-member-actions' },
+        h('button', { type: 'button', class: 'small', dataset: { kick: m.id }, onclick: async () => {
+          await act('POST', `/rooms/${room.id}/kicks`, { member_id: m.id, ban: false });
+          await load();
+          draw();
+        } }, t('kick')),
+        h('button', { type: 'button', class: 'small danger', dataset: { ban: m.id }, onclick: async () => {
+          if (!confirm(`${t('kickBan')}: ${m.nickname}?`)) return;
+          await act('POST', `/rooms/${room.id}/kicks`, { member_id: m.id, ban: true });
+          await load();
+          draw();
+        } }, t('kickBan')),
+        myRole() === 'host' && m.role === 'member' && room.kind === 'open' ? h('button', { type: 'button', class: 'small', onclick: async () => {
+          await act('PUT', `/openchats/${room.open_chat}/cohosts/${m.id}`);
+          await load();
+          draw();
+        } }, t('makeCohost')) : null) : null)));
+    draw();
+    dialog.append(h('h2', {}, `${t('members')} ${members.size}`), list,
+      h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => dialog.close() }, t('close'))));
+    document.body.append(dialog);
+    dialog.addEventListener('close', () => dialog.remove());
+    dialog.showModal();
+  }
+
+  const header = h('button', { type: 'button', class: 'icon-button', id: 'oc-members', 'aria-label': t('members'), title: t('members'),
+    onclick: () => load().then(membersPanel) }, '👥');
+
+  /** Extra actions on one message. @param {any} m */
+  function actionsFor(m) {
+    const mine = m.sender_id === room.my_id;
+    return [
+      !mine && !m.hidden ? h('button', { type: 'button', 'aria-label': t('report'), title: t('report'), onclick: async (/** @type {Event} */ e) => {
+        const button = /** @type {HTMLButtonElement} */ (e.currentTarget);
+        await api.post('/reports', { target: { type: 'message', room_id: room.id, seq: m.seq }, reason: 'spam' });
+        button.textContent = '✓';
+        button.setAttribute('aria-label', t('reported'));
+      } }, '🚩') : null,
+      moderates() && !m.hidden && (mine || outrank(m.sender_id)) ? h('button', { type: 'button', 'aria-label': t('hideMsg'), title: t('hideMsg'),
+        dataset: { hide: m.seq }, onclick: () => act('PUT', `/rooms/${room.id}/messages/${m.seq}/hidden`) }, '🙈') : null,
+      moderates() && m.hidden ? h('button', { type: 'button', 'aria-label': t('restore'), title: t('restore'),
+        onclick: () => act('DELETE', `/rooms/${room.id}/messages/${m.seq}/hidden`) }, '↺') : null,
+      moderates() && !m.hidden && room.kind === 'open' ? h('button', { type: 'button', 'aria-label': t('pinNotice'), title: t('pinNotice'),
+        onclick: async () => { await act('PUT', `/openchats/${room.open_chat}/notice`, { seq: m.seq }); await load(); } }, '📢') : null,
+    ];
+  }
+
+  return {
+    load,
+    banner,
+    header,
+    actionsFor,
+    /** Redraws what depends on messages (the notice text). */
+    refresh: drawBanner,
+    /** A member's nickname by room identity. @param {number} id */
+    nameOf: (id) => members.get(id)?.nickname ?? state.people.get(id)?.display_name,
+  };
+}
