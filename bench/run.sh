@@ -40,5 +40,7 @@ for run in 1 2 3; do
       psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"
     fi
   done
+  # Discovery is in process and needs no database.
+  $bench discovery --rooms 100000 --members 1000000 --json "$out/discovery-$run.json"
 done
 echo "results in $out"

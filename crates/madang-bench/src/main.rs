@@ -4,6 +4,7 @@
 mod catchup;
 mod client;
 mod connections;
+mod discovery;
 mod fanout;
 mod nats;
 mod sends;
@@ -15,7 +16,10 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "madang-bench", about = "Measure madang: fan-out, sends, catch-up")]
+#[command(
+    name = "madang-bench",
+    about = "Measure madang: fan-out, sends, catch-up, connections, discovery"
+)]
 struct Cli {
     #[command(subcommand)]
     scenario: Scenario,
@@ -31,6 +35,8 @@ enum Scenario {
     Catchup(catchup::CatchupArgs),
     /// Idle connections: server memory per connection and connect rate.
     Connections(connections::ConnectionsArgs),
+    /// Open chat search and recommendations at scale, in process.
+    Discovery(discovery::DiscoveryArgs),
     /// (Used by `connections`.) Holds idle sockets from one source address.
     #[command(hide = true)]
     ConnectionsWorker(connections::WorkerArgs),
@@ -60,5 +66,6 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Catchup(a) => catchup::run(a).await,
         Scenario::Connections(a) => connections::run(a).await,
         Scenario::ConnectionsWorker(a) => connections::worker(a).await,
+        Scenario::Discovery(a) => discovery::run(a).await,
     }
 }
