@@ -34,6 +34,32 @@ impl Jobs {
     }
 }
 
+/// Runs `pass` at once and then every `every`, until the stop signal.
+/// A pass that fails is counted under `job` and logged; the next runs on
+/// time.
+pub(crate) async fn repeat<F, Fut>(
+    job: &'static str,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+    mut pass: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = crate::Result<()>>,
+{
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if let Err(e) = pass().await {
+            metrics::counter!("madang_job_errors_total", "job" => job).increment(1);
+            tracing::warn!(error = %e, job, "job failed; retrying next round");
+        }
+    }
+}
+
 /// Sends the coalesced read-cursor moves every `read_coalesce_ms`.
 async fn read_flusher(core: Arc<Core>, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_millis(core.limits.read_coalesce_ms.max(10)));

@@ -32,6 +32,17 @@ impl Core {
         }
     }
 
+    /// Handles of accounts, for operators.
+    async fn handles_of(&self, ids: &[UserId]) -> Result<std::collections::HashMap<UserId, String>> {
+        Ok(self
+            .repos
+            .users(ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.handle))
+            .collect())
+    }
+
     /// Reports a message the caller can see, or an open chat they can find.
     pub async fn report(&self, me: &Session, req: ReportRequest) -> Result<()> {
         if !REASONS.contains(&req.reason.as_str()) {
@@ -113,13 +124,7 @@ impl Core {
         let mut ids: Vec<UserId> = rows.iter().flat_map(|r| [r.reporter, r.reported]).collect();
         ids.sort();
         ids.dedup();
-        let handles: std::collections::HashMap<UserId, String> = self
-            .repos
-            .users(&ids)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.handle))
-            .collect();
+        let handles = self.handles_of(&ids).await?;
         rows.into_iter()
             .map(|r| {
                 Ok(Report {
@@ -190,13 +195,7 @@ impl Core {
         self.operator(who).await?;
         let rows = self.repos.suspensions().await?;
         let ids: Vec<UserId> = rows.iter().map(|r| r.user_id).collect();
-        let handles: std::collections::HashMap<UserId, String> = self
-            .repos
-            .users(&ids)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.handle))
-            .collect();
+        let handles = self.handles_of(&ids).await?;
         Ok(rows
             .into_iter()
             .map(|r| Suspension {

@@ -433,21 +433,12 @@ fn card(l: ListedChat, joined: bool) -> OpenChatCard {
 }
 
 /// The job: a rebuild at start, then one per `discovery_refresh_secs`.
-pub(crate) async fn run(core: Arc<Core>, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn run(core: Arc<Core>, stop: watch::Receiver<bool>) {
     let every = Duration::from_secs(core.limits.discovery_refresh_secs.max(1));
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => return,
-        }
-        match core.refresh_discovery().await {
-            Ok(stats) => tracing::debug!(?stats, "discovery refreshed"),
-            Err(e) => {
-                metrics::counter!("madang_job_errors_total", "job" => "discovery").increment(1);
-                tracing::warn!(error = %e, "discovery refresh failed; retrying next round");
-            }
-        }
-    }
+    crate::jobs::repeat("discovery", every, stop, || async {
+        let stats = core.refresh_discovery().await?;
+        tracing::debug!(?stats, "discovery refreshed");
+        Ok(())
+    })
+    .await;
 }

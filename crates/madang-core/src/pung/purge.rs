@@ -99,29 +99,19 @@ impl Core {
 }
 
 /// The job's loop: a pass at start, then one per interval, until stopped.
-pub(crate) async fn run(core: Arc<Core>, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn run(core: Arc<Core>, stop: watch::Receiver<bool>) {
     let every = Duration::from_millis(core.limits.pung_purge_interval_ms.max(10));
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => return,
+    crate::jobs::repeat("pung_purge", every, stop, || async {
+        let r = core.purge_pungs().await?;
+        if r != PurgeReport::default() {
+            tracing::info!(
+                pungs = r.pungs,
+                unposted = r.unposted_uploads,
+                files = r.files,
+                "purged"
+            );
         }
-        match core.purge_pungs().await {
-            Ok(r) if r != PurgeReport::default() => {
-                tracing::info!(
-                    pungs = r.pungs,
-                    unposted = r.unposted_uploads,
-                    files = r.files,
-                    "purged"
-                );
-            }
-            Ok(_) => {}
-            Err(e) => {
-                metrics::counter!("madang_job_errors_total", "job" => "pung_purge").increment(1);
-                tracing::warn!(error = %e, "pung purge failed; retrying next round");
-            }
-        }
-    }
+        Ok(())
+    })
+    .await;
 }

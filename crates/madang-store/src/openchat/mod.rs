@@ -110,8 +110,6 @@ pub trait OpenChatRepo: Send + Sync {
     async fn open_members(&self, room: RoomId, after: UserId, limit: i64) -> Result<Vec<OpenMemberRow>>;
     /// How many members of a room have `role`.
     async fn open_role_count(&self, room: RoomId, role: OpenRole) -> Result<i64>;
-    /// Profiles of the given room identities in a room.
-    async fn open_profiles(&self, room: RoomId, shown: &[UserId]) -> Result<Vec<OpenMemberRow>>;
     /// Joins a group's room under its lock, logging `joined`. `RoomFull`
     /// past `cap` members; `Conflict("nickname")` when the nickname is
     /// taken there, `Conflict("member")` when already in, `Conflict("shown")`
@@ -420,27 +418,6 @@ impl OpenChatRepo for SqlStore {
             .fetch_one(self.pool())
             .await?;
         i64_col(&row, "n")
-    }
-
-    async fn open_profiles(&self, room: RoomId, shown: &[UserId]) -> Result<Vec<OpenMemberRow>> {
-        if shown.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT {OPEN_MEMBER_COLS} FROM open_members o JOIN room_members m \
-               ON m.room_id = o.room_id AND m.user_id = o.user_id \
-             WHERE m.room_id = $1 AND m.shown_id IN ({})",
-            crate::accounts::placeholders(2, shown.len())
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(room.0);
-        for s in shown {
-            q = q.bind(s.0);
-        }
-        q.fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(open_member_row)
-            .collect()
     }
 
     async fn join_open_room(&self, room: RoomId, join: OpenJoin, cap: i64) -> Result<RoomEvent> {

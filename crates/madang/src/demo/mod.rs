@@ -198,12 +198,8 @@ pub struct DemoLogin {
     pub display_name: &'static str,
 }
 
-async fn account(
-    core: &Core,
-    handle: &'static str,
-    name: &'static str,
-    birthday: String,
-) -> anyhow::Result<Session> {
+/// Signs a demo account up, or logs it in if a run before made it.
+async fn account(core: &Core, handle: &str, name: &str, birthday: Option<String>) -> anyhow::Result<Session> {
     let addr = format!("demo-seed:{handle}");
     let signed = core
         .sign_up(
@@ -214,7 +210,7 @@ async fn account(
                 display_name: Some(name.into()),
                 phone: None,
                 email: None,
-                birthday: Some(birthday),
+                birthday,
                 device_name: Some("demo seeder".into()),
             },
         )
@@ -293,7 +289,7 @@ pub async fn seed(core: &Core) -> anyhow::Result<Vec<DemoLogin>> {
                 1 + rng.next(28)
             )
         };
-        let s = account(core, handle, name, birthday).await?;
+        let s = account(core, handle, name, Some(birthday)).await?;
         let update = UpdateProfileRequest {
             status_message: Some(status.into()),
             ..Default::default()

@@ -5,11 +5,11 @@
 //! some history. Deterministic: the same world on every run, and a re-run
 //! finds what it made.
 
-use super::{DEMO_PASSWORD, Lcg};
+use super::Lcg;
 use anyhow::Context;
 use indicatif::ProgressBar;
 use madang_core::{Core, Error, Session};
-use madang_types::api::{LoginRequest, SendMessageRequest, SignUpRequest};
+use madang_types::api::SendMessageRequest;
 use madang_types::openchat::{CreateOpenChatRequest, JoinAs, JoinOpenChatRequest, OpenChatKind, Visibility};
 use madang_types::{ClientMsgId, OpenChatId, RoomId};
 use std::collections::HashMap;
@@ -229,41 +229,7 @@ fn member_name(i: usize) -> String {
 }
 
 async fn member(core: &Core, i: usize) -> anyhow::Result<Session> {
-    let handle = format!("member{i:03}");
-    let addr = format!("demo-seed:{handle}");
-    let signed = core
-        .sign_up(
-            &addr,
-            SignUpRequest {
-                handle: handle.clone(),
-                password: DEMO_PASSWORD.into(),
-                display_name: Some(member_name(i)),
-                phone: None,
-                email: None,
-                birthday: None,
-                device_name: Some("demo seeder".into()),
-            },
-        )
-        .await;
-    let s = match signed {
-        Ok(s) => s,
-        Err(Error::HandleTaken) => core
-            .log_in(
-                &addr,
-                LoginRequest {
-                    handle: handle.clone(),
-                    password: DEMO_PASSWORD.into(),
-                    device_name: Some("demo seeder".into()),
-                },
-            )
-            .await
-            .with_context(|| format!("logging in as {handle}"))?,
-        Err(e) => return Err(e.into()),
-    };
-    Ok(Session {
-        user: s.user.id,
-        device: s.device_id,
-    })
+    super::account(core, &format!("member{i:03}"), &member_name(i), None).await
 }
 
 /// A demo room: its topic and its name.
