@@ -32,8 +32,8 @@ pub use friends::{FriendFlags, FriendRepo, FriendRow};
 pub use media::{MediaPurpose, MediaRepo, MediaRow};
 pub use messages::{Actor, Appended, MessageRepo, NewMessage, StoredMessage};
 pub use openchat::{
-    BanRow, DiscoveryRepo, Kick, ListedChat, NewOpenChat, OpenChatRepo, OpenChatRow, OpenJoin, OpenMemberRow,
-    OpenModerationRepo, OpenProfile,
+    BanRow, DiscoveryRepo, Kick, KickEvents, ListedChat, NewOpenChat, OpenChatRepo, OpenChatRow, OpenJoin,
+    OpenMemberRow, OpenModerationRepo, OpenProfile,
 };
 pub use pung::{
     NewPung, PungActivityRepo, PungForViewer, PungRepo, PungRow, PungStats, PurgedPung, VoteCount,

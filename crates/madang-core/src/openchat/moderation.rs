@@ -155,8 +155,11 @@ impl Core {
             ban,
             at: self.now(),
         };
-        if let Some(event) = self.repos.kick(kick).await? {
-            self.publish(Topic::Room(room), Live::Event(event)).await;
+        if let Some(events) = self.repos.kick(kick).await? {
+            self.publish(Topic::Room(room), Live::Event(events.kicked)).await;
+            if let Some(closed) = events.closed {
+                self.publish(Topic::Room(room), Live::Event(closed)).await;
+            }
             self.publish(Topic::User(target.user_id), Live::RoomRemoved { room_id: room })
                 .await;
         }

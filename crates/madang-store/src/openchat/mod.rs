@@ -20,7 +20,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 pub use discovery::{DiscoveryRepo, ListedChat};
-pub use moderation::{BanRow, Kick, OpenModerationRepo};
+pub use moderation::{BanRow, Kick, KickEvents, OpenModerationRepo};
 
 /// How someone appears in an open chat.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -23,6 +23,14 @@ pub struct BanRow {
     pub at: Millis,
 }
 
+/// What a kick logged.
+#[derive(Clone, Debug)]
+pub struct KickEvents {
+    pub kicked: RoomEvent,
+    /// A 1:1 open chat's room closes with its visitor.
+    pub closed: Option<RoomEvent>,
+}
+
 /// A removal by a host or co-host.
 #[derive(Clone, Copy, Debug)]
 pub struct Kick {
@@ -38,8 +46,9 @@ pub struct Kick {
 #[async_trait]
 pub trait OpenModerationRepo: Send + Sync {
     /// Removes a member, logging `kicked`; bans them from the open chat if
-    /// asked. `None` when they are not in the room.
-    async fn kick(&self, kick: Kick) -> Result<Option<RoomEvent>>;
+    /// asked; a 1:1 open chat's room is closed too. `None` when they are
+    /// not in the room.
+    async fn kick(&self, kick: Kick) -> Result<Option<KickEvents>>;
     async fn is_banned(&self, chat: OpenChatId, user: UserId) -> Result<bool>;
     async fn bans(&self, chat: OpenChatId) -> Result<Vec<BanRow>>;
     /// True when there was such a ban.
@@ -187,7 +196,7 @@ async fn set_role_in(
 
 #[async_trait]
 impl OpenModerationRepo for SqlStore {
-    async fn kick(&self, kick: Kick) -> Result<Option<RoomEvent>> {
+    async fn kick(&self, kick: Kick) -> Result<Option<KickEvents>> {
         let mut tx = self.begin_write().await?;
         let Some(gone) = remove_open_member(&mut tx, kick.room, kick.user).await? else {
             return Ok(None);
@@ -197,6 +206,19 @@ impl OpenModerationRepo for SqlStore {
             banned: kick.ban,
         };
         let event = append_event(&mut tx, kick.room, kick.by, kick.at, body).await?;
+        // A 1:1 open chat's room ends with its visitor, as when they leave.
+        let kind = sqlx::query("SELECT kind FROM rooms WHERE id = $1")
+            .bind(kick.room.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut closed = None;
+        if text(&kind, "kind")? == madang_types::api::RoomKind::OpenDirect.as_str() {
+            closed = Some(close_room(&mut tx, kick.room, kick.by, kick.at).await?);
+            sqlx::query("UPDATE open_chats SET conversations = conversations - 1 WHERE id = $1")
+                .bind(gone.open_chat_id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
         if kick.ban {
             sqlx::query(
                 "INSERT INTO open_bans (open_chat_id, user_id, nickname, banned_by, at) VALUES ($1, $2, $3, $4, $5) \
@@ -211,7 +233,10 @@ impl OpenModerationRepo for SqlStore {
             .await?;
         }
         tx.commit().await?;
-        Ok(Some(event))
+        Ok(Some(KickEvents {
+            kicked: event,
+            closed,
+        }))
     }
 
     async fn is_banned(&self, chat: OpenChatId, user: UserId) -> Result<bool> {

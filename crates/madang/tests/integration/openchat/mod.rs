@@ -353,4 +353,19 @@ async fn a_one_on_one_open_chat_opens_a_private_room_per_visitor() {
         .await
         .refused(403, "room_closed");
     join(&v3, cid, "학생3").await;
+    // A visitor the host kicks (and bans) ends that conversation too, and
+    // cannot open another.
+    let room2_member = v2.room(room2).await["my_id"].clone();
+    h.post(
+        &format!("/api/v1/rooms/{room2}/kicks"),
+        json!({"member_id": room2_member, "ban": true}),
+    )
+    .await
+    .ok();
+    h.try_send(room2, "a3", "bye").await.refused(403, "room_closed");
+    v2.post(&format!("/api/v1/openchats/{cid}/join"), nickname("다시"))
+        .await
+        .refused(403, "banned");
+    let after = h.get(&format!("/api/v1/openchats/{cid}")).await.ok();
+    assert_eq!(after["member_count"], 1, "one conversation left open");
 }
