@@ -107,6 +107,9 @@ impl Core {
     async fn my_open_membership(&self, me: &Session, chat: &OpenChatRow) -> Result<Option<OpenMemberRow>> {
         let room = match chat.room_id {
             Some(room) => Some(room),
+            // The host of a 1:1 chat is in every one of its rooms: none of
+            // them is "theirs" (see `open_chat_view`).
+            None if chat.host_id == me.user => None,
             None => self.repos.open_direct_room(chat.id, me.user).await?,
         };
         match room {

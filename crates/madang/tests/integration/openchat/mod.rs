@@ -323,6 +323,15 @@ async fn a_one_on_one_open_chat_opens_a_private_room_per_visitor() {
     v3.post(&format!("/api/v1/openchats/{cid}/join"), nickname("학생3"))
         .await
         .refused(409, "room_full");
+    // The host is in both rooms, and neither is "the host's room".
+    let seen_by_host = h.get(&format!("/api/v1/openchats/{cid}")).await.ok();
+    assert_eq!(
+        (seen_by_host["mine"]["room_id"].clone(), seen_by_host["mine"]["me"]["role"].as_str()),
+        (Value::Null, Some("host"))
+    );
+    h.post(&format!("/api/v1/openchats/{cid}/join"), nickname("me"))
+        .await
+        .refused(400, "own_open_chat");
     // The host sees both rooms, each titled with the visitor's nickname.
     let titles: Vec<String> = h
         .get("/api/v1/rooms")
