@@ -49,6 +49,9 @@ pub fn describe(e: &Error) -> (StatusCode, String) {
         Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "rate_limited".into()),
         Error::Flooding { .. } => (S::TOO_MANY_REQUESTS, "flooding".into()),
         Error::Refused { code, .. } => (S::FORBIDDEN, (*code).into()),
+        Error::Conflict { code, .. } => (S::CONFLICT, (*code).into()),
+        Error::PaymentDeclined(_) => (S::PAYMENT_REQUIRED, "payment_declined".into()),
+        Error::Unavailable(_) => (S::SERVICE_UNAVAILABLE, "unavailable".into()),
         Error::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal".into()),
     };
     (status, code)

@@ -76,10 +76,10 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
                 )
                 .await?;
                 while let Some(msg) = ws.next().await {
-                    if let Message::Text(t) = msg? {
-                        if t.contains(r#""type":"ready""#) {
-                            return Ok::<_, anyhow::Error>(ws);
-                        }
+                    if let Message::Text(t) = msg?
+                        && t.contains(r#""type":"ready""#)
+                    {
+                        return Ok::<_, anyhow::Error>(ws);
                     }
                 }
                 bail!("closed before ready")

@@ -63,7 +63,7 @@ pub async fn fanout(args: &FanoutArgs) -> anyhow::Result<FanoutResult> {
                         tally.sends.fetch_add(1, Ordering::Relaxed);
                     }
                     // Like a madang sender's window: wait for the server now and then.
-                    if interval.is_none() && n % 16 == 0 && client.flush().await.is_err() {
+                    if interval.is_none() && n.is_multiple_of(16) && client.flush().await.is_err() {
                         break;
                     }
                 }

@@ -41,6 +41,14 @@ pub enum Error {
     /// The caller may not do this here; `code` is stable, e.g. `banned`.
     #[error("{message}")]
     Refused { code: &'static str, message: String },
+    /// Something that exists already, e.g. `already_subscribed`.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("the payment was declined: {0}")]
+    PaymentDeclined(String),
+    /// A service we depend on (the payment provider) failed; retry later.
+    #[error("temporarily unavailable: {0}")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

@@ -1,7 +1,8 @@
 //! Background jobs of the core. Each has a start, a work loop and a
 //! graceful stop; [`Jobs::stop`] ends them all and waits. The read flusher
 //! lives here; the Pung purge in `pung/purge.rs`; the discovery refresh in
-//! `openchat/discovery.rs`.
+//! `openchat/discovery.rs`; subscription renewals in
+//! `earnings/subscriptions.rs`.
 
 use crate::Core;
 use madang_bus::{Live, Topic};
@@ -21,7 +22,8 @@ impl Jobs {
         let handles = vec![
             tokio::spawn(read_flusher(core.clone(), rx.clone())),
             tokio::spawn(crate::pung::purge::run(core.clone(), rx.clone())),
-            tokio::spawn(crate::openchat::discovery::run(core, rx)),
+            tokio::spawn(crate::openchat::discovery::run(core.clone(), rx.clone())),
+            tokio::spawn(crate::earnings::subscriptions::run(core, rx)),
         ];
         Jobs { stop, handles }
     }

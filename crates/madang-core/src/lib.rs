@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod chat;
 pub mod clock;
+pub mod earnings;
 pub mod error;
 pub mod friends;
 pub mod jobs;
@@ -40,6 +41,8 @@ pub struct Deps {
     pub bus: Arc<dyn Bus>,
     pub clock: Arc<dyn Clock>,
     pub limits: Limits,
+    /// Takes subscription payments.
+    pub payments: Arc<dyn earnings::payments::PaymentProvider>,
 }
 
 /// The use cases. Cheap to share: hold it in an `Arc`.
@@ -49,6 +52,7 @@ pub struct Core {
     bus: Arc<dyn Bus>,
     clock: Arc<dyn Clock>,
     limits: Limits,
+    payments: Arc<dyn earnings::payments::PaymentProvider>,
     rate: ratelimit::RateLimiter,
     reads: chat::reads::ReadCoalescer,
     flood: openchat::rules::FloodGuard,
@@ -67,6 +71,7 @@ impl Core {
             bus: deps.bus,
             clock: deps.clock,
             limits: deps.limits,
+            payments: deps.payments,
         }
     }
 

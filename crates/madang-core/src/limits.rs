@@ -78,6 +78,26 @@ pub struct Limits {
     /// How often trending and recommendations are recomputed from the
     /// database (search sees new and closed open chats at once).
     pub discovery_refresh_secs: u64,
+    /// The currency of every price and earning (ISO 4217); amounts are in
+    /// its minor units (KRW has none: 1 means ₩1).
+    pub currency: String,
+    /// Cheapest and dearest price of a subscription tier, per period.
+    pub min_tier_price: i64,
+    pub max_tier_price: i64,
+    /// Most tiers one open chat may offer at once.
+    pub max_tiers: usize,
+    /// Share of a subscription payment credited to the host, in percent;
+    /// the rest is the operator's.
+    pub subscription_host_share_percent: i64,
+    /// Share of what an ad pays for an impression or click in an open chat
+    /// credited to its host, in percent.
+    pub ad_host_share_percent: i64,
+    /// How often the renewal job looks for subscriptions due.
+    pub subscription_renewal_interval_ms: u64,
+    /// The same ad placement is reused for a person in a room for this long.
+    pub ad_placement_reuse_secs: i64,
+    /// An impression or click is counted only this long after placement.
+    pub ad_placement_ttl_secs: i64,
 }
 
 impl Default for Limits {
@@ -117,6 +137,15 @@ impl Default for Limits {
             flood_links: 3,
             entry_code_attempts_per_minute: 5,
             discovery_refresh_secs: 300,
+            currency: "KRW".into(),
+            min_tier_price: 500,
+            max_tier_price: 1_000_000,
+            max_tiers: 5,
+            subscription_host_share_percent: 80,
+            ad_host_share_percent: 50,
+            subscription_renewal_interval_ms: 60_000,
+            ad_placement_reuse_secs: 10 * 60,
+            ad_placement_ttl_secs: 60 * 60,
         }
     }
 }

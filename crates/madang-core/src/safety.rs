@@ -24,7 +24,7 @@ pub enum Authority {
 
 impl Core {
     /// The operator's account (none for the console), or `not_operator`.
-    async fn operator(&self, who: &Authority) -> Result<Option<UserId>> {
+    pub(crate) async fn operator(&self, who: &Authority) -> Result<Option<UserId>> {
         match who {
             Authority::Console => Ok(None),
             Authority::Operator(me) if self.repos.is_operator(me.user).await? => Ok(Some(me.user)),

@@ -138,11 +138,11 @@ impl RoomIndex {
     /// Sets how active an open chat is: its member count and its trending
     /// score (0–1, from recent engagement).
     pub fn set_activity(&mut self, id: i64, members: i64, trending: f32) {
-        if let Some(&slot) = self.by_id.get(&id) {
-            if let Some(s) = self.slots[slot as usize].as_mut() {
-                s.activity = (1.0 + 0.15 * (1.0 + members.max(0) as f32).ln())
-                    * (1.0 + 0.5 * trending.clamp(0.0, 1.0));
-            }
+        if let Some(&slot) = self.by_id.get(&id)
+            && let Some(s) = self.slots[slot as usize].as_mut()
+        {
+            s.activity =
+                (1.0 + 0.15 * (1.0 + members.max(0) as f32).ln()) * (1.0 + 0.5 * trending.clamp(0.0, 1.0));
         }
     }
 

@@ -379,7 +379,7 @@ mod tests {
         let mut interests = HashMap::new();
         let mut x: u64 = 7;
         for u in 1000..1400 {
-            let topic = (u % 8) as i64;
+            let topic = u % 8;
             interests.insert(u, vec![format!("t{topic}")]);
             for _ in 0..4 {
                 x = x.wrapping_mul(6364136223846793005).wrapping_add(1);

@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod blobs;
 pub mod chat;
+pub mod earnings;
 mod events;
 pub mod friends;
 pub mod media;
@@ -28,6 +29,10 @@ use std::time::Duration;
 pub use accounts::{AccountRepo, DeviceRow, NewDevice, NewUser, ProfileUpdate, UserRow};
 pub use blobs::{BlobStore, BlobStoreConfig};
 pub use chat::{ChatRepo, MemberRow, NewRoom, RoomRow, RoomSummaryRow};
+pub use earnings::{
+    AdRepo, AdRow, ImpressionOutcome, LedgerAudit, NewAd, NewSubscription, NewTier, NewTxn, PlacementRow,
+    Posted, Posting, StatementLine, SubscriptionRepo, SubscriptionRow, TierRow,
+};
 pub use friends::{FriendFlags, FriendRepo, FriendRow};
 pub use media::{MediaPurpose, MediaRepo, MediaRow};
 pub use messages::{Actor, Appended, MessageRepo, NewMessage, StoredMessage};
@@ -50,6 +55,9 @@ pub enum StoreError {
     NotFound,
     #[error("room is full")]
     RoomFull,
+    /// A ledger account that may not go negative would have.
+    #[error("insufficient balance")]
+    Overdrawn,
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
@@ -80,6 +88,8 @@ pub trait Repos:
     + OpenModerationRepo
     + DiscoveryRepo
     + SafetyRepo
+    + SubscriptionRepo
+    + AdRepo
 {
 }
 impl<T> Repos for T where
@@ -94,6 +104,8 @@ impl<T> Repos for T where
         + OpenModerationRepo
         + DiscoveryRepo
         + SafetyRepo
+        + SubscriptionRepo
+        + AdRepo
 {
 }
 

@@ -100,20 +100,23 @@ impl TestDb {
 
     /// Runs a statement (for tests that set up what a crash would leave).
     pub async fn execute(&self, sql: &str) {
-        match self.backend {
+        self.try_execute(sql).await.expect("statement");
+    }
+
+    /// Runs a statement that the database may refuse; the refusal's text.
+    pub async fn try_execute(&self, sql: &str) -> Result<(), String> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        let done = match self.backend {
             Backend::Sqlite => {
                 let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("connect");
-                c.execute(sqlx::AssertSqlSafe(sql.to_owned()))
-                    .await
-                    .expect("statement");
+                c.execute(sql).await.map(|_| ())
             }
             Backend::Postgres => {
                 let mut c = sqlx::PgConnection::connect(&self.url).await.expect("connect");
-                c.execute(sqlx::AssertSqlSafe(sql.to_owned()))
-                    .await
-                    .expect("statement");
+                c.execute(sql).await.map(|_| ())
             }
-        }
+        };
+        done.map_err(|e| e.to_string())
     }
 
     /// Every row of every table as text, one line per row prefixed with

@@ -27,7 +27,9 @@ impl LossyBus {
 #[async_trait]
 impl Bus for LossyBus {
     async fn publish(&self, topic: Topic, live: Live) -> Result<(), BusError> {
-        if matches!(live, Live::Event(_)) && (self.seen.fetch_add(1, Ordering::Relaxed) + 1) % self.nth == 0 {
+        if matches!(live, Live::Event(_))
+            && (self.seen.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(self.nth)
+        {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return Err(BusError::Unavailable("dropped on purpose".into()));
         }

@@ -109,6 +109,19 @@ int_id!(
     BanId
 );
 
+int_id!(
+    /// A paid subscription tier of an open chat.
+    TierId
+);
+int_id!(
+    /// A sponsored message or banner defined by an operator.
+    AdId
+);
+int_id!(
+    /// One ad placed before one person in one room.
+    PlacementId
+);
+
 impl Seq {
     pub const ZERO: Seq = Seq(0);
     pub fn next(self) -> Seq {

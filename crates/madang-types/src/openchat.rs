@@ -175,6 +175,8 @@ pub struct OpenChat {
     pub link_code: Option<String>,
     pub has_entry_code: bool,
     pub real_profile_only: bool,
+    /// Joining needs an active subscription (see `GET /api/v1/openchats/{id}/tiers`).
+    pub subscription_required: bool,
     /// Group: members now; 1:1 chat or profile: conversations now.
     pub member_count: i64,
     pub member_cap: i64,
@@ -322,6 +324,8 @@ pub struct OpenChatCard {
     pub member_cap: i64,
     pub has_entry_code: bool,
     pub real_profile_only: bool,
+    /// Joining needs an active subscription (see `GET /api/v1/openchats/{id}/tiers`).
+    pub subscription_required: bool,
     pub last_active_at: Millis,
     /// The caller is in it.
     pub joined: bool,

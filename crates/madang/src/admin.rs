@@ -1,7 +1,8 @@
 //! `madang admin`: the operators' console on the server itself. It opens
 //! the database the server uses and acts with the console's authority:
 //! make an account an operator, read and resolve reports, suspend and
-//! reinstate accounts in open chats.
+//! reinstate accounts in open chats, define and pause ads, check the
+//! ledger.
 
 use crate::config::Config;
 use crate::node::open_core;
@@ -9,8 +10,9 @@ use clap::Subcommand;
 use madang_bus::LocalBus;
 use madang_core::SystemClock;
 use madang_core::safety::Authority;
-use madang_types::ReportId;
+use madang_types::earnings::{Ad, AdFormat, CreateAdRequest};
 use madang_types::openchat::SuspendRequest;
+use madang_types::{AdId, ReportId};
 use std::sync::Arc;
 
 #[derive(Subcommand)]
@@ -34,6 +36,53 @@ pub enum AdminCommand {
     Unsuspend { handle: String },
     /// List suspensions.
     Suspensions,
+    /// Ads in open chats: list them with their counts, define, pause.
+    #[command(subcommand)]
+    Ads(AdsCommand),
+    /// Check the money ledger: every transaction balances, every balance
+    /// equals its entries. Exits with 1 if not.
+    Ledger,
+}
+
+#[derive(Subcommand)]
+pub enum AdsCommand {
+    /// Every ad with impressions, clicks and budget.
+    List,
+    /// Define a sponsored banner or message and fund its budget.
+    Create {
+        #[arg(long)]
+        advertiser: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        body: String,
+        #[arg(long)]
+        link: String,
+        /// `banner` or `message`.
+        #[arg(long, default_value = "banner")]
+        format: String,
+        /// Target categories (repeat); none and no hashtags: anywhere.
+        #[arg(long = "category")]
+        categories: Vec<String>,
+        /// Target hashtags, without `#` (repeat).
+        #[arg(long = "hashtag")]
+        hashtags: Vec<String>,
+        /// Minor units paid per impression.
+        #[arg(long)]
+        price_impression: i64,
+        /// Minor units paid per click.
+        #[arg(long)]
+        price_click: i64,
+        /// Prepaid budget in minor units.
+        #[arg(long)]
+        budget: i64,
+    },
+    Pause {
+        id: i64,
+    },
+    Resume {
+        id: i64,
+    },
 }
 
 fn when(ms: i64) -> String {
@@ -99,7 +148,86 @@ pub async fn run(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
                 println!("{:<20} until {until:<22} {}", s.handle, s.reason);
             }
         }
+        AdminCommand::Ads(command) => ads(&core, command).await?,
+        AdminCommand::Ledger => {
+            let a = core.audit_ledger(&console).await?;
+            println!("{} transactions, {} entries", a.transactions, a.entries);
+            if !a.clean {
+                store.close().await;
+                anyhow::bail!(
+                    "the ledger does not balance: transactions {:?}, accounts {:?}",
+                    a.unbalanced,
+                    a.mismatched
+                );
+            }
+            println!("every transaction balances and every balance equals its entries");
+        }
     }
     store.close().await;
+    Ok(())
+}
+
+fn print_ad(a: &Ad) {
+    println!(
+        "#{:<4} {:<7} {:<20} {:<30} {:>8} shown {:>6} clicked  spent {:>10}  left {:>10} {}{}",
+        a.id,
+        a.format.as_str(),
+        a.advertiser,
+        a.title,
+        a.impressions,
+        a.clicks,
+        a.spent,
+        a.remaining,
+        a.currency,
+        if a.paused { "  (paused)" } else { "" }
+    );
+}
+
+async fn ads(core: &madang_core::Core, command: AdsCommand) -> anyhow::Result<()> {
+    let console = Authority::Console;
+    match command {
+        AdsCommand::List => {
+            for a in core.ads(&console).await? {
+                print_ad(&a);
+            }
+        }
+        AdsCommand::Create {
+            advertiser,
+            title,
+            body,
+            link,
+            format,
+            categories,
+            hashtags,
+            price_impression,
+            price_click,
+            budget,
+        } => {
+            let format =
+                AdFormat::parse(&format).ok_or_else(|| anyhow::anyhow!("format is banner or message"))?;
+            let ad = core
+                .create_ad(
+                    &console,
+                    CreateAdRequest {
+                        advertiser,
+                        format,
+                        title,
+                        body,
+                        link,
+                        categories,
+                        hashtags,
+                        price_impression,
+                        price_click,
+                        budget,
+                        starts_at: None,
+                        ends_at: None,
+                    },
+                )
+                .await?;
+            print_ad(&ad);
+        }
+        AdsCommand::Pause { id } => print_ad(&core.pause_ad(&console, AdId(id), true).await?),
+        AdsCommand::Resume { id } => print_ad(&core.pause_ad(&console, AdId(id), false).await?),
+    }
     Ok(())
 }

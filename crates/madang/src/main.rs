@@ -40,8 +40,8 @@ enum Command {
         #[command(subcommand)]
         command: EvalCommand,
     },
-    /// The operators' console: reports, suspensions, operators. Uses the
-    /// same configuration as `serve`.
+    /// The operators' console: reports, suspensions, operators, ads, the
+    /// ledger. Uses the same configuration as `serve`.
     Admin {
         #[command(flatten)]
         args: ServeArgs,

@@ -5,6 +5,7 @@ use crate::config::Config;
 use anyhow::Context;
 use madang_api::AppState;
 use madang_bus::{Bus, LocalBus};
+use madang_core::earnings::payments::TestPaymentProvider;
 use madang_core::jobs::Jobs;
 use madang_core::{Clock, Core, Deps};
 use madang_store::{BlobStore, SqlStore};
@@ -112,6 +113,7 @@ pub async fn open_core(
         bus,
         clock,
         limits: config.limits.clone(),
+        payments: Arc::new(TestPaymentProvider::default()),
     }));
     Ok((core, store))
 }

@@ -4,6 +4,7 @@
 mod accounts;
 mod chats;
 mod discovery;
+mod earnings;
 mod friends;
 mod media;
 mod openchat;
@@ -88,6 +89,19 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(safety::resolve))
         .routes(routes!(safety::suspensions, safety::suspend))
         .routes(routes!(safety::lift))
+        .routes(routes!(earnings::tiers, earnings::create_tier))
+        .routes(routes!(earnings::retire_tier))
+        .routes(routes!(earnings::settings))
+        .routes(routes!(earnings::subscribe, earnings::cancel))
+        .routes(routes!(earnings::earnings))
+        .routes(routes!(earnings::chat_earnings))
+        .routes(routes!(earnings::place))
+        .routes(routes!(earnings::impression))
+        .routes(routes!(earnings::click))
+        .routes(routes!(earnings::ads, earnings::create_ad))
+        .routes(routes!(earnings::pause))
+        .routes(routes!(earnings::resume))
+        .routes(routes!(earnings::audit))
         .routes(routes!(crate::ws::connect))
         .layer(DefaultBodyLimit::max(limits.max_json_bytes));
     let uploads = OpenApiRouter::new()

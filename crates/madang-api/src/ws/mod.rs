@@ -227,10 +227,10 @@ impl Connection {
             self.cursors.follow(room, from);
         }
         for (&room, _) in cursors.iter() {
-            if self.cursors.get(room).is_none() {
-                if let Err(end) = self.send_frame(&ServerFrame::RoomRemoved { room_id: room }).await {
-                    return end;
-                }
+            if self.cursors.get(room).is_none()
+                && let Err(end) = self.send_frame(&ServerFrame::RoomRemoved { room_id: room }).await
+            {
+                return end;
             }
         }
         if let Err(end) = self.backfill_all().await {
@@ -281,11 +281,10 @@ impl Connection {
                             return end;
                         }
                     }
-                    if sub.take_lagged() {
-                        if let Err(end) = self.backfill_all().await {
+                    if sub.take_lagged()
+                        && let Err(end) = self.backfill_all().await {
                             return end;
                         }
-                    }
                     if let Err(end) = self.flush().await {
                         return end;
                     }

@@ -426,6 +426,7 @@ fn card(l: ListedChat, joined: bool) -> OpenChatCard {
         member_cap: c.member_cap,
         has_entry_code: c.entry_code_hash.is_some(),
         real_profile_only: c.real_profile_only,
+        subscription_required: c.subscription_required,
         last_active_at: l.last_active_at,
         joined,
         reason: None,

@@ -49,16 +49,16 @@ impl Core {
 
     /// Refuses someone suspended from open chats by an operator.
     pub(crate) async fn refuse_if_suspended(&self, me: &Session) -> Result<()> {
-        if let Some(s) = self.repos.suspension(me.user).await? {
-            if s.until.is_none_or(|u| u > self.now()) {
-                let until = s
-                    .until
-                    .map_or_else(|| "for good".to_owned(), |u| format!("until {}", u.0));
-                return Err(Error::refused(
-                    "suspended",
-                    format!("you are suspended from open chats {until}"),
-                ));
-            }
+        if let Some(s) = self.repos.suspension(me.user).await?
+            && s.until.is_none_or(|u| u > self.now())
+        {
+            let until = s
+                .until
+                .map_or_else(|| "for good".to_owned(), |u| format!("until {}", u.0));
+            return Err(Error::refused(
+                "suspended",
+                format!("you are suspended from open chats {until}"),
+            ));
         }
         Ok(())
     }
@@ -104,7 +104,11 @@ impl Core {
 
     /// The caller's membership of the open chat: the group's room, or
     /// their own room with the host of a 1:1 chat.
-    async fn my_open_membership(&self, me: &Session, chat: &OpenChatRow) -> Result<Option<OpenMemberRow>> {
+    pub(crate) async fn my_open_membership(
+        &self,
+        me: &Session,
+        chat: &OpenChatRow,
+    ) -> Result<Option<OpenMemberRow>> {
         let room = match chat.room_id {
             Some(room) => Some(room),
             // The host of a 1:1 chat is in every one of its rooms: none of
@@ -167,6 +171,7 @@ impl Core {
             link_code: (member || chat.visibility == Visibility::Public).then(|| chat.link_code.clone()),
             has_entry_code: chat.entry_code_hash.is_some(),
             real_profile_only: chat.real_profile_only,
+            subscription_required: chat.subscription_required,
             member_count,
             member_cap: chat.member_cap,
             host,
@@ -363,6 +368,7 @@ impl Core {
                 "this open chat is for real profiles only",
             ));
         }
+        self.check_subscription_entry(me, &chat).await?;
         if let Some(hash) = &chat.entry_code_hash {
             let rate = crate::ratelimit::Rate {
                 capacity: self.limits.entry_code_attempts_per_minute,

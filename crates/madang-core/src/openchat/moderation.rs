@@ -104,10 +104,10 @@ impl Core {
         if m.hidden_at.is_some() {
             return Ok(());
         }
-        if let Some(author) = self.repos.open_member_by_shown(room, m.sender_id).await? {
-            if author.user_id != me.user {
-                outranks(&moderator, &author)?;
-            }
+        if let Some(author) = self.repos.open_member_by_shown(room, m.sender_id).await?
+            && author.user_id != me.user
+        {
+            outranks(&moderator, &author)?;
         }
         if let Some(event) = self
             .repos

@@ -50,6 +50,7 @@ pub struct OpenChatRow {
     pub link_code: String,
     pub entry_code_hash: Option<String>,
     pub real_profile_only: bool,
+    pub subscription_required: bool,
     pub member_cap: i64,
     /// 1:1 chats and profiles: rooms open now.
     pub conversations: i64,
@@ -131,12 +132,13 @@ pub trait OpenChatRepo: Send + Sync {
 
 const CHAT_COLS: &str = "id, kind, host_id, host_shown, host_nickname, host_avatar_seed, host_real, room_id, \
      title, description, hashtags, category, cover, visibility, link_code, entry_code_hash, \
-     real_profile_only, member_cap, conversations, notice_seq, banned_words, closed_at, created_at";
+     real_profile_only, subscription_required, member_cap, conversations, notice_seq, banned_words, closed_at, \
+     created_at";
 
 /// [`CHAT_COLS`] qualified with the alias `c`, for joins with `rooms`.
 const CHAT_COLS_P: &str = "c.id, c.kind, c.host_id, c.host_shown, c.host_nickname, c.host_avatar_seed, \
      c.host_real, c.room_id, c.title, c.description, c.hashtags, c.category, c.cover, c.visibility, \
-     c.link_code, c.entry_code_hash, c.real_profile_only, c.member_cap, c.conversations, c.notice_seq, \
+     c.link_code, c.entry_code_hash, c.real_profile_only, c.subscription_required, c.member_cap, c.conversations, c.notice_seq, \
      c.banned_words, c.closed_at, c.created_at";
 
 fn chat_row(row: &AnyRow) -> Result<OpenChatRow> {
@@ -164,6 +166,7 @@ fn chat_row(row: &AnyRow) -> Result<OpenChatRow> {
         link_code: text(row, "link_code")?,
         entry_code_hash: opt_text(row, "entry_code_hash")?,
         real_profile_only: flag(row, "real_profile_only")?,
+        subscription_required: flag(row, "subscription_required")?,
         member_cap: i64_col(row, "member_cap")?,
         conversations: i64_col(row, "conversations")?,
         notice_seq: opt_i64(row, "notice_seq")?.map(Seq),

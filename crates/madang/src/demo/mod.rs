@@ -6,6 +6,7 @@
 //! accounts log in, the 1:1 rooms are the same rooms, groups are found by
 //! title and messages carry fixed client ids.
 
+mod earnings;
 mod openchat;
 mod pungs;
 

@@ -421,6 +421,11 @@ pub(super) async fn seed(core: &Core, hosts: &[Session], bar: &ProgressBar) -> a
             }
         }
     }
+    if let Some(first) = hosts.first() {
+        let hosted: Vec<OpenChatId> = chats.iter().step_by(hosts.len().max(1)).map(|c| c.0).collect();
+        bar.set_message("earnings");
+        super::earnings::seed(core, first, &hosted, &crowd).await?;
+    }
     core.refresh_discovery().await?;
     Ok(chats.len())
 }

@@ -242,10 +242,7 @@ async fn a_bad_token_is_refused_before_the_upgrade() {
         "{}/api/v1/ws?access_token=nope",
         srv.base.replacen("http", "ws", 1)
     );
-    let err = tokio_tungstenite::connect_async(url)
-        .await
-        .err()
-        .expect("refused");
+    let err = tokio_tungstenite::connect_async(url).await.expect_err("refused");
     assert!(err.to_string().contains("401"), "{err}");
 }
 

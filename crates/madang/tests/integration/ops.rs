@@ -110,7 +110,23 @@ async fn the_demo_world_seeds_and_reseeds_without_duplicates() {
         e.recall_at_10 > e.baseline_recall_at_10 && e.ndcg_at_10 > e.baseline_ndcg_at_10,
         "{e:?}"
     );
+    // Hosts have earned from subscriptions and ads.
+    let earned = minji.get("/api/v1/me/earnings").await.ok();
+    assert!(earned["balance"].as_i64().unwrap() > 0, "{earned}");
+    let kinds: Vec<&str> = earned["months"][0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"subscription"), "{earned}");
     madang::demo::seed(core).await.unwrap();
+    assert_eq!(
+        minji.get("/api/v1/me/earnings").await.ok(),
+        earned,
+        "re-seeding earns nothing twice"
+    );
+    assert_eq!(srv.db.scalar("SELECT COUNT(*) FROM ads").await, 3);
     assert_eq!(
         core.refresh_discovery().await.unwrap(),
         open_chats,

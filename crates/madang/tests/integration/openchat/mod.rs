@@ -4,6 +4,7 @@
 
 mod anonymity;
 mod discovery;
+mod earnings;
 mod moderation;
 mod safety;
 
@@ -326,7 +327,10 @@ async fn a_one_on_one_open_chat_opens_a_private_room_per_visitor() {
     // The host is in both rooms, and neither is "the host's room".
     let seen_by_host = h.get(&format!("/api/v1/openchats/{cid}")).await.ok();
     assert_eq!(
-        (seen_by_host["mine"]["room_id"].clone(), seen_by_host["mine"]["me"]["role"].as_str()),
+        (
+            seen_by_host["mine"]["room_id"].clone(),
+            seen_by_host["mine"]["me"]["role"].as_str()
+        ),
         (Value::Null, Some("host"))
     );
     h.post(&format!("/api/v1/openchats/{cid}/join"), nickname("me"))
