@@ -1,6 +1,6 @@
 // Starts a real madang server on a free port with a fresh data folder, and
 // Chromium (Debian's, headless) for the browser tests.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,12 @@ export async function startServer() {
   }
   return {
     base,
+    /** Runs `madang admin …` against this server's data. */
+    admin(...args) {
+      const out = spawnSync(bin, ['admin', '--data-dir', data, ...args], { encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`madang admin ${args.join(' ')}: ${out.stderr}`);
+      return out.stdout;
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -56,6 +56,17 @@ const en = {
   err_wrong_entry_code: 'That entry code is not right.', err_real_profile_required: 'This open chat is for real profiles only.',
   err_room_full: 'This open chat is full.', err_nickname_taken: 'Someone here already has that nickname.',
   err_invalid_nickname: 'A nickname is 1–20 characters.', err_rate_limited: 'Too many tries; wait a minute.',
+  sponsored: 'Sponsored', earnings: 'Earnings', earningsTitle: 'My earnings', balance: 'Earned so far',
+  byMonth: 'By month', byRoom: 'By open chat', noEarnings: 'No earnings yet. Add a subscription tier or let ads run in your open chats.',
+  kind_subscription: 'Subscriptions', kind_ad_impression: 'Ad views', kind_ad_click: 'Ad clicks',
+  subscriptions: 'Subscriptions', subscribersOnly: 'Subscribers only', subscribersOnlyNote: 'Joining needs an active subscription. Members already in stay.',
+  tiers: 'Tiers', tierName: 'Tier name', price: 'Price', perDays: 'every {n} days', addTier: 'Add tier', retire: 'Stop selling',
+  subscribe: 'Subscribe', subscribed: 'Subscribed until {date}', renews: 'renews', cancelSub: 'Cancel subscription',
+  testCard: 'Test card', cardOk: 'Test card that pays', cardDeclined: 'Test card that is declined',
+  testProviderNote: 'This server takes payments through its test provider: no real money moves.',
+  err_subscription_required: 'Subscribe to one of this open chat’s tiers to join.', err_payment_declined: 'The payment was declined.',
+  err_already_subscribed: 'You already have an active subscription here.', err_no_tiers: 'Add a tier first.',
+  err_invalid_price: 'That price is outside what this server allows.', err_tier_retired: 'This tier takes no new subscribers.',
   close: 'Close', justNow: 'just now', minutesAgo: '{n} min ago', hoursAgo: '{n} h ago', open: 'Open',
 };
 
@@ -114,6 +125,17 @@ const ko = {
   err_wrong_entry_code: '참여코드가 맞지 않아요.', err_real_profile_required: '실제 프로필로만 참여할 수 있는 방이에요.',
   err_room_full: '정원이 다 찼어요.', err_nickname_taken: '이 방에 같은 닉네임이 있어요.',
   err_invalid_nickname: '닉네임은 1–20자로 적어 주세요.', err_rate_limited: '시도가 너무 많아요. 잠시 후 다시 해 주세요.',
+  sponsored: '광고', earnings: '수익', earningsTitle: '내 수익', balance: '지금까지 번 돈',
+  byMonth: '월별', byRoom: '오픈채팅방별', noEarnings: '아직 수익이 없어요. 구독 상품을 만들거나 광고가 붙으면 여기에 보여요.',
+  kind_subscription: '구독', kind_ad_impression: '광고 노출', kind_ad_click: '광고 클릭',
+  subscriptions: '구독', subscribersOnly: '구독자 전용', subscribersOnlyNote: '구독 중인 사람만 들어올 수 있어요. 이미 있는 멤버는 그대로예요.',
+  tiers: '구독 상품', tierName: '상품 이름', price: '가격', perDays: '{n}일마다', addTier: '상품 추가', retire: '판매 중지',
+  subscribe: '구독하기', subscribed: '{date}까지 구독 중', renews: '자동 갱신', cancelSub: '구독 해지',
+  testCard: '테스트 카드', cardOk: '결제되는 테스트 카드', cardDeclined: '거절되는 테스트 카드',
+  testProviderNote: '이 서버는 테스트 결제로 받아요. 실제 돈은 오가지 않아요.',
+  err_subscription_required: '구독 상품 중 하나를 구독해야 들어올 수 있어요.', err_payment_declined: '결제가 거절되었어요.',
+  err_already_subscribed: '이미 구독 중이에요.', err_no_tiers: '먼저 구독 상품을 만들어 주세요.',
+  err_invalid_price: '이 서버에서 정할 수 있는 가격 범위를 벗어났어요.', err_tier_retired: '판매가 끝난 상품이에요.',
   close: '닫기', justNow: '방금', minutesAgo: '{n}분 전', hoursAgo: '{n}시간 전', open: '열기',
 };
 
@@ -157,3 +179,17 @@ export function t(key, vars = {}) {
 }
 
 document.documentElement.lang = lang;
+
+/** An amount in minor units of `currency`, in the person's language. @param {number} amount @param {string} currency */
+export function money(amount, currency) {
+  const format = new Intl.NumberFormat(lang === 'ko' ? 'ko-KR' : 'en', { style: 'currency', currency });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 0;
+  return format.format(amount / 10 ** digits);
+}
+
+/** Shows why something failed in `el`, with the server's code as `data-code`. @param {HTMLElement} el @param {unknown} err */
+export function showError(el, err) {
+  const code = /** @type {any} */ (err)?.code;
+  el.textContent = typeof code === 'string' ? errorText(/** @type {any} */ (err)) : String(err);
+  el.setAttribute('data-code', typeof code === 'string' ? code : 'error');
+}

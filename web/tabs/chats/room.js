@@ -111,7 +111,7 @@ export function openRoom(pane, roomId) {
     file, input,
     h('button', { type: 'submit', class: 'primary send' }, t('send')));
 
-  mount(pane, header, tools?.banner, list, typingLine, replyBar, form);
+  mount(pane, header, tools?.banner, tools?.ad, list, typingLine, replyBar, form);
   drawHeaderButtons();
 
   input.addEventListener('keydown', (e) => {

@@ -2,14 +2,14 @@
 /**
  * One open chat: what it is about, its host (as they appear), members,
  * and the join flow: a nickname (with a generated picture) or the real
- * profile, and the entry code when there is one. Joined, it opens the
- * room in the Chats tab.
+ * profile, and the entry code when there is one; for a subscription room,
+ * its tiers and paying first. Joined, it opens the room in the Chats tab.
  */
 
-import { api, ApiError } from '../../lib/api.js';
+import { api } from '../../lib/api.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { h, mount } from '../../lib/dom.js';
-import { errorText, t } from '../../lib/i18n.js';
+import { money, showError, t } from '../../lib/i18n.js';
 import { changed, mergeRoom } from '../../lib/state.js';
 
 /** Opens the caller's room of an open chat in the Chats tab. @param {number} roomId */
@@ -45,6 +45,7 @@ function draw(body, chat, code) {
       h('p', { class: 'oc-flags' },
         chat.has_entry_code ? h('span', { class: 'chip' }, `🔒 ${t('codeRequired')}`) : null,
         chat.real_profile_only ? h('span', { class: 'chip' }, t('realOnly')) : null,
+        chat.subscription_required ? h('span', { class: 'chip' }, `💳 ${t('subscribersOnly')}`) : null,
         chat.closed ? h('span', { class: 'chip' }, t('closed')) : null),
       link ? h('p', { class: 'oc-link' }, h('span', { class: 'muted' }, `${t('link')}: `), h('code', {}, link),
         h('button', { type: 'button', class: 'small', onclick: () => navigator.clipboard?.writeText(link) }, t('copyLink'))) : null),
@@ -52,7 +53,44 @@ function draw(body, chat, code) {
       ? (chat.mine.room_id
         ? h('button', { type: 'button', class: 'primary wide', id: 'oc-open', onclick: () => openRoomOf(chat.mine.room_id) }, t('openRoom'))
         : h('a', { href: '#/chats', class: 'button primary wide' }, t('chats')))
-      : chat.closed ? null : full ? h('p', { class: 'empty small' }, t('full')) : joinForm(chat, code));
+      : chat.closed ? null : full ? h('p', { class: 'empty small' }, t('full'))
+        : chat.subscription_required ? subscribeFirst(chat, code) : joinForm(chat, code));
+}
+
+/** A subscription room: its tiers and paying, then the join form. @param {any} chat @param {string | undefined} code */
+function subscribeFirst(chat, code) {
+  const box = h('section', { class: 'oc-subscribe', 'aria-label': t('subscriptions') });
+  const link = code ? `?link=${encodeURIComponent(code)}` : '';
+  const draw = async () => {
+    const tiers = await api.get(`/openchats/${chat.id}/tiers${link}`);
+    if (tiers.mine?.active) {
+      mount(box, h('p', { class: 'muted', id: 'oc-subscribed' },
+        t('subscribed', { date: new Date(tiers.mine.period_end).toLocaleDateString() }), tiers.mine.renews ? ` · ${t('renews')}` : ''),
+      joinForm(chat, code));
+      return;
+    }
+    const card = /** @type {HTMLSelectElement} */ (h('select', { id: 'oc-card', 'aria-label': t('testCard') },
+      h('option', { value: 'pm_test_ok' }, t('cardOk')), h('option', { value: 'pm_test_declined' }, t('cardDeclined'))));
+    const error = h('p', { class: 'form-error', role: 'alert' });
+    mount(box, h('h3', {}, t('tiers')),
+      h('ul', { class: 'tier-list' }, tiers.tiers.map((/** @type {any} */ x) => h('li', { dataset: { tier: x.id } },
+        h('span', { class: 'tier-name' }, x.name),
+        h('span', { class: 'muted' }, `${money(x.price, x.currency)} · ${t('perDays', { n: x.period_days })}`),
+        x.description ? h('span', { class: 'small-print' }, x.description) : null,
+        h('button', { type: 'button', class: 'primary small', dataset: { subscribe: x.id }, onclick: async () => {
+          error.textContent = '';
+          try {
+            await api.post(`/openchats/${chat.id}/subscription${link}`, { tier_id: x.id, payment_method: card.value });
+            await draw();
+          } catch (err) {
+            showError(error, err);
+          }
+        } }, t('subscribe'))))),
+      h('label', { class: 'muted' }, `${t('testCard')} `, card),
+      h('p', { class: 'muted small-print' }, t('testProviderNote')), error);
+  };
+  draw().catch((err) => mount(box, h('p', { class: 'form-error', role: 'alert' }, err.message)));
+  return box;
 }
 
 /** @param {any} chat @param {string | undefined} code */
@@ -83,8 +121,7 @@ function joinForm(chat, code) {
       const joined = await api.post(path, body);
       if (joined.mine?.room_id) await openRoomOf(joined.mine.room_id);
     } catch (err) {
-      error.textContent = err instanceof ApiError ? errorText(err) : String(err);
-      error.setAttribute('data-code', err instanceof ApiError ? err.code : 'error');
+      showError(error, err);
     }
   } },
   h('h3', {}, t('joinAs')), choice, nickname, note,

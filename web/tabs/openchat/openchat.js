@@ -4,7 +4,7 @@
  * the topics I follow, recommendations with their reasons, trending today.
  * `#/openchat/search/{q}` and `#/openchat/category/{c}` list results;
  * `#/openchat/new` creates one; `#/openchat/{id}` and `#/openchat/link/{code}`
- * show one with its join flow.
+ * show one with its join flow; `#/openchat/earnings` is the host's money.
  */
 
 import { api } from '../../lib/api.js';
@@ -12,6 +12,7 @@ import { h, mount } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import { renderOpenChat } from './chat.js';
 import { renderCreate } from './create.js';
+import { renderEarnings } from './earnings.js';
 
 const CATEGORY_ICONS = /** @type {Record<string, string>} */ ({
   friends: '👋', hobby: '🎨', travel: '✈️', food: '🍜', sports: '⚽', outdoors: '⛰️', study: '📚', career: '💼',
@@ -81,6 +82,10 @@ export function renderOpenChatTab(main, arg, more) {
     renderCreate(main);
     return;
   }
+  if (arg === 'earnings') {
+    renderEarnings(main);
+    return;
+  }
   if (arg === 'link' && more) {
     renderOpenChat(main, { code: decodeURIComponent(more) });
     return;
@@ -98,7 +103,9 @@ export function renderOpenChatTab(main, arg, more) {
   } }, search, h('button', { type: 'submit', class: 'primary' }, t('search')));
   mount(main,
     h('header', { class: 'pane-header' }, h('h1', {}, t('openchat')),
-      h('a', { href: '#/openchat/new', class: 'button primary small', id: 'new-open-chat' }, `＋ ${t('newOpenChat')}`)),
+      h('div', { class: 'header-actions' },
+        h('a', { href: '#/openchat/earnings', class: 'button small', id: 'my-earnings' }, `💰 ${t('earnings')}`),
+        h('a', { href: '#/openchat/new', class: 'button primary small', id: 'new-open-chat' }, `＋ ${t('newOpenChat')}`))),
     h('div', { class: 'oc-home' }, form, body));
   if (arg === 'search' && more) {
     results(body, `/openchats/search?q=${encodeURIComponent(decodeURIComponent(more))}&limit=30`);

@@ -3,8 +3,11 @@
  * What an open chat's room adds to the chat screen: the notice banner, the
  * members panel (roles; kick, kick and ban, co-hosts for those who may),
  * and per message: report, and for hosts and co-hosts hide/restore and
- * pin as notice. The server decides who may do what; these only offer
- * what the caller's role allows.
+ * pin as notice; the host's subscriptions and earnings sheet; and the ad
+ * placed for the caller, whose impression is reported when it is on
+ * screen and whose click when it is opened (the server counts each once).
+ * The server decides who may do what; these only offer what the caller's
+ * role allows.
  */
 
 import { api } from '../../lib/api.js';
@@ -12,6 +15,7 @@ import { avatarOf } from '../../lib/avatar.js';
 import { h, mount } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import { remember, state } from '../../lib/state.js';
+import { subscriptionSheet } from './earnings.js';
 
 const RANK = /** @type {Record<string, number>} */ ({ member: 0, cohost: 1, host: 2 });
 
@@ -26,6 +30,9 @@ export function openTools(room, messageAt, onLoaded) {
   /** @type {Map<number, any>} room identity → member */
   const members = new Map();
   const banner = h('div', { class: 'oc-notice', hidden: true, role: 'note' });
+  const adSlot = h('aside', { class: 'oc-ad', hidden: true, 'aria-label': t('sponsored') });
+  /** @type {number | null} the placement whose impression was reported */
+  let reported = null;
   const myRole = () => chat?.mine?.me?.role ?? 'member';
   const moderates = () => RANK[myRole()] >= 1;
   const roleOf = (/** @type {number} */ id) => members.get(id)?.role ?? 'member';
@@ -41,7 +48,37 @@ export function openTools(room, messageAt, onLoaded) {
       remember({ id: m.id, display_name: m.nickname, avatar: m.avatar, avatar_seed: m.avatar_seed });
     }
     drawBanner();
+    drawHostTools();
     onLoaded();
+    if (room.kind === 'open') await drawAd();
+  }
+
+  /** The ad placed for me here, if any; its impression once it shows. */
+  async function drawAd() {
+    const p = await api.get(`/rooms/${room.id}/ad`).catch(() => null);
+    adSlot.hidden = !p;
+    if (!p) return;
+    mount(adSlot, h('a', { href: p.link, class: `oc-ad-${p.format}`, target: '_blank', rel: 'noopener noreferrer sponsored',
+      dataset: { placement: p.id }, onclick: (/** @type {Event} */ e) => {
+        e.preventDefault();
+        const opened = window.open('about:blank', '_blank');
+        api.post(`/ads/placements/${p.id}/click`).then((c) => {
+          if (opened) { opened.opener = null; opened.location.href = c.link; }
+        }).catch(() => opened?.close());
+      } },
+    h('span', { class: 'oc-ad-label' }, `${t('sponsored')} · ${p.advertiser}`),
+    h('strong', { class: 'oc-ad-title' }, p.title),
+    p.body ? h('span', { class: 'oc-ad-body' }, p.body) : null));
+    if (reported !== p.id) {
+      reported = p.id;
+      await api.post(`/ads/placements/${p.id}/impression`).catch(() => { reported = null; });
+    }
+  }
+
+  const hostButton = h('button', { type: 'button', class: 'icon-button', id: 'oc-subs', hidden: true,
+    'aria-label': t('subscriptions'), title: t('subscriptions'), onclick: () => subscriptionSheet(room.open_chat) }, '💰');
+  function drawHostTools() {
+    hostButton.hidden = !(myRole() === 'host' && room.kind === 'open');
   }
 
   function drawBanner() {
@@ -119,7 +156,8 @@ export function openTools(room, messageAt, onLoaded) {
   return {
     load,
     banner,
-    header,
+    ad: adSlot,
+    header: [hostButton, header],
     actionsFor,
     /** Redraws what depends on messages (the notice text). */
     refresh: drawBanner,
