@@ -262,7 +262,9 @@ impl Core {
             return Err(already_subscribed());
         }
         let now = self.now();
-        let key = format!("sub:{}:{}:{}", id.0, me.user.0, now.0);
+        // One key per attempt: an attempt that is not recorded is refunded,
+        // so a key must never be shared with one that was.
+        let key = format!("sub:{}:{}:{:016x}", id.0, me.user.0, rand::random::<u64>());
         let charge = self
             .payments
             .charge(ChargeRequest {
@@ -290,9 +292,7 @@ impl Core {
             Ok(row) => row,
             Err(e) => {
                 // Not recorded: give the money back.
-                if let Err(refund) = self.payments.refund(&charge.id).await {
-                    tracing::error!(charge = %charge.id, error = %refund, "refund after a failed subscription failed");
-                }
+                self.refund(&charge.id).await;
                 return Err(match e {
                     StoreError::Conflict(_) => already_subscribed(),
                     e => e.into(),
@@ -324,6 +324,16 @@ impl Core {
             self.limits.subscription_host_share_percent,
             at,
         )
+    }
+
+    /// Gives back a charge that was not recorded. A failure is logged for
+    /// the operator: the provider holds money the ledger does not show.
+    async fn refund(&self, charge: &str) {
+        metrics::counter!("madang_payment_refunds_total").increment(1);
+        if let Err(e) = self.payments.refund(charge).await {
+            metrics::counter!("madang_payment_refund_errors_total").increment(1);
+            tracing::error!(charge, error = %e, "refunding an unrecorded charge failed");
+        }
     }
 
     /// Stops renewing the caller's subscription; paid time stays.
@@ -386,13 +396,22 @@ impl Core {
                     let start = sub.period_end.max(now);
                     let mut payment = self.subscription_payment(&chat, &tier, key, now);
                     payment.memo = format!("charge {} (renewal)", charge.id);
-                    if self
+                    let recorded = self
                         .repos
                         .renew(&sub, Millis(start.0 + tier.period_days * DAY_MS), payment)
-                        .await?
-                    {
-                        renewed += 1;
-                        metrics::counter!("madang_subscriptions_renewed_total").increment(1);
+                        .await;
+                    match recorded {
+                        Ok(true) => {
+                            renewed += 1;
+                            metrics::counter!("madang_subscriptions_renewed_total").increment(1);
+                        }
+                        // Cancelled (or renewed elsewhere) since the claim, or
+                        // the write failed: the charge is not on the books,
+                        // so it goes back.
+                        other => {
+                            self.refund(&charge.id).await;
+                            other?;
+                        }
                     }
                 }
                 Err(PaymentError::Unavailable(why)) => {
