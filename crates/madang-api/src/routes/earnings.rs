@@ -52,8 +52,8 @@ pub async fn create_tier(
     ))
 }
 
-/// Stop selling a tier (host only); its subscribers keep it until the end
-/// of what they paid for.
+/// Stop selling a tier (host only); its subscribers keep it until they
+/// cancel.
 #[utoipa::path(delete, path = "/api/v1/openchats/{id}/tiers/{tier}", tag = "earnings", security(("bearer" = [])),
     params(("id" = i64, Path), ("tier" = i64, Path)), responses((status = 204)))]
 pub async fn retire_tier(

@@ -176,8 +176,8 @@ impl Core {
         Ok(self.tier_view(&row))
     }
 
-    /// The host stops selling a tier; its subscribers keep it until they
-    /// cancel, and it does not renew.
+    /// The host stops selling a tier; its subscribers keep it, renewing,
+    /// until they cancel.
     pub async fn retire_tier(&self, me: &Session, id: OpenChatId, tier: TierId) -> Result<()> {
         self.hosted_chat(me, id).await?;
         let row = self.repos.tier(tier).await?.filter(|t| t.open_chat_id == id);
@@ -369,13 +369,10 @@ impl Core {
                     .await?;
                 continue;
             };
-            if chat.closed_at.is_some() || tier.retired_at.is_some() {
-                let why = if chat.closed_at.is_some() {
-                    "closed"
-                } else {
-                    "tier_retired"
-                };
-                self.repos.stop_renewing(chat.id, sub.user_id, why).await?;
+            // A retired tier keeps its subscribers (it only stops selling);
+            // a closed chat has nothing left to pay for.
+            if chat.closed_at.is_some() {
+                self.repos.stop_renewing(chat.id, sub.user_id, "closed").await?;
                 continue;
             }
             let key = format!("sub:{}:period:{}", sub.id, sub.periods + 1);

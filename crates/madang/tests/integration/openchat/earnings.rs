@@ -278,7 +278,15 @@ async fn subscription_rooms_gate_entry_renew_and_pay_the_host_their_share() {
     .await;
     assert_eq!(balance(&h).await, 11_760);
 
-    // A retired tier sells no more.
+    // A retired tier sells no more, but its subscribers keep renewing.
+    let x = srv.user("sx").await;
+    x.post(
+        &format!("{chats}/subscription"),
+        subscribe_with(monthly, "pm_test_ok"),
+    )
+    .await
+    .ok();
+    assert_eq!(balance(&h).await, 15_680);
     assert_eq!(h.delete(&format!("{chats}/tiers/{monthly}")).await.status, 204);
     v.post(
         &format!("{chats}/subscription"),
@@ -286,6 +294,11 @@ async fn subscription_rooms_gate_entry_renew_and_pay_the_host_their_share() {
     )
     .await
     .refused(403, "tier_retired");
+    srv.clock.advance(30 * DAY + Duration::from_secs(1));
+    eventually("x renewed on the retired tier", || async {
+        balance(&h).await == 19_600
+    })
+    .await;
 
     // Money is on the books, balanced, and the books cannot be rewritten.
     assert_ledger_clean(&op).await;
