@@ -109,7 +109,9 @@ function onFrame(frame) {
         const mine = frame.reads.find((/** @type {any} */ r) => r.user_id === state.me?.id);
         if (room && mine) {
           room.read_seq = Math.max(room.read_seq, mine.seq);
-          api.get(`/rooms/${frame.room_id}`).then((fresh) => { mergeRoom(fresh); changed('rooms'); });
+          api.get(`/rooms/${frame.room_id}`).then((fresh) => { mergeRoom(fresh); changed('rooms'); })
+            // Offline or gone: the next sync brings the room again.
+            .catch(() => {});
         }
       }
       changed('reads');

@@ -39,7 +39,9 @@ export function renderMore(main) {
   };
   const devices = h('ul', { class: 'devices' });
   const drawDevices = async () => {
-    const list = await api.get('/devices');
+    // A failed load (offline, or the page going away) leaves the list as it was.
+    const list = await api.get('/devices').catch(() => null);
+    if (!list) return;
     mount(devices, list.map((/** @type {any} */ d) => h('li', {},
       h('span', {}, d.name, d.current ? h('strong', {}, ` · ${t('thisDevice')}`) : null),
       h('span', { class: 'muted' }, t('lastSeen', { time: new Date(d.last_seen_at).toLocaleString() })),
