@@ -377,6 +377,7 @@ export function openRoom(pane, roomId) {
   (async () => {
     await loadMembers();
     await tools?.load();
+    tools?.loadAd();
     if (msgs.size < 30) await loadOlder();
     draw(true);
     markRead();

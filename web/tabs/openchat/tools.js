@@ -31,8 +31,6 @@ export function openTools(room, messageAt, onLoaded) {
   const members = new Map();
   const banner = h('div', { class: 'oc-notice', hidden: true, role: 'note' });
   const adSlot = h('aside', { class: 'oc-ad', hidden: true, 'aria-label': t('sponsored') });
-  /** @type {number | null} the placement whose impression was reported */
-  let reported = null;
   const myRole = () => chat?.mine?.me?.role ?? 'member';
   const moderates = () => RANK[myRole()] >= 1;
   const roleOf = (/** @type {number} */ id) => members.get(id)?.role ?? 'member';
@@ -50,11 +48,12 @@ export function openTools(room, messageAt, onLoaded) {
     drawBanner();
     drawHostTools();
     onLoaded();
-    if (room.kind === 'open') await drawAd();
   }
 
-  /** The ad placed for me here, if any; its impression once it shows. */
+  /** The ad placed for me here, if any, and its impression: once per
+   * opening of the room (the server counts each placement once). */
   async function drawAd() {
+    if (room.kind !== 'open') return;
     const p = await api.get(`/rooms/${room.id}/ad`).catch(() => null);
     adSlot.hidden = !p;
     if (!p) return;
@@ -69,10 +68,7 @@ export function openTools(room, messageAt, onLoaded) {
     h('span', { class: 'oc-ad-label' }, `${t('sponsored')} · ${p.advertiser}`),
     h('strong', { class: 'oc-ad-title' }, p.title),
     p.body ? h('span', { class: 'oc-ad-body' }, p.body) : null));
-    if (reported !== p.id) {
-      reported = p.id;
-      await api.post(`/ads/placements/${p.id}/impression`).catch(() => { reported = null; });
-    }
+    await api.post(`/ads/placements/${p.id}/impression`).catch(() => {});
   }
 
   const hostButton = h('button', { type: 'button', class: 'icon-button', id: 'oc-subs', hidden: true,
@@ -157,6 +153,8 @@ export function openTools(room, messageAt, onLoaded) {
     load,
     banner,
     ad: adSlot,
+    /** Places and shows the ad; call once when the room opens. */
+    loadAd: drawAd,
     header: [hostButton, header],
     actionsFor,
     /** Redraws what depends on messages (the notice text). */

@@ -146,6 +146,8 @@ mod tests {
             p.charge(req("4242424242424242", "k4")).await,
             Err(PaymentError::UnknownMethod)
         );
+        p.refund(&c.id).await.unwrap();
+        assert_eq!(p.refunded(), vec![c.id.clone()]);
         assert!(p.charge(req("pm_test_expiring_1", "k5")).await.is_ok());
         assert!(matches!(
             p.charge(req("pm_test_expiring_1", "k6")).await,

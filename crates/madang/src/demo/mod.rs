@@ -249,7 +249,15 @@ impl Lcg {
     }
 }
 
-async fn say(core: &Core, who: &Session, room: RoomId, client_id: String, text: &str) -> anyhow::Result<Seq> {
+/// Sends a plain text message as `who`; the core's error as it is, so that
+/// a caller may let some refusals pass.
+async fn say(
+    core: &Core,
+    who: &Session,
+    room: RoomId,
+    client_id: String,
+    text: &str,
+) -> madang_core::Result<Seq> {
     let req = SendMessageRequest {
         client_id: ClientMsgId(client_id),
         text: text.into(),

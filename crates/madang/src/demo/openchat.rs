@@ -9,9 +9,8 @@ use super::Lcg;
 use anyhow::Context;
 use indicatif::ProgressBar;
 use madang_core::{Core, Error, Session};
-use madang_types::api::SendMessageRequest;
 use madang_types::openchat::{CreateOpenChatRequest, JoinAs, JoinOpenChatRequest, OpenChatKind, Visibility};
-use madang_types::{ClientMsgId, OpenChatId, RoomId};
+use madang_types::{OpenChatId, RoomId};
 use std::collections::HashMap;
 
 /// A topic: its category, hashtags, and room names in Korean and English
@@ -267,16 +266,10 @@ fn plan(rng: &mut Lcg) -> Vec<Planned> {
     out
 }
 
+/// Says a line in an open chat; the flood guard may refuse a crowd of
+/// identical lines, which are skipped.
 async fn say(core: &Core, who: &Session, room: RoomId, client_id: String, text: &str) -> anyhow::Result<()> {
-    let req = SendMessageRequest {
-        client_id: ClientMsgId(client_id),
-        text: text.into(),
-        reply_to: None,
-        mentions: Vec::new(),
-        attachment: None,
-    };
-    match core.send_message(who, room, req).await {
-        // The flood guard may refuse a crowd of identical lines: skip them.
+    match super::say(core, who, room, client_id, text).await {
         Ok(_) | Err(Error::Flooding { .. }) => Ok(()),
         Err(e) => Err(e.into()),
     }
