@@ -2,11 +2,13 @@
 // member finds it by searching Korean without spaces, joins with a
 // nickname and talks; the host sees only the nickname, hides the message
 // (the member sees it hidden), then kicks and bans the member, who cannot
-// rejoin under another nickname. Screenshots go to target/e2e/.
+// rejoin under another nickname. The host gives it a cover and renames it
+// from the settings sheet; the member sees both. Screenshots go to
+// target/e2e/.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { apiCall, apiSignUp, loggedIn, PHONE, shots, startBrowser, startServer } from './harness.mjs';
+import { apiCall, apiSignUp, loggedIn, PHONE, png, shots, startBrowser, startServer } from './harness.mjs';
 
 let server, browser, hostSession, memberSession, host, member;
 const run = Date.now().toString(36).slice(-5);
@@ -36,6 +38,8 @@ test('a host creates an open chat from the form', async () => {
   await host.waitForSelector('#oc-new-category option[value="food"]', { state: 'attached' });
   await host.selectOption('#oc-new-category', 'food');
   await host.fill('#oc-new-nickname', '맛집왕');
+  await host.setInputFiles('#oc-new-cover', { name: 'cover.png', mimeType: 'image/png', buffer: png() });
+  await host.locator('.oc-cover-preview:visible').waitFor();
   await host.screenshot({ path: join(shots, 'openchat-create-1280.png') });
   await host.click('#oc-create');
   await host.waitForURL(/#\/chats\/\d+$/);
@@ -50,6 +54,9 @@ test('a member finds it by Korean without spaces, joins with a nickname and talk
   await member.keyboard.press('Enter');
   const card = member.locator('.oc-card', { hasText: '서울맛집탐방' });
   await card.waitFor();
+  // The cover chosen on creating shows on the card.
+  await card.locator('img.oc-cover').waitFor();
+  assert.ok(await card.locator('img.oc-cover').evaluate((img) => /** @type {HTMLImageElement} */ (img).naturalWidth > 0), 'the cover loads');
   await member.screenshot({ path: join(shots, 'openchat-search-390.png') });
   await card.click();
   await member.waitForSelector('.oc-join');
@@ -94,4 +101,32 @@ test('the host hides the message, then kicks and bans; the member cannot come ba
   await member.click('#oc-join');
   await member.locator('.oc-join .form-error[data-code="banned"]:has-text("차단")').waitFor();
   await member.screenshot({ path: join(shots, 'openchat-banned-390.png') });
+});
+
+test('the host renames the open chat and changes its cover; the member sees it', async () => {
+  // The member comes back in (unbanned by the host through the API) to watch.
+  const chat = (await apiCall(server.base, hostSession.token, 'GET', `/rooms/${roomId}`)).open_chat;
+  const bans = await apiCall(server.base, hostSession.token, 'GET', `/openchats/${chat}/bans`);
+  await apiCall(server.base, hostSession.token, 'DELETE', `/openchats/${chat}/bans/${bans[0].id}`);
+  await apiCall(server.base, memberSession.token, 'POST', `/openchats/${chat}/join`, { profile: { as: 'nickname', nickname: '돌아온먹보' } });
+  await member.goto(`${server.base}/#/chats/${roomId}`);
+  await member.waitForSelector('#composer');
+
+  // The members sheet from the last test is still open: close it.
+  await host.keyboard.press('Escape');
+  await host.locator('dialog.oc-members').waitFor({ state: 'detached' });
+  await host.click('#oc-settings');
+  await host.waitForSelector('.oc-settings #oc-new-title');
+  assert.equal(await host.inputValue('.oc-settings #oc-new-title'), '서울맛집탐방', 'the form starts from what is set');
+  await host.fill('.oc-settings #oc-new-title', '서울 야식 탐방');
+  await host.click('.oc-settings #oc-cover-remove');
+  await host.screenshot({ path: join(shots, 'openchat-settings-1280.png') });
+  await host.click('#oc-settings-save');
+  await host.locator('.oc-settings').waitFor({ state: 'detached' });
+  // Both headers follow the rename, live.
+  await host.locator('.room-header h2:has-text("서울 야식 탐방")').waitFor();
+  await member.locator('.room-header h2:has-text("서울 야식 탐방")').waitFor();
+  const seen = await apiCall(server.base, memberSession.token, 'GET', `/openchats/${chat}`);
+  assert.equal(seen.cover, null, 'the cover was removed');
+  assert.equal(seen.title, '서울 야식 탐방');
 });

@@ -67,6 +67,9 @@ const en = {
   err_subscription_required: 'Subscribe to one of this open chat’s tiers to join.', err_payment_declined: 'The payment was declined.',
   err_already_subscribed: 'You already have an active subscription here.', err_no_tiers: 'Add a tier first.',
   err_invalid_price: 'That price is outside what this server allows.', err_tier_retired: 'This tier takes no new subscribers.',
+  cover: 'Cover image', removeCover: 'Remove cover', chatSettings: 'Open chat settings', entryCodeKeep: 'Unchanged (type a new one to change it)',
+  entryCodeRemove: 'Remove the entry code', err_member_cap_below_members: 'The limit cannot be below the members there are now.',
+  err_not_host: 'Only the host can do that.',
   close: 'Close', justNow: 'just now', minutesAgo: '{n} min ago', hoursAgo: '{n} h ago', open: 'Open',
 };
 
@@ -136,6 +139,9 @@ const ko = {
   err_subscription_required: '구독 상품 중 하나를 구독해야 들어올 수 있어요.', err_payment_declined: '결제가 거절되었어요.',
   err_already_subscribed: '이미 구독 중이에요.', err_no_tiers: '먼저 구독 상품을 만들어 주세요.',
   err_invalid_price: '이 서버에서 정할 수 있는 가격 범위를 벗어났어요.', err_tier_retired: '판매가 끝난 상품이에요.',
+  cover: '커버 이미지', removeCover: '커버 지우기', chatSettings: '오픈채팅방 설정', entryCodeKeep: '그대로 (바꾸려면 새 코드 입력)',
+  entryCodeRemove: '참여코드 없애기', err_member_cap_below_members: '지금 참여 인원보다 적게 정할 수 없어요.',
+  err_not_host: '방장만 할 수 있어요.',
   close: '닫기', justNow: '방금', minutesAgo: '{n}분 전', hoursAgo: '{n}시간 전', open: '열기',
 };
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod friends;
 pub mod jobs;
 pub mod limits;
+pub mod local;
 pub mod media;
 pub mod openchat;
 pub mod pung;

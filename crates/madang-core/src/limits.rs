@@ -98,6 +98,10 @@ pub struct Limits {
     pub ad_placement_reuse_secs: i64,
     /// An impression or click is counted only this long after placement.
     pub ad_placement_ttl_secs: i64,
+    /// Widest nearby search for shops, in metres.
+    pub max_nearby_radius_m: f64,
+    /// Most coupons one issue may have.
+    pub max_coupon_quantity: i64,
 }
 
 impl Default for Limits {
@@ -146,6 +150,8 @@ impl Default for Limits {
             subscription_renewal_interval_ms: 60_000,
             ad_placement_reuse_secs: 10 * 60,
             ad_placement_ttl_secs: 60 * 60,
+            max_nearby_radius_m: 50_000.0,
+            max_coupon_quantity: 1_000_000,
         }
     }
 }

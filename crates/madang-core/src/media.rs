@@ -189,6 +189,20 @@ impl Core {
         Ok(row)
     }
 
+    /// An image the caller uploaded (one with a thumbnail), to use as a
+    /// cover or a photo; `media_not_found` otherwise.
+    pub(crate) async fn check_own_image(&self, me: &Session, id: &MediaId) -> Result<()> {
+        let media = self.repos.media(id).await?;
+        let usable = media.is_some_and(|m| {
+            m.owner_id == me.user && m.purpose == MediaPurpose::Attachment && m.thumbnail.is_some()
+        });
+        if usable {
+            Ok(())
+        } else {
+            Err(Error::NotFound("media"))
+        }
+    }
+
     /// Stores an attachment for a later `send_message`.
     pub async fn upload_media(
         &self,

@@ -2,7 +2,8 @@
 //! once over sqlx's `Any` driver for SQLite and PostgreSQL, plus the blob
 //! store for media. No rules live here, only atomic data operations; the
 //! one exception is a limit that must be checked under the same lock as the
-//! write it guards (a room's member cap), whose value the caller passes in.
+//! write it guards (a room's member cap, a coupon's per-person limit): the
+//! caller passes its value in, or it is read from the locked row.
 //!
 //! SQL is written once, in the dialect both backends accept: `$n`
 //! placeholders, `RETURNING`, `ON CONFLICT`, integers for times and flags.
@@ -15,6 +16,7 @@ pub mod chat;
 pub mod earnings;
 mod events;
 pub mod friends;
+pub mod local;
 pub mod media;
 pub mod messages;
 pub mod openchat;
@@ -34,11 +36,15 @@ pub use earnings::{
     Posted, Posting, StatementLine, SubscriptionRepo, SubscriptionRow, TierRow,
 };
 pub use friends::{FriendFlags, FriendRepo, FriendRow};
+pub use local::{
+    AgentRow, BusinessRow, ChannelFriendRow, ChannelRow, ClaimRow, CouponRepo, CouponRow, LocalRepo,
+    NewChannel, NewCoupon, NewShop, ShopRow, WalletRow,
+};
 pub use media::{MediaPurpose, MediaRepo, MediaRow};
 pub use messages::{Actor, Appended, MessageRepo, NewMessage, StoredMessage};
 pub use openchat::{
-    BanRow, DiscoveryRepo, Kick, KickEvents, ListedChat, NewOpenChat, OpenChatRepo, OpenChatRow, OpenJoin,
-    OpenMemberRow, OpenModerationRepo, OpenProfile,
+    BanRow, DiscoveryRepo, Kick, KickEvents, ListedChat, NewOpenChat, OpenChatRepo, OpenChatRow,
+    OpenChatSettings, OpenJoin, OpenMemberRow, OpenModerationRepo, OpenProfile,
 };
 pub use pung::{
     NewPung, PungActivityRepo, PungForViewer, PungRepo, PungRow, PungStats, PurgedPung, VoteCount,
@@ -58,6 +64,9 @@ pub enum StoreError {
     /// A ledger account that may not go negative would have.
     #[error("insufficient balance")]
     Overdrawn,
+    /// Nothing left to claim.
+    #[error("none left")]
+    Exhausted,
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
@@ -90,6 +99,8 @@ pub trait Repos:
     + SafetyRepo
     + SubscriptionRepo
     + AdRepo
+    + LocalRepo
+    + CouponRepo
 {
 }
 impl<T> Repos for T where
@@ -106,6 +117,8 @@ impl<T> Repos for T where
         + SafetyRepo
         + SubscriptionRepo
         + AdRepo
+        + LocalRepo
+        + CouponRepo
 {
 }
 

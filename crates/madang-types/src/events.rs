@@ -81,6 +81,10 @@ pub enum EventBody {
         user: UserId,
         role: crate::openchat::OpenRole,
     },
+    /// Open chat: the host gave the room a new title.
+    Renamed {
+        title: String,
+    },
     /// Open chat: the host left without handing over; nothing more can be
     /// sent and nobody can join.
     Closed,

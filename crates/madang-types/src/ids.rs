@@ -121,6 +121,26 @@ int_id!(
     /// One ad placed before one person in one room.
     PlacementId
 );
+int_id!(
+    /// A business: it owns channels and shops, and has agents.
+    BusinessId
+);
+int_id!(
+    /// A business channel people add as a friend.
+    ChannelId
+);
+int_id!(
+    /// A shop with a place.
+    ShopId
+);
+int_id!(
+    /// A coupon a shop issues.
+    CouponId
+);
+int_id!(
+    /// One person's claimed copy of a coupon.
+    ClaimId
+);
 
 impl Seq {
     pub const ZERO: Seq = Seq(0);

@@ -6,6 +6,7 @@ pub mod api;
 pub mod earnings;
 pub mod events;
 pub mod ids;
+pub mod local;
 pub mod openchat;
 pub mod pung;
 

@@ -135,6 +135,35 @@ pub struct CreateOpenChatRequest {
     pub host: JoinAs,
 }
 
+/// The host's changes to an open chat; fields left out stay as they are.
+/// Members already in stay whatever changes (a new cap, real profiles
+/// only, a new entry code apply to those who join next).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOpenChatRequest {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub hashtags: Option<Vec<String>>,
+    #[serde(default)]
+    pub category: Option<String>,
+    /// An image from `POST /api/v1/media`; an empty string removes the cover.
+    #[serde(default)]
+    pub cover: Option<String>,
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+    /// A new entry code; an empty string removes it.
+    #[serde(default)]
+    pub entry_code: Option<String>,
+    #[serde(default)]
+    pub real_profile_only: Option<bool>,
+    /// Not below the members (or conversations) there are now.
+    #[serde(default)]
+    pub member_cap: Option<i64>,
+}
+
 /// A member as others in the open chat see them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OpenMember {

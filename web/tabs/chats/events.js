@@ -112,6 +112,9 @@ export function applyEvent(e) {
         }).catch(() => {});
       }
       break;
+    case 'renamed':
+      if (room) room.title = body.title;
+      break;
     case 'closed':
       refreshRoom(e.room_id);
       break;

@@ -74,9 +74,11 @@ export function openRoom(pane, roomId) {
   const open = room.kind === 'open' || room.kind === 'open_direct';
   // An open chat's room: notice, members and host tools.
   const tools = open ? openTools(room, (seq) => msgs.get(seq), () => { rendered.clear(); draw(false); }) : null;
+  // Follows a rename (an open chat's host may retitle it).
+  const roomTitle = h('span', { class: 'room-name' }, room.title);
   const header = h('header', { class: 'pane-header room-header' },
     h('a', { href: '#/chats', class: 'icon-button back', 'aria-label': t('back') }, '‹'),
-    h('h2', {}, room.title, room.kind === 'group' || room.kind === 'open' ? h('span', { class: 'count' }, String(room.member_count)) : null),
+    h('h2', {}, roomTitle, room.kind === 'group' || room.kind === 'open' ? h('span', { class: 'count' }, String(room.member_count)) : null),
     h('div', { class: 'header-actions' }, tools?.header, pinButton, muteButton,
       room.kind === 'group' || open ? h('button', { type: 'button', class: 'icon-button', 'aria-label': t('leave'), title: t('leave'), onclick: leave }, '⎋') : null));
 
@@ -369,6 +371,7 @@ export function openRoom(pane, roomId) {
   document.addEventListener('visibilitychange', onVisible);
   const unsubscribe = subscribe((what) => {
     if (what === 'typing') drawTyping();
+    if (what === 'rooms') roomTitle.textContent = state.rooms.get(roomId)?.title ?? room.title;
     if (what === 'messages' || what === 'reads') draw(false);
     if (what === 'messages') tools?.refresh();
     if (what === 'messages') markRead();

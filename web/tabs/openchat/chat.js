@@ -37,6 +37,7 @@ function draw(body, chat, code) {
   const link = chat.link_code ? `${location.origin}/#/openchat/link/${chat.link_code}` : null;
   mount(body,
     h('section', { class: 'oc-hero' },
+      chat.cover ? h('img', { class: 'oc-hero-cover', src: api.mediaUrl(`${chat.cover}.thumb`), alt: '' }) : null,
       h('div', { class: 'oc-hero-title' }, h('h2', { id: 'oc-title' }, chat.title),
         h('span', { class: 'muted' }, `${kind} · 👤 ${chat.member_count}/${chat.member_cap}`)),
       chat.description ? h('p', { class: 'oc-description' }, chat.description) : null,

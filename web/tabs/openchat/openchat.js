@@ -26,7 +26,8 @@ export function chatCard(c) {
     : c.reason?.type === 'similar_to' ? t('becauseRoom', { title: c.reason.title })
       : c.reason?.type === 'popular' ? t('popularNow') : null;
   return h('li', {}, h('a', { href: `#/openchat/${c.id}`, class: 'oc-card', dataset: { openChat: c.id } },
-    h('span', { class: 'oc-cover', 'aria-hidden': 'true' }, CATEGORY_ICONS[c.category] ?? '💬'),
+    c.cover ? h('img', { class: 'oc-cover', src: api.mediaUrl(`${c.cover}.thumb`), alt: '', loading: 'lazy' })
+      : h('span', { class: 'oc-cover', 'aria-hidden': 'true' }, CATEGORY_ICONS[c.category] ?? '💬'),
     h('span', { class: 'oc-main' },
       h('span', { class: 'oc-title' }, c.title,
         c.has_entry_code ? h('span', { class: 'oc-flag', title: t('codeRequired') }, '🔒') : null),

@@ -3,7 +3,8 @@
  * What an open chat's room adds to the chat screen: the notice banner, the
  * members panel (roles; kick, kick and ban, co-hosts for those who may),
  * and per message: report, and for hosts and co-hosts hide/restore and
- * pin as notice; the host's subscriptions and earnings sheet; and the ad
+ * pin as notice; the host's settings and their subscriptions and earnings
+ * sheet; and the ad
  * placed for the caller, whose impression is reported when it is on
  * screen and whose click when it is opened (the server counts each once).
  * The server decides who may do what; these only offer what the caller's
@@ -15,6 +16,7 @@ import { avatarOf } from '../../lib/avatar.js';
 import { h, mount } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import { remember, state } from '../../lib/state.js';
+import { settingsSheet } from './create.js';
 import { subscriptionSheet } from './earnings.js';
 
 const RANK = /** @type {Record<string, number>} */ ({ member: 0, cohost: 1, host: 2 });
@@ -73,8 +75,11 @@ export function openTools(room, messageAt, onLoaded) {
 
   const hostButton = h('button', { type: 'button', class: 'icon-button', id: 'oc-subs', hidden: true,
     'aria-label': t('subscriptions'), title: t('subscriptions'), onclick: () => subscriptionSheet(room.open_chat) }, '💰');
+  const settingsButton = h('button', { type: 'button', class: 'icon-button', id: 'oc-settings', hidden: true,
+    'aria-label': t('chatSettings'), title: t('chatSettings'), onclick: () => settingsSheet(room.open_chat, () => load()) }, '⚙️');
   function drawHostTools() {
     hostButton.hidden = !(myRole() === 'host' && room.kind === 'open');
+    settingsButton.hidden = myRole() !== 'host';
   }
 
   function drawBanner() {
@@ -155,7 +160,7 @@ export function openTools(room, messageAt, onLoaded) {
     ad: adSlot,
     /** Places and shows the ad; call once when the room opens. */
     loadAd: drawAd,
-    header: [hostButton, header],
+    header: [settingsButton, hostButton, header],
     actionsFor,
     /** Redraws what depends on messages (the notice text). */
     refresh: drawBanner,

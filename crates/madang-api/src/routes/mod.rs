@@ -6,6 +6,7 @@ mod chats;
 mod discovery;
 mod earnings;
 mod friends;
+mod local;
 mod media;
 mod openchat;
 pub(crate) mod ops;
@@ -71,7 +72,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(discovery::recommended))
         .routes(routes!(discovery::interests, discovery::set_interests))
         .routes(routes!(openchat::create))
-        .routes(routes!(openchat::get, openchat::close))
+        .routes(routes!(openchat::get, openchat::update, openchat::close))
         .routes(routes!(openchat::join))
         .routes(routes!(openchat::by_link))
         .routes(routes!(openchat::join_by_link))
@@ -102,6 +103,21 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(earnings::pause))
         .routes(routes!(earnings::resume))
         .routes(routes!(earnings::audit))
+        .routes(routes!(local::create_business, local::businesses))
+        .routes(routes!(local::agents, local::add_agent))
+        .routes(routes!(local::channels, local::create_channel))
+        .routes(routes!(local::channel))
+        .routes(routes!(local::channel_by_handle))
+        .routes(routes!(local::add_channel, local::remove_channel))
+        .routes(routes!(local::shop_categories))
+        .routes(routes!(local::create_shop))
+        .routes(routes!(local::nearby))
+        .routes(routes!(local::shop))
+        .routes(routes!(local::become_regular, local::leave_regular))
+        .routes(routes!(local::coupons, local::create_coupon))
+        .routes(routes!(local::claim))
+        .routes(routes!(local::wallet))
+        .routes(routes!(local::redeem))
         .routes(routes!(crate::ws::connect))
         .layer(DefaultBodyLimit::max(limits.max_json_bytes));
     let uploads = OpenApiRouter::new()

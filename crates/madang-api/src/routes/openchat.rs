@@ -1,6 +1,6 @@
 //! Open chats: create, find by id or link, join, members, and the host's
-//! tools (hide, kick and ban, bans, co-hosts, hand-over, notice, banned
-//! words, close).
+//! tools (settings, hide, kick and ban, bans, co-hosts, hand-over, notice,
+//! banned words, close).
 
 use super::JsonResult;
 use crate::AppState;
@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use madang_types::openchat::{
     BannedWords, CreateOpenChatRequest, JoinOpenChatRequest, KickRequest, MemberRequest, NoticeRequest,
-    OpenBan, OpenChat, OpenMemberPage,
+    OpenBan, OpenChat, OpenMemberPage, UpdateOpenChatRequest,
 };
 use madang_types::{BanId, OpenChatId, RoomId, Seq, UserId};
 use serde::Deserialize;
@@ -54,6 +54,20 @@ pub async fn get(
     Path(id): Path<OpenChatId>,
 ) -> JsonResult<OpenChat> {
     Ok(axum::Json(st.core.open_chat(&me, id).await?))
+}
+
+/// Change the open chat's settings (host only): title, description,
+/// hashtags, category, cover, who can find it, entry code, real profiles
+/// only, member cap. Left-out fields stay; members already in stay.
+#[utoipa::path(patch, path = "/api/v1/openchats/{id}", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = UpdateOpenChatRequest, responses((status = 200, body = OpenChat)))]
+pub async fn update(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<OpenChatId>,
+    Json(req): Json<UpdateOpenChatRequest>,
+) -> JsonResult<OpenChat> {
+    Ok(axum::Json(st.core.update_open_chat(&me, id, req).await?))
 }
 
 /// Close the open chat (host only): history stays, nothing more is sent.

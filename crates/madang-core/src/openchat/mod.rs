@@ -16,15 +16,15 @@ pub mod rules;
 use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};
 use madang_store::{
-    MediaPurpose, NewOpenChat, OpenChatRow, OpenJoin, OpenMemberRow, OpenProfile, RoomRow, StoreError,
+    NewOpenChat, OpenChatRow, OpenChatSettings, OpenJoin, OpenMemberRow, OpenProfile, RoomRow, StoreError,
 };
 use madang_types::api::{Member, Profile, RoomKind};
 use madang_types::events::RoomEvent;
 use madang_types::openchat::{
     CreateOpenChatRequest, JoinAs, JoinOpenChatRequest, MyOpenMembership, OpenChat, OpenChatKind, OpenMember,
-    OpenMemberPage, OpenRole, Visibility,
+    OpenMemberPage, OpenRole, UpdateOpenChatRequest, Visibility,
 };
-use madang_types::{OpenChatId, RoomId, UserId};
+use madang_types::{MediaId, OpenChatId, RoomId, UserId};
 use std::collections::HashMap;
 
 /// Most members in one page of an open chat's member list.
@@ -211,6 +211,23 @@ impl Core {
         }
     }
 
+    /// A member cap within the operator's ceiling for the kind (the
+    /// ceiling when none is asked for).
+    fn check_member_cap(&self, kind: OpenChatKind, asked: Option<i64>) -> Result<i64> {
+        let ceiling = match kind {
+            OpenChatKind::Group => self.limits.open_chat_member_cap,
+            OpenChatKind::OneOnOne | OpenChatKind::Profile => self.limits.open_chat_conversation_cap,
+        };
+        let cap = asked.unwrap_or(ceiling);
+        if !(2..=ceiling).contains(&cap) {
+            return Err(Error::invalid(
+                "invalid_member_cap",
+                format!("the cap is 2–{ceiling}"),
+            ));
+        }
+        Ok(cap)
+    }
+
     /// Creates an open chat with the caller as host (방장).
     pub async fn create_open_chat(&self, me: &Session, req: CreateOpenChatRequest) -> Result<OpenChat> {
         self.refuse_if_suspended(me).await?;
@@ -218,25 +235,9 @@ impl Core {
         let description = rules::check_description(&req.description)?;
         let hashtags = rules::check_hashtags(&req.hashtags)?;
         let category = rules::check_category(&req.category)?;
-        let ceiling = match req.kind {
-            OpenChatKind::Group => self.limits.open_chat_member_cap,
-            OpenChatKind::OneOnOne | OpenChatKind::Profile => self.limits.open_chat_conversation_cap,
-        };
-        let member_cap = req.member_cap.unwrap_or(ceiling);
-        if !(2..=ceiling).contains(&member_cap) {
-            return Err(Error::invalid(
-                "invalid_member_cap",
-                format!("the cap is 2–{ceiling}"),
-            ));
-        }
+        let member_cap = self.check_member_cap(req.kind, req.member_cap)?;
         if let Some(cover) = &req.cover {
-            let media = self.repos.media(cover).await?;
-            let usable = media.is_some_and(|m| {
-                m.owner_id == me.user && m.purpose == MediaPurpose::Attachment && m.thumbnail.is_some()
-            });
-            if !usable {
-                return Err(Error::NotFound("media"));
-            }
+            self.check_own_image(me, cover).await?;
         }
         let entry_code = req
             .entry_code
@@ -284,6 +285,94 @@ impl Core {
                 .await;
         }
         self.open_chat_view(me, &chat).await
+    }
+
+    /// The host changes the open chat's settings. Those already in stay
+    /// whatever changes; search and the room's title follow at once.
+    pub async fn update_open_chat(
+        &self,
+        me: &Session,
+        id: OpenChatId,
+        req: UpdateOpenChatRequest,
+    ) -> Result<OpenChat> {
+        let (chat, role, shown) = self.chat_moderator(me, id).await?;
+        if role != OpenRole::Host {
+            return Err(Error::refused(
+                "not_host",
+                "only the host may change the open chat's settings",
+            ));
+        }
+        if chat.closed_at.is_some() {
+            return Err(Error::refused("room_closed", "this open chat has closed"));
+        }
+        let cover = match req.cover.as_deref() {
+            None => chat.cover.clone(),
+            Some("") => None,
+            Some(id) => {
+                let id = MediaId(id.to_owned());
+                if chat.cover.as_ref() != Some(&id) {
+                    self.check_own_image(me, &id).await?;
+                }
+                Some(id)
+            }
+        };
+        let entry_code_hash = match req.entry_code.as_deref() {
+            None => chat.entry_code_hash.clone(),
+            Some("") => None,
+            Some(code) => Some(rules::entry_code_hash(
+                &chat.link_code,
+                &rules::check_entry_code(code)?,
+            )),
+        };
+        let real_profile_only = req.real_profile_only.unwrap_or(chat.real_profile_only);
+        if real_profile_only && !chat.host.real_profile {
+            return Err(Error::refused(
+                "real_profile_required",
+                "the host of a real-profile open chat appears with their real profile",
+            ));
+        }
+        let settings = OpenChatSettings {
+            title: req
+                .title
+                .as_deref()
+                .map_or(Ok(chat.title.clone()), rules::check_title)?,
+            description: req
+                .description
+                .as_deref()
+                .map_or(Ok(chat.description.clone()), rules::check_description)?,
+            hashtags: req
+                .hashtags
+                .as_deref()
+                .map_or(Ok(chat.hashtags.clone()), rules::check_hashtags)?,
+            category: req
+                .category
+                .as_deref()
+                .map_or(Ok(chat.category.clone()), rules::check_category)?,
+            cover,
+            visibility: req.visibility.unwrap_or(chat.visibility),
+            entry_code_hash,
+            real_profile_only,
+            member_cap: match req.member_cap {
+                Some(cap) => self.check_member_cap(chat.kind, Some(cap))?,
+                None => chat.member_cap,
+            },
+        };
+        let (updated, events) = match self
+            .repos
+            .update_open_chat(chat.id, settings, shown, self.now())
+            .await
+        {
+            Err(StoreError::RoomFull) => {
+                return Err(Error::invalid(
+                    "member_cap_below_members",
+                    "the cap cannot be below the members there are now",
+                ));
+            }
+            other => other?,
+        };
+        self.index_open_chat(&updated);
+        self.publish_room_events(&events).await;
+        self.open_chat_view(me, &updated).await
     }
 
     /// An open chat by id. One that is link-only, or closed, is found this
@@ -388,11 +477,7 @@ impl Core {
                 at: self.now(),
             };
             let outcome = match chat.room_id {
-                Some(room) => self
-                    .repos
-                    .join_open_room(room, join, chat.member_cap)
-                    .await
-                    .map(|e| vec![e]),
+                Some(room) => self.repos.join_open_room(room, join).await.map(|e| vec![e]),
                 None => self
                     .repos
                     .create_open_direct(chat.id, join)

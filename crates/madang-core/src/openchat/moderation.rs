@@ -55,7 +55,11 @@ impl Core {
     /// The caller as a moderator of a whole open chat: a host or co-host
     /// of a group's room, or the host of a 1:1 chat or profile. Returns
     /// the caller's role and room identity there.
-    async fn chat_moderator(&self, me: &Session, id: OpenChatId) -> Result<(OpenChatRow, OpenRole, UserId)> {
+    pub(super) async fn chat_moderator(
+        &self,
+        me: &Session,
+        id: OpenChatId,
+    ) -> Result<(OpenChatRow, OpenRole, UserId)> {
         let chat = self
             .repos
             .open_chat(id)

@@ -42,7 +42,7 @@ const MAX_HASHTAG: usize = 20;
 const MAX_NICKNAME: usize = 20;
 
 /// Trimmed text of 1–`max` characters without control characters.
-fn line(raw: &str, max: usize) -> Option<String> {
+pub(crate) fn line(raw: &str, max: usize) -> Option<String> {
     let t = raw.trim();
     let n = t.chars().count();
     (n >= 1 && n <= max && !t.chars().any(char::is_control)).then(|| t.to_owned())

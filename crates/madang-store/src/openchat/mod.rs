@@ -88,6 +88,20 @@ pub struct NewOpenChat {
     pub at: Millis,
 }
 
+/// An open chat's settings as the host leaves them (every field written).
+#[derive(Clone, Debug)]
+pub struct OpenChatSettings {
+    pub title: String,
+    pub description: String,
+    pub hashtags: Vec<String>,
+    pub category: String,
+    pub cover: Option<MediaId>,
+    pub visibility: Visibility,
+    pub entry_code_hash: Option<String>,
+    pub real_profile_only: bool,
+    pub member_cap: i64,
+}
+
 /// Someone joining a room of an open chat.
 #[derive(Clone, Debug)]
 pub struct OpenJoin {
@@ -104,6 +118,17 @@ pub trait OpenChatRepo: Send + Sync {
     async fn create_open_chat(&self, new: NewOpenChat) -> Result<(OpenChatRow, Vec<RoomEvent>)>;
     async fn open_chat(&self, id: OpenChatId) -> Result<Option<OpenChatRow>>;
     async fn open_chat_by_link(&self, code: &str) -> Result<Option<OpenChatRow>>;
+    /// Writes the host's settings. A group's room is locked first (as a
+    /// join locks it), so a lower cap and a join cannot both pass: `RoomFull`
+    /// when `member_cap` is below the members or conversations there are.
+    /// A new title renames the group's room, logging `renamed` by `by`.
+    async fn update_open_chat(
+        &self,
+        chat: OpenChatId,
+        settings: OpenChatSettings,
+        by: UserId,
+        at: Millis,
+    ) -> Result<(OpenChatRow, Vec<RoomEvent>)>;
     /// `user`'s membership of a room of an open chat.
     async fn open_member(&self, room: RoomId, user: UserId) -> Result<Option<OpenMemberRow>>;
     async fn open_member_by_shown(&self, room: RoomId, shown: UserId) -> Result<Option<OpenMemberRow>>;
@@ -112,10 +137,10 @@ pub trait OpenChatRepo: Send + Sync {
     /// How many members of a room have `role`.
     async fn open_role_count(&self, room: RoomId, role: OpenRole) -> Result<i64>;
     /// Joins a group's room under its lock, logging `joined`. `RoomFull`
-    /// past `cap` members; `Conflict("nickname")` when the nickname is
+    /// past the chat's member cap as it is under that lock; `Conflict("nickname")` when the nickname is
     /// taken there, `Conflict("member")` when already in, `Conflict("shown")`
     /// when the persona id collides.
-    async fn join_open_room(&self, room: RoomId, join: OpenJoin, cap: i64) -> Result<RoomEvent>;
+    async fn join_open_room(&self, room: RoomId, join: OpenJoin) -> Result<RoomEvent>;
     /// The room `user` has with the host of a 1:1 chat or profile.
     async fn open_direct_room(&self, chat: OpenChatId, user: UserId) -> Result<Option<RoomId>>;
     /// Opens a visitor's room with the host under the chat's lock.
@@ -353,6 +378,81 @@ impl OpenChatRepo for SqlStore {
         Ok((chat, events))
     }
 
+    async fn update_open_chat(
+        &self,
+        chat: OpenChatId,
+        settings: OpenChatSettings,
+        by: UserId,
+        at: Millis,
+    ) -> Result<(OpenChatRow, Vec<RoomEvent>)> {
+        let mut tx = self.begin_write().await?;
+        let sql = format!("SELECT {CHAT_COLS} FROM open_chats WHERE id = $1");
+        let before = chat_row(
+            &sqlx::query(AssertSqlSafe(sql))
+                .bind(chat.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?,
+        )?;
+        // Taken in the order a join takes them: the room, then the chat.
+        let in_use = match before.room_id {
+            Some(room) => {
+                let row = sqlx::query(
+                    "UPDATE rooms SET member_count = member_count WHERE id = $1 RETURNING member_count",
+                )
+                .bind(room.0)
+                .fetch_one(&mut *tx)
+                .await?;
+                i64_col(&row, "member_count")?
+            }
+            None => {
+                let row = sqlx::query(
+                    "UPDATE open_chats SET conversations = conversations WHERE id = $1 RETURNING conversations",
+                )
+                .bind(chat.0)
+                .fetch_one(&mut *tx)
+                .await?;
+                i64_col(&row, "conversations")?
+            }
+        };
+        if settings.member_cap < in_use {
+            return Err(StoreError::RoomFull);
+        }
+        let sql = format!(
+            "UPDATE open_chats SET title = $2, description = $3, hashtags = $4, category = $5, cover = $6, \
+             visibility = $7, entry_code_hash = $8, real_profile_only = $9, member_cap = $10 \
+             WHERE id = $1 RETURNING {CHAT_COLS}"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(chat.0)
+            .bind(&settings.title)
+            .bind(&settings.description)
+            .bind(to_json(&settings.hashtags)?)
+            .bind(&settings.category)
+            .bind(settings.cover.as_ref().map(|c| c.0.clone()))
+            .bind(settings.visibility.as_str())
+            .bind(&settings.entry_code_hash)
+            .bind(i64::from(settings.real_profile_only))
+            .bind(settings.member_cap)
+            .fetch_one(&mut *tx)
+            .await?;
+        let after = chat_row(&row)?;
+        let mut events = Vec::new();
+        if let Some(room) = after.room_id.filter(|_| after.title != before.title) {
+            sqlx::query("UPDATE rooms SET title = $2 WHERE id = $1")
+                .bind(room.0)
+                .bind(&after.title)
+                .execute(&mut *tx)
+                .await?;
+            let renamed = EventBody::Renamed {
+                title: after.title.clone(),
+            };
+            events.push(append_event(&mut tx, room, by, at, renamed).await?);
+        }
+        tx.commit().await?;
+        Ok((after, events))
+    }
+
     async fn open_chat(&self, id: OpenChatId) -> Result<Option<OpenChatRow>> {
         let sql = format!("SELECT {CHAT_COLS} FROM open_chats WHERE id = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
@@ -423,7 +523,7 @@ impl OpenChatRepo for SqlStore {
         i64_col(&row, "n")
     }
 
-    async fn join_open_room(&self, room: RoomId, join: OpenJoin, cap: i64) -> Result<RoomEvent> {
+    async fn join_open_room(&self, room: RoomId, join: OpenJoin) -> Result<RoomEvent> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "UPDATE rooms SET member_count = member_count WHERE id = $1 RETURNING member_count, open_chat_id",
@@ -432,10 +532,15 @@ impl OpenChatRepo for SqlStore {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound)?;
-        if i64_col(&row, "member_count")? + 1 > cap {
+        let chat = OpenChatId(opt_i64(&row, "open_chat_id")?.ok_or(StoreError::NotFound)?);
+        // Read under the room's lock: a cap lowered by the host holds.
+        let cap = sqlx::query("SELECT member_cap FROM open_chats WHERE id = $1")
+            .bind(chat.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        if i64_col(&row, "member_count")? + 1 > i64_col(&cap, "member_cap")? {
             return Err(StoreError::RoomFull);
         }
-        let chat = OpenChatId(opt_i64(&row, "open_chat_id")?.ok_or(StoreError::NotFound)?);
         let event = add_open_member(&mut tx, room, chat, &join, OpenRole::Member).await?;
         tx.commit().await?;
         Ok(event)

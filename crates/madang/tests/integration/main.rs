@@ -9,6 +9,7 @@ mod crash;
 mod friends;
 mod invariants;
 mod live;
+mod local;
 mod media;
 mod openchat;
 mod ops;

@@ -27,6 +27,9 @@ async fn health_readiness_and_the_openapi_document() {
         "/api/v1/rooms/{room}/kicks",
         "/api/v1/reports",
         "/api/v1/admin/suspensions",
+        "/api/v1/shops/nearby",
+        "/api/v1/coupons/{id}/claims",
+        "/api/v1/channels/{id}/friend",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }
@@ -39,6 +42,9 @@ async fn health_readiness_and_the_openapi_document() {
         "OpenChat",
         "JoinAs",
         "Report",
+        "UpdateOpenChatRequest",
+        "Shop",
+        "ClaimedCoupon",
     ] {
         assert!(doc["components"]["schemas"].get(schema).is_some(), "{schema}");
     }

@@ -7,6 +7,7 @@ mod discovery;
 mod earnings;
 mod moderation;
 mod safety;
+mod settings;
 
 use madang_core::Limits;
 use madang_testkit::{Client, TestServer, test_limits};
