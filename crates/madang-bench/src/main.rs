@@ -1,6 +1,7 @@
 //! `madang-bench`: load scenarios against a real madang server, each
 //! printing a table and optionally writing JSON. See bench/RESULTS.md.
 
+mod campaign;
 mod catchup;
 mod client;
 mod connections;
@@ -18,7 +19,7 @@ use std::time::Instant;
 #[derive(Parser)]
 #[command(
     name = "madang-bench",
-    about = "Measure madang: fan-out, sends, catch-up, connections, discovery"
+    about = "Measure madang: fan-out, sends, catch-up, connections, discovery, campaigns"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -35,6 +36,8 @@ enum Scenario {
     Catchup(catchup::CatchupArgs),
     /// Idle connections: server memory per connection and connect rate.
     Connections(connections::ConnectionsArgs),
+    /// A channel's campaign to N generated people, killed and restarted mid-send.
+    Campaign(campaign::CampaignArgs),
     /// Open chat search and recommendations at scale, in process.
     Discovery(discovery::DiscoveryArgs),
     /// (Used by `connections`.) Holds idle sockets from one source address.
@@ -67,5 +70,6 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Connections(a) => connections::run(a).await,
         Scenario::ConnectionsWorker(a) => connections::worker(a).await,
         Scenario::Discovery(a) => discovery::run(a).await,
+        Scenario::Campaign(a) => campaign::run(a).await,
     }
 }

@@ -16,11 +16,13 @@ logins_per_minute = 100000000
 messages_per_minute = 100000000
 group_member_cap = 100000
 max_page = 500
+campaign_poll_ms = 100
 "#;
 
 pub struct Server {
     pub base: String,
     child: Option<Child>,
+    args: ServerArgs,
     _data: Option<tempfile::TempDir>,
 }
 
@@ -46,47 +48,87 @@ impl Server {
             return Ok(Server {
                 base: url.trim_end_matches('/').to_owned(),
                 child: None,
+                args: args.clone(),
                 _data: None,
             });
         }
         let data = tempfile::tempdir()?;
-        let config = data.path().join("bench.toml");
-        std::fs::write(&config, BENCH_CONFIG)?;
-        let mut cmd = Command::new(&args.bin);
-        cmd.args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{}", args.port),
-            "--config",
-        ])
-        .arg(&config)
-        .arg("--data-dir")
-        .arg(data.path())
-        .env("MADANG_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true);
-        if let Some(url) = &args.database_url {
+        std::fs::write(data.path().join("bench.toml"), BENCH_CONFIG)?;
+        let mut server = Server {
+            base: format!("http://127.0.0.1:{}", args.port),
+            child: None,
+            args: args.clone(),
+            _data: Some(data),
+        };
+        server.spawn().await?;
+        Ok(server)
+    }
+
+    /// `--config`, `--data-dir` and `--database-url` of the started server.
+    fn common(&self, cmd: &mut Command) -> anyhow::Result<()> {
+        let data = self
+            ._data
+            .as_ref()
+            .context("only a server this bench started can be restarted or administered")?;
+        cmd.arg("--config")
+            .arg(data.path().join("bench.toml"))
+            .arg("--data-dir")
+            .arg(data.path());
+        if let Some(url) = &self.args.database_url {
             cmd.args(["--database-url", url]);
         }
+        Ok(())
+    }
+
+    async fn spawn(&mut self) -> anyhow::Result<()> {
+        let mut cmd = Command::new(&self.args.bin);
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{}", self.args.port)]);
+        self.common(&mut cmd)?;
+        cmd.env("MADANG_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
         let child = cmd
             .spawn()
-            .with_context(|| format!("starting {} (build it with cargo build --release)", args.bin))?;
-        let base = format!("http://127.0.0.1:{}", args.port);
-        for _ in 0..300 {
-            if reqwest::get(format!("{base}/readyz"))
+            .with_context(|| format!("starting {} (build it with cargo build --release)", self.args.bin))?;
+        self.child = Some(child);
+        for _ in 0..600 {
+            if reqwest::get(format!("{}/readyz", self.base))
                 .await
                 .is_ok_and(|r| r.status().is_success())
             {
-                return Ok(Server {
-                    base,
-                    child: Some(child),
-                    _data: Some(data),
-                });
+                return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        bail!("the server did not become ready on {base}")
+        bail!("the server did not become ready on {}", self.base)
+    }
+
+    /// `kill -9`, then the same server again on the same data.
+    pub async fn kill_and_restart(&mut self) -> anyhow::Result<()> {
+        if let Some(child) = self.child.as_mut() {
+            child.start_kill()?;
+            child.wait().await?;
+        }
+        self.spawn().await
+    }
+
+    /// `madang admin <args>` on the started server's data; its stdout.
+    pub async fn admin(&self, args: &[&str]) -> anyhow::Result<String> {
+        let mut cmd = Command::new(&self.args.bin);
+        cmd.arg("admin");
+        self.common(&mut cmd)?;
+        let out = cmd
+            .args(args)
+            .env("MADANG_LOG", "warn")
+            .stderr(Stdio::inherit())
+            .output()
+            .await?;
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        if !out.status.success() {
+            bail!("madang admin {args:?} failed: {stdout}");
+        }
+        Ok(stdout)
     }
 
     /// Resident memory of the started server, in KiB, from /proc.

@@ -12,7 +12,7 @@ pub use hub::{Hub, Subscription};
 
 use async_trait::async_trait;
 use madang_types::events::{ReadMark, RoomEvent};
-use madang_types::{DeviceId, PungId, RoomId, UserId};
+use madang_types::{ChannelId, DeviceId, PungId, RoomId, UserId};
 use std::any::Any;
 use std::sync::{Arc, OnceLock};
 
@@ -78,6 +78,11 @@ pub enum Live {
     /// Which Pungs the user may see changed: a friendship ended or a
     /// block was made.
     PungsChanged,
+    /// For a business's agents: a conversation in a channel's inbox changed.
+    InboxChanged {
+        channel_id: ChannelId,
+        room_id: RoomId,
+    },
 }
 
 /// A published signal, shared by every receiving connection. The gateway

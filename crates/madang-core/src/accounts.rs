@@ -110,7 +110,7 @@ impl Core {
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
-    async fn hash_password(&self, password: String) -> Result<String> {
+    pub(crate) async fn hash_password(&self, password: String) -> Result<String> {
         let argon = self.argon2()?;
         tokio::task::spawn_blocking(move || {
             let mut salt = [0u8; 16];

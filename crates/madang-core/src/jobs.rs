@@ -2,7 +2,7 @@
 //! graceful stop; [`Jobs::stop`] ends them all and waits. The read flusher
 //! lives here; the Pung purge in `pung/purge.rs`; the discovery refresh in
 //! `openchat/discovery.rs`; subscription renewals in
-//! `earnings/subscriptions.rs`.
+//! `earnings/subscriptions.rs`; the campaign sender in `local/campaigns.rs`.
 
 use crate::Core;
 use madang_bus::{Live, Topic};
@@ -23,7 +23,8 @@ impl Jobs {
             tokio::spawn(read_flusher(core.clone(), rx.clone())),
             tokio::spawn(crate::pung::purge::run(core.clone(), rx.clone())),
             tokio::spawn(crate::openchat::discovery::run(core.clone(), rx.clone())),
-            tokio::spawn(crate::earnings::subscriptions::run(core, rx)),
+            tokio::spawn(crate::earnings::subscriptions::run(core.clone(), rx.clone())),
+            tokio::spawn(crate::local::campaigns::run(core, rx)),
         ];
         Jobs { stop, handles }
     }

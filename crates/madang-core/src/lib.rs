@@ -58,6 +58,8 @@ pub struct Core {
     reads: chat::reads::ReadCoalescer,
     flood: openchat::rules::FloodGuard,
     discovery: openchat::discovery::Discovery,
+    /// Wakes the campaign sender when a campaign is made on this node.
+    campaign_wake: tokio::sync::Notify,
 }
 
 impl Core {
@@ -67,6 +69,7 @@ impl Core {
             reads: chat::reads::ReadCoalescer::default(),
             flood: openchat::rules::FloodGuard::default(),
             discovery: openchat::discovery::Discovery::default(),
+            campaign_wake: tokio::sync::Notify::new(),
             repos: deps.repos,
             blobs: deps.blobs,
             bus: deps.bus,

@@ -102,6 +102,16 @@ pub struct Limits {
     pub max_nearby_radius_m: f64,
     /// Most coupons one issue may have.
     pub max_coupon_quantity: i64,
+    /// The time zone of people who have not set theirs (advertising hours
+    /// are judged in the recipient's zone).
+    pub default_time_zone: String,
+    /// Longest campaign message as delivered (label, name and opt-out
+    /// line included), in characters.
+    pub max_campaign_chars: usize,
+    /// Recipients per campaign batch (one transaction each).
+    pub campaign_batch: i64,
+    /// How often the campaign sender looks for due work, in milliseconds.
+    pub campaign_poll_ms: u64,
 }
 
 impl Default for Limits {
@@ -152,6 +162,10 @@ impl Default for Limits {
             ad_placement_ttl_secs: 60 * 60,
             max_nearby_radius_m: 50_000.0,
             max_coupon_quantity: 1_000_000,
+            default_time_zone: "Asia/Seoul".into(),
+            max_campaign_chars: 1_000,
+            campaign_batch: 1_000,
+            campaign_poll_ms: 1_000,
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::{Result, SqlStore, StoreError, conflict};
 use async_trait::async_trait;
 use madang_types::api::RoomKind;
 use madang_types::events::{EventBody, RoomEvent};
-use madang_types::{Millis, OpenChatId, RoomId, Seq, UserId};
+use madang_types::{ChannelId, Millis, OpenChatId, RoomId, Seq, UserId};
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
@@ -17,6 +17,8 @@ pub struct RoomRow {
     pub kind: RoomKind,
     /// For the rooms of an open chat.
     pub open_chat_id: Option<OpenChatId>,
+    /// For a person's room with a channel.
+    pub channel_id: Option<ChannelId>,
     /// An open chat's room that was closed.
     pub closed_at: Option<Millis>,
     pub title: String,
@@ -100,7 +102,7 @@ pub trait ChatRepo: Send + Sync {
 
 // Column names of `rooms` and `room_members` do not overlap, so both lists
 // work unqualified in a join and in `RETURNING`.
-pub(crate) const ROOM_COLS: &str = "id, kind, open_chat_id, closed_at, title, last_seq, last_message_seq, member_count, created_by, created_at";
+pub(crate) const ROOM_COLS: &str = "id, kind, open_chat_id, channel_id, closed_at, title, last_seq, last_message_seq, member_count, created_by, created_at";
 pub(crate) const MEMBER_COLS: &str = "room_id, user_id, shown_id, joined_seq, read_seq, muted, pinned_at";
 
 pub(crate) fn room_row(row: &AnyRow) -> Result<RoomRow> {
@@ -110,6 +112,7 @@ pub(crate) fn room_row(row: &AnyRow) -> Result<RoomRow> {
         id: RoomId(i64_col(row, "id")?),
         kind,
         open_chat_id: opt_i64(row, "open_chat_id")?.map(OpenChatId),
+        channel_id: opt_i64(row, "channel_id")?.map(ChannelId),
         closed_at: opt_i64(row, "closed_at")?.map(Millis),
         title: text(row, "title")?,
         last_seq: Seq(i64_col(row, "last_seq")?),

@@ -37,8 +37,10 @@ pub use earnings::{
 };
 pub use friends::{FriendFlags, FriendRepo, FriendRow};
 pub use local::{
-    AgentRow, BusinessRow, ChannelFriendRow, ChannelRow, ClaimRow, CouponRepo, CouponRow, LocalRepo,
-    NewChannel, NewCoupon, NewShop, ShopRow, WalletRow,
+    AgentRow, AudienceSeed, BatchReport, BusinessRow, CampaignAudit, CampaignRepo, CampaignRow, Candidate,
+    ChannelFriendRow, ChannelRepo, ChannelRoomRow, ChannelRow, ClaimRow, CouponRepo, CouponRow, InboxRow,
+    Judge, LocalRepo, NewCampaign, NewChannel, NewCoupon, NewShop, Outcome, PlaceRow, PostRow, ShopRow,
+    WalletRow,
 };
 pub use media::{MediaPurpose, MediaRepo, MediaRow};
 pub use messages::{Actor, Appended, MessageRepo, NewMessage, StoredMessage};
@@ -101,6 +103,8 @@ pub trait Repos:
     + AdRepo
     + LocalRepo
     + CouponRepo
+    + ChannelRepo
+    + CampaignRepo
 {
 }
 impl<T> Repos for T where
@@ -119,6 +123,8 @@ impl<T> Repos for T where
         + AdRepo
         + LocalRepo
         + CouponRepo
+        + ChannelRepo
+        + CampaignRepo
 {
 }
 
@@ -205,6 +211,16 @@ impl SqlStore {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// The suffix that makes a `SELECT` take its rows' locks and pass over
+    /// rows another transaction holds, so nodes share work without waiting
+    /// (PostgreSQL); SQLite's single writer needs none.
+    pub(crate) fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

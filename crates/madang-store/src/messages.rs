@@ -6,7 +6,7 @@ use crate::{Result, SqlStore, StoreError, conflict};
 use async_trait::async_trait;
 use madang_types::api::{Attachment, Message, MessageKind, ReactionCount};
 use madang_types::events::{EventBody, RoomEvent};
-use madang_types::{ClientMsgId, Millis, PungId, RoomId, Seq, UserId};
+use madang_types::{CampaignId, ClientMsgId, Millis, PungId, RoomId, Seq, UserId};
 use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
@@ -30,6 +30,8 @@ pub struct StoredMessage {
     /// Open chat: hidden by a host or co-host. The text stays stored (a
     /// host may restore it) but is never shown.
     pub hidden_at: Option<Millis>,
+    /// Sent by a channel's campaign.
+    pub campaign_id: Option<CampaignId>,
 }
 
 impl StoredMessage {
@@ -64,6 +66,7 @@ impl StoredMessage {
             edited_at: self.edited_at,
             deleted: self.deleted_at.is_some(),
             hidden: false,
+            campaign_id: self.campaign_id,
             unread_count,
         }
     }
@@ -112,6 +115,10 @@ pub trait MessageRepo: Send + Sync {
     /// sender returns the stored message instead (`event: None`).
     /// `NotFound` when the sender is not a member.
     async fn append_message(&self, new: NewMessage) -> Result<Appended>;
+    /// Appends a message a channel's agent sends into a person's channel
+    /// room, shown as the channel: like [`append_message`](Self::append_message)
+    /// but the sender is not a member.
+    async fn append_channel_message(&self, new: NewMessage) -> Result<Appended>;
     async fn message(&self, room: RoomId, seq: Seq) -> Result<Option<StoredMessage>>;
     /// Messages with `min_seq <= seq < before`, newest first.
     async fn history(
@@ -170,7 +177,8 @@ pub trait MessageRepo: Send + Sync {
 /// The sender is read as the room identity it was shown under; the real
 /// sender stays in the table for unread counts, retries and moderation.
 pub(crate) const MESSAGE_COLS: &str = "room_id, seq, COALESCE(shown_id, sender_id) AS sender_id, client_id, \
-     kind, text, reply_to, mentions, attachment, pung_id, created_at, edited_at, deleted_at, hidden_at";
+     kind, text, reply_to, mentions, attachment, pung_id, created_at, edited_at, deleted_at, hidden_at, \
+     campaign_id";
 
 pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
     let kind = text(row, "kind")?;
@@ -190,6 +198,7 @@ pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
         edited_at: opt_i64(row, "edited_at")?.map(Millis),
         deleted_at: opt_i64(row, "deleted_at")?.map(Millis),
         hidden_at: opt_i64(row, "hidden_at")?.map(Millis),
+        campaign_id: opt_i64(row, "campaign_id")?.map(CampaignId),
     })
 }
 
@@ -288,9 +297,11 @@ impl SqlStore {
     }
 }
 
-#[async_trait]
-impl MessageRepo for SqlStore {
-    async fn append_message(&self, new: NewMessage) -> Result<Appended> {
+impl SqlStore {
+    /// Appends `new` at the room's next seq. A member sender's read cursor
+    /// moves to it; a channel's agent (`as_member: false`) is not a member
+    /// and every member has the message to read.
+    async fn append(&self, new: NewMessage, as_member: bool) -> Result<Appended> {
         let mut tx = self.begin_write().await?;
         let (seq, member_count) = claim_seq(&mut tx, new.room_id).await?;
         // Under the room lock: a retry that raced us has committed by now.
@@ -301,17 +312,19 @@ impl MessageRepo for SqlStore {
             .bind(&new.client_id.0)
             .fetch_optional(&mut *tx)
             .await?;
-        let is_member =
-            sqlx::query("UPDATE room_members SET read_seq = $3 WHERE room_id = $1 AND user_id = $2")
-                .bind(new.room_id.0)
-                .bind(new.sender_id.0)
-                .bind(seq.0)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
-        if !is_member {
-            return Err(StoreError::NotFound);
+        if as_member {
+            let is_member =
+                sqlx::query("UPDATE room_members SET read_seq = $3 WHERE room_id = $1 AND user_id = $2")
+                    .bind(new.room_id.0)
+                    .bind(new.sender_id.0)
+                    .bind(seq.0)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1;
+            if !is_member {
+                return Err(StoreError::NotFound);
+            }
         }
         if let Some(row) = existing {
             tx.rollback().await?;
@@ -340,6 +353,7 @@ impl MessageRepo for SqlStore {
             edited_at: None,
             deleted_at: None,
             hidden_at: None,
+            campaign_id: None,
         };
         sqlx::query(
             "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, reply_to, \
@@ -360,7 +374,8 @@ impl MessageRepo for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(conflict("client_id"))?;
-        let snapshot = message.clone().into_message(Vec::new(), member_count - 1);
+        let unread = if as_member { member_count - 1 } else { member_count };
+        let snapshot = message.clone().into_message(Vec::new(), unread);
         let event = RoomEvent {
             room_id: message.room_id,
             seq,
@@ -382,6 +397,17 @@ impl MessageRepo for SqlStore {
             event: Some(event),
             member_count,
         })
+    }
+}
+
+#[async_trait]
+impl MessageRepo for SqlStore {
+    async fn append_message(&self, new: NewMessage) -> Result<Appended> {
+        self.append(new, true).await
+    }
+
+    async fn append_channel_message(&self, new: NewMessage) -> Result<Appended> {
+        self.append(new, false).await
     }
 
     async fn message(&self, room: RoomId, seq: Seq) -> Result<Option<StoredMessage>> {

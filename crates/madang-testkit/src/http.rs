@@ -102,6 +102,9 @@ impl Client {
     pub async fn post(&self, path: &str, body: Value) -> Reply {
         self.json(Method::POST, path, &body).await
     }
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.json(Method::PUT, path, &body).await
+    }
     pub async fn patch(&self, path: &str, body: Value) -> Reply {
         self.json(Method::PATCH, path, &body).await
     }

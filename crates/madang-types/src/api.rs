@@ -162,6 +162,9 @@ pub enum RoomKind {
     /// One visitor's private room with the host of a 1:1 open chat or an
     /// open profile.
     OpenDirect,
+    /// A person's room with a business channel: the channel's messages
+    /// and campaigns arrive here, and its agents answer as the channel.
+    Channel,
 }
 
 impl RoomKind {
@@ -171,6 +174,7 @@ impl RoomKind {
             RoomKind::Group => "group",
             RoomKind::Open => "open",
             RoomKind::OpenDirect => "open_direct",
+            RoomKind::Channel => "channel",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -179,6 +183,7 @@ impl RoomKind {
             "group" => Some(RoomKind::Group),
             "open" => Some(RoomKind::Open),
             "open_direct" => Some(RoomKind::OpenDirect),
+            "channel" => Some(RoomKind::Channel),
             _ => None,
         }
     }
@@ -224,6 +229,9 @@ pub struct Room {
     /// For an open chat's rooms: the open chat.
     #[serde(default)]
     pub open_chat: Option<crate::OpenChatId>,
+    /// For a channel room: the channel.
+    #[serde(default)]
+    pub channel: Option<crate::ChannelId>,
     /// The caller's identity in this room: their own id, except in an
     /// open chat joined with a nickname (their persona's id). Messages,
     /// reads and typing name the caller by this id.
@@ -333,6 +341,10 @@ pub struct Message {
     /// text and attachment are not shown.
     #[serde(default)]
     pub hidden: bool,
+    /// A channel room: the campaign that sent it (an advertising one
+    /// carries a one-tap opt-out, `POST /api/v1/campaigns/{id}/opt-out`).
+    #[serde(default)]
+    pub campaign_id: Option<crate::CampaignId>,
     /// Members whose read cursor is below this message (KakaoTalk's "1").
     pub unread_count: i64,
 }

@@ -174,6 +174,13 @@ pub enum ServerFrame {
     /// Which Pungs the caller may see changed (a friendship ended or a
     /// block was made): fetch the feed again.
     PungsChanged,
+    /// For a business's agents: a conversation in a channel's shared inbox
+    /// changed (the person wrote, or an agent answered, assigned or
+    /// closed it). Fetch the inbox or the room.
+    InboxChanged {
+        channel_id: crate::ChannelId,
+        room_id: RoomId,
+    },
     Error {
         code: String,
         message: String,

@@ -141,6 +141,14 @@ int_id!(
     /// One person's claimed copy of a coupon.
     ClaimId
 );
+int_id!(
+    /// A channel's broadcast to its friends.
+    CampaignId
+);
+int_id!(
+    /// A post on a channel's page.
+    PostId
+);
 
 impl Seq {
     pub const ZERO: Seq = Seq(0);

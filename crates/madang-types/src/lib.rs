@@ -3,6 +3,7 @@
 //! WebSocket. This crate does no I/O; every other crate may depend on it.
 
 pub mod api;
+pub mod channel;
 pub mod earnings;
 pub mod events;
 pub mod ids;

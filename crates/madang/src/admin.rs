@@ -42,6 +42,23 @@ pub enum AdminCommand {
     /// Check the money ledger: every transaction balances, every balance
     /// equals its entries. Exits with 1 if not.
     Ledger,
+    /// Add generated people as friends of a channel (with their rooms):
+    /// the audience of load tests and demos. Nobody can log in as them.
+    Audience {
+        /// The channel's handle.
+        channel: String,
+        #[arg(long)]
+        people: u64,
+        /// Their handles are this prefix and a number.
+        #[arg(long, default_value = "aud")]
+        prefix: String,
+        /// Every n-th one refuses advertising (0: nobody does).
+        #[arg(long, default_value_t = 0)]
+        no_marketing_every: u64,
+    },
+    /// A campaign's stats checked against its messages: every delivered
+    /// recipient has exactly one. Prints JSON; exits with 1 if not.
+    Campaign { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -161,6 +178,41 @@ pub async fn run(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
                 );
             }
             println!("every transaction balances and every balance equals its entries");
+        }
+        AdminCommand::Audience {
+            channel,
+            people,
+            prefix,
+            no_marketing_every,
+        } => {
+            let id = core.channel_id_by_handle(&channel).await?;
+            let bar = indicatif::ProgressBar::new(people).with_style(
+                indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({per_sec}, {eta} left)")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_message("audience");
+            let shown = bar.clone();
+            let made = core
+                .seed_audience(id, people, &prefix, no_marketing_every, &move |n| {
+                    shown.set_position(n)
+                })
+                .await?;
+            bar.finish();
+            println!("{made} people added {channel}");
+        }
+        AdminCommand::Campaign { id } => {
+            let (campaign, audit) = core.campaign_audit(madang_types::CampaignId(id)).await?;
+            let exact = audit.delivered == audit.messages
+                && audit.messages == audit.rooms
+                && audit.rooms_with_duplicates == 0;
+            println!(
+                "{}",
+                serde_json::json!({"campaign": campaign, "audit": audit, "exactly_once": exact})
+            );
+            if !exact {
+                store.close().await;
+                anyhow::bail!("campaign {id}: the record and the messages disagree: {audit:?}");
+            }
         }
     }
     store.close().await;

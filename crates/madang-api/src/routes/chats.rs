@@ -17,9 +17,9 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
     /// Only messages with a smaller seq (default: the newest).
-    before: Option<i64>,
+    pub(crate) before: Option<i64>,
     /// Page size, 1–100 (default 50).
-    limit: Option<i64>,
+    pub(crate) limit: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

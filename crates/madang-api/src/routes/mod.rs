@@ -2,6 +2,7 @@
 //! OpenAPI descriptions.
 
 mod accounts;
+mod channels;
 mod chats;
 mod discovery;
 mod earnings;
@@ -118,6 +119,20 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(local::claim))
         .routes(routes!(local::wallet))
         .routes(routes!(local::redeem))
+        .routes(routes!(channels::posts, channels::create_post))
+        .routes(routes!(channels::my_room))
+        .routes(routes!(channels::inbox))
+        .routes(routes!(channels::inbox_history, channels::inbox_reply))
+        .routes(routes!(channels::inbox_assign))
+        .routes(routes!(channels::inbox_close))
+        .routes(routes!(channels::inbox_read))
+        .routes(routes!(channels::friend_data))
+        .routes(routes!(channels::preview))
+        .routes(routes!(channels::campaigns, channels::create_campaign))
+        .routes(routes!(channels::campaign))
+        .routes(routes!(channels::cancel))
+        .routes(routes!(channels::opt_out))
+        .routes(routes!(channels::place, channels::set_place))
         .routes(routes!(crate::ws::connect))
         .layer(DefaultBodyLimit::max(limits.max_json_bytes));
     let uploads = OpenApiRouter::new()

@@ -387,6 +387,13 @@ impl Connection {
                     .await?;
             }
             Live::PungsChanged => self.send_frame(&ServerFrame::PungsChanged).await?,
+            Live::InboxChanged { channel_id, room_id } => {
+                self.send_frame(&ServerFrame::InboxChanged {
+                    channel_id: *channel_id,
+                    room_id: *room_id,
+                })
+                .await?
+            }
         }
         Ok(())
     }

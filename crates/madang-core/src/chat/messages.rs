@@ -74,7 +74,7 @@ impl Core {
         Ok(())
     }
 
-    async fn attachment(
+    pub(crate) async fn attachment(
         &self,
         me: &Session,
         id: &madang_types::MediaId,
@@ -159,7 +159,11 @@ impl Core {
             pung_id: None,
             at: self.now(),
         };
-        self.append(me, new).await
+        let sent = self.append(me, new).await?;
+        if row.kind == RoomKind::Channel {
+            self.customer_wrote(&row).await?;
+        }
+        Ok(sent)
     }
 
     /// Stores a message the caller may send and publishes its event. A
@@ -205,9 +209,23 @@ impl Core {
         limit: Option<i64>,
     ) -> Result<MessagePage> {
         let member = self.membership(me, room).await?;
+        self.history_page(me, room, member.joined_seq, before, limit)
+            .await
+    }
+
+    /// A page of history from `before` back to `from`, for a caller
+    /// already allowed to read it.
+    pub(crate) async fn history_page(
+        &self,
+        me: &Session,
+        room: RoomId,
+        from: Seq,
+        before: Option<Seq>,
+        limit: Option<i64>,
+    ) -> Result<MessagePage> {
         let limit = limit.unwrap_or(50).clamp(1, self.limits.max_page);
         let before = before.unwrap_or(Seq(i64::MAX));
-        let rows = self.repos.history(room, before, member.joined_seq, limit).await?;
+        let rows = self.repos.history(room, before, from, limit).await?;
         let next_before = (rows.len() as i64 == limit)
             .then(|| rows.last().map(|m| m.seq))
             .flatten();

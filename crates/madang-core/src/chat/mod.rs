@@ -238,6 +238,7 @@ impl Core {
         for r in rows {
             let peer = match r.room.kind {
                 RoomKind::OpenDirect => self.open_direct_peer(me, r.room.id).await?,
+                RoomKind::Channel => self.channel_room_peer(&r.room).await?,
                 _ => peers_of.get(&r.room.id).and_then(|p| profiles.get(p)).cloned(),
             };
             let last_message = match r.last_message {
@@ -252,9 +253,12 @@ impl Core {
                 id: r.room.id,
                 kind: r.room.kind,
                 open_chat: r.room.open_chat_id,
+                channel: r.room.channel_id,
                 my_id: r.member.shown_id,
                 title: match (&peer, r.room.kind) {
-                    (Some(p), RoomKind::Direct | RoomKind::OpenDirect) => p.display_name.clone(),
+                    (Some(p), RoomKind::Direct | RoomKind::OpenDirect | RoomKind::Channel) => {
+                        p.display_name.clone()
+                    }
                     _ => r.room.title,
                 },
                 member_count: r.room.member_count,
@@ -281,16 +285,25 @@ impl Core {
         let rows = self.repos.members(room).await?;
         let ids: Vec<UserId> = rows.iter().map(|m| m.user_id).collect();
         let mut profiles = self.profiles_seen_by(me.user, &ids).await?;
-        let out = rows
+        // A channel room: the channel is the other side, though not a member.
+        let channel = match self.channel_room_peer(&row).await? {
+            Some(profile) => vec![Member {
+                profile,
+                read_seq: Seq::ZERO,
+                joined_seq: Seq::ZERO,
+            }],
+            None => Vec::new(),
+        };
+        let out = channel
             .into_iter()
-            .filter_map(|m| {
+            .chain(rows.into_iter().filter_map(|m| {
                 let profile = profiles.remove(&m.user_id)?;
                 Some(Member {
                     profile,
                     read_seq: m.read_seq,
                     joined_seq: m.joined_seq,
                 })
-            })
+            }))
             .collect();
         Ok(out)
     }

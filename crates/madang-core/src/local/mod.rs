@@ -3,11 +3,17 @@
 //! each consent separately (informational, marketing, marketing at night);
 //! find shops near a point (`geo`), open now by their local hours
 //! (`hours`), become a shop's regular (단골), and claim its coupons
-//! (`coupons`).
+//! (`coupons`). Each person has a room with each channel they add, served
+//! by the business's agents through a shared inbox (`inbox`); channels
+//! broadcast campaigns under the advertising rules (`campaigns`,
+//! `template`).
 
+pub mod campaigns;
 pub mod coupons;
 pub mod geo;
 pub mod hours;
+pub mod inbox;
+pub mod template;
 
 use crate::{Core, Error, Result, Session};
 use madang_store::{AgentRow, ChannelFriendRow, ChannelRow, NewChannel, NewShop, ShopRow, StoreError};
@@ -55,12 +61,12 @@ pub struct Nearby {
     pub limit: Option<usize>,
 }
 
-fn name(raw: &str, code: &'static str) -> Result<String> {
+pub(crate) fn name(raw: &str, code: &'static str) -> Result<String> {
     crate::openchat::rules::line(raw, MAX_NAME)
         .ok_or_else(|| Error::invalid(code, format!("1–{MAX_NAME} characters")))
 }
 
-fn text_up_to(raw: &str, max: usize, code: &'static str) -> Result<String> {
+pub(crate) fn text_up_to(raw: &str, max: usize, code: &'static str) -> Result<String> {
     let t = raw.trim();
     if t.chars().count() > max || t.chars().any(|c| c.is_control() && c != '\n') {
         return Err(Error::invalid(code, format!("at most {max} characters")));
@@ -131,6 +137,24 @@ impl Core {
             .agent_role(business, me.user)
             .await?
             .ok_or(Error::NotFound("business"))
+    }
+
+    /// The channel, if the caller works for its business.
+    pub(crate) async fn channel_as_agent(
+        &self,
+        me: &Session,
+        channel: ChannelId,
+    ) -> Result<madang_store::ChannelRow> {
+        let row = self
+            .repos
+            .channel(channel)
+            .await?
+            .ok_or(Error::NotFound("channel"))?;
+        match self.agent_of(me, row.business_id).await {
+            Err(Error::NotFound(_)) => Err(Error::NotFound("channel")),
+            Err(e) => Err(e),
+            Ok(_) => Ok(row),
+        }
     }
 
     pub async fn create_business(&self, me: &Session, req: CreateBusinessRequest) -> Result<Business> {
@@ -241,6 +265,16 @@ impl Core {
         self.channel_for(me, row).await
     }
 
+    /// A channel's id by its handle (the operators' console).
+    pub async fn channel_id_by_handle(&self, handle: &str) -> Result<ChannelId> {
+        Ok(self
+            .repos
+            .channel_by_handle(&handle.trim().to_lowercase())
+            .await?
+            .ok_or(Error::NotFound("channel"))?
+            .id)
+    }
+
     pub async fn business_channels(&self, me: &Session, business: BusinessId) -> Result<Vec<Channel>> {
         self.agent_of(me, business).await?;
         let rows = self.repos.channels_of(business).await?;
@@ -286,6 +320,17 @@ impl Core {
             ..old
         };
         let saved = self.repos.put_channel_friend(next).await?;
+        if before.is_none()
+            && let Some(room) = self.repos.channel_room(id, me.user).await?
+        {
+            self.publish(
+                madang_bus::Topic::User(me.user),
+                madang_bus::Live::RoomAdded {
+                    room_id: room.room_id,
+                },
+            )
+            .await;
+        }
         let row = self.repos.channel(row.id).await?.unwrap_or(row);
         Ok(channel_view(row, Some(&saved)))
     }

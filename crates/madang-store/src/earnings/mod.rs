@@ -8,7 +8,7 @@ mod ads;
 mod ledger;
 
 use crate::rows::{flag, i64_col, opt_i64, opt_text, text};
-use crate::{Backend, Result, SqlStore, StoreError};
+use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use madang_types::{Millis, OpenChatId, TierId, UserId};
 use sqlx::AssertSqlSafe;
@@ -260,10 +260,7 @@ impl SubscriptionRepo for SqlStore {
         lease_until: Millis,
         limit: i64,
     ) -> Result<Vec<SubscriptionRow>> {
-        let lock = match self.backend() {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+        let lock = self.skip_locked();
         let mut tx = self.begin_write().await?;
         let sql = format!(
             "UPDATE subscriptions SET claimed_until = $2 WHERE id IN (SELECT id FROM subscriptions \

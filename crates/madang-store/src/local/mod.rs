@@ -2,7 +2,9 @@
 //! the people who added them (with their consents), shops with their H3
 //! cells, regulars. Coupons are in [`coupons`].
 
+mod campaigns;
 mod coupons;
+mod inbox;
 
 use crate::accounts::placeholders;
 use crate::rows::{flag, i64_col, json, opt_i64, opt_text, text, to_json};
@@ -13,7 +15,12 @@ use madang_types::{BusinessId, ChannelId, MediaId, Millis, ShopId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+pub use campaigns::{
+    AudienceSeed, BatchReport, CampaignAudit, CampaignRepo, CampaignRow, Candidate, Judge, NewCampaign,
+    Outcome,
+};
 pub use coupons::{ClaimRow, CouponRepo, CouponRow, NewCoupon, WalletRow};
+pub use inbox::{ChannelRepo, ChannelRoomRow, InboxRow, PlaceRow, PostRow};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct BusinessRow {
@@ -122,7 +129,7 @@ pub trait LocalRepo: Send + Sync {
     async fn channel_by_handle(&self, handle: &str) -> Result<Option<ChannelRow>>;
     async fn channels_of(&self, business: BusinessId) -> Result<Vec<ChannelRow>>;
     /// Adds `user` as a friend of the channel, or updates their consents;
-    /// counts them once.
+    /// counts them once. The first time makes their room with the channel.
     async fn put_channel_friend(&self, row: ChannelFriendRow) -> Result<ChannelFriendRow>;
     async fn channel_friend(&self, channel: ChannelId, user: UserId) -> Result<Option<ChannelFriendRow>>;
     /// Whether they were a friend.
@@ -371,6 +378,7 @@ impl LocalRepo for SqlStore {
                     .bind(f.channel_id.0)
                     .execute(&mut *tx)
                     .await?;
+                inbox::ensure_channel_room(&mut tx, f.channel_id, f.user_id, f.added_at).await?;
                 row
             }
             None => {

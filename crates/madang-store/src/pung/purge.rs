@@ -13,7 +13,7 @@
 use crate::accounts::placeholders;
 use crate::messages::rewrite_event;
 use crate::rows::{i64_col, json, opt_text, text};
-use crate::{Backend, Result, SqlStore};
+use crate::{Result, SqlStore};
 use madang_types::events::EventBody;
 use madang_types::{Millis, PungId, RoomId, Seq, UserId};
 use sqlx::{AnyConnection, AssertSqlSafe};
@@ -29,13 +29,6 @@ pub struct PurgedPung {
     pub audience: Vec<UserId>,
 }
 
-fn skip_locked(store: &SqlStore) -> &'static str {
-    match store.backend() {
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    }
-}
-
 /// A statement over a list of Pung ids bound as `$1…$n`.
 fn with_ids(sql: String, ids: &[PungId]) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
     bind_ids(sqlx::query(AssertSqlSafe(sql)), ids)
@@ -45,7 +38,7 @@ pub(super) async fn purge_expired(store: &SqlStore, now: Millis, limit: i64) -> 
     let mut tx = store.begin_write().await?;
     let sql = format!(
         "SELECT id FROM pungs WHERE expires_at <= $1 ORDER BY expires_at, id LIMIT $2{}",
-        skip_locked(store)
+        store.skip_locked()
     );
     let ids: Vec<PungId> = sqlx::query(AssertSqlSafe(sql))
         .bind(now.0)
@@ -62,7 +55,7 @@ pub(super) async fn purge_expired(store: &SqlStore, now: Millis, limit: i64) -> 
 
 pub(super) async fn purge_one(store: &SqlStore, id: PungId, now: Millis) -> Result<Option<PurgedPung>> {
     let mut tx = store.begin_write().await?;
-    let sql = format!("SELECT id FROM pungs WHERE id = $1{}", skip_locked(store));
+    let sql = format!("SELECT id FROM pungs WHERE id = $1{}", store.skip_locked());
     let found = sqlx::query(AssertSqlSafe(sql))
         .bind(id.0)
         .fetch_optional(&mut *tx)
@@ -86,7 +79,7 @@ pub(super) async fn purge_unposted_uploads(
     let sql = format!(
         "SELECT id FROM media m WHERE purpose = 'pung' AND created_at < $1 \
          AND NOT EXISTS (SELECT 1 FROM pungs p WHERE p.media_id = m.id) ORDER BY created_at LIMIT $2{}",
-        skip_locked(store)
+        store.skip_locked()
     );
     let keys: Vec<String> = sqlx::query(AssertSqlSafe(sql))
         .bind(before.0)

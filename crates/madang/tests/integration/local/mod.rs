@@ -4,8 +4,11 @@
 //! and at a 0 km radius), open now by local hours, regulars, and coupons
 //! (1,000 concurrent claims on 100, each refusal, redeeming once).
 
+mod campaigns;
 mod coupons;
+mod inbox;
 mod nearby;
+mod resume;
 
 use madang_testkit::Client;
 use madang_types::Millis;

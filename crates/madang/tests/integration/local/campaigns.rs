@@ -1,0 +1,462 @@
+//! Campaigns through the API with the clock set by the test and people in
+//! different time zones: consent, night deferral to 08:00 (delivered then,
+//! not dropped), one advertisement a day, the one-tap opt-out, the label,
+//! the channel's name and the opt-out line on every advertisement,
+//! informational messages outside the ad rules; template checks (unknown,
+//! unused and missing variables, over-length); segments; scheduling;
+//! stats; and who may do what.
+
+use super::business;
+use madang_testkit::{Client, TestServer, test_limits};
+use madang_types::Millis;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// 2026-11-23 (a Monday) 22:00 in Seoul = 13:00 UTC = 08:00 in New York.
+const MON_22_KST: i64 = 1_795_438_800_000;
+const HOUR: i64 = 3_600_000;
+
+pub(crate) async fn channel(owner: &Client, handle: &str, name: &str) -> (i64, i64) {
+    let b = business(owner, name).await;
+    let ch = owner
+        .post(
+            &format!("/api/v1/businesses/{b}/channels"),
+            json!({"handle": handle, "name": name}),
+        )
+        .await;
+    assert_eq!(ch.status, 201, "{}", ch.body);
+    (b, ch.body["id"].as_i64().unwrap())
+}
+
+pub(crate) async fn add(c: &Client, channel: i64, consents: Value) -> Value {
+    c.put(&format!("/api/v1/channels/{channel}/friend"), consents)
+        .await
+        .ok()
+}
+
+/// Waits until the campaign reaches one of `statuses`.
+pub(crate) async fn settle(c: &Client, id: i64, statuses: &[&str]) -> Value {
+    for _ in 0..500 {
+        let v = c.get(&format!("/api/v1/campaigns/{id}")).await.ok();
+        if statuses.contains(&v["status"].as_str().unwrap_or_default()) {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let last = c.get(&format!("/api/v1/campaigns/{id}")).await.body;
+    panic!("campaign {id} did not reach {statuses:?}: {last}");
+}
+
+/// The campaign messages in `c`'s room with the channel.
+async fn received(c: &Client, channel: i64) -> Vec<Value> {
+    let room = c.get(&format!("/api/v1/channels/{channel}/room")).await.ok();
+    let id = madang_types::RoomId(room["id"].as_i64().unwrap());
+    c.all_messages(id)
+        .await
+        .into_iter()
+        .filter(|m| m["campaign_id"].is_i64())
+        .collect()
+}
+
+fn skips(c: &Value, reason: &str) -> i64 {
+    c["stats"]["skipped_by_reason"][reason].as_i64().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn advertising_rules_hold_per_recipient_with_an_injected_clock_and_time_zones() {
+    let limits = madang_core::Limits {
+        campaign_poll_ms: 20,
+        campaign_batch: 2,
+        ..test_limits()
+    };
+    let srv = TestServer::start_with(limits).await;
+    srv.clock.set(Millis(MON_22_KST));
+    let owner = srv.user("cpo").await;
+    let (_, ch) = channel(&owner, "dongne_bakery", "동네빵집").await;
+    let night_ok = srv.user("cpa").await; // advertising, also at night
+    let day_only = srv.user("cpb").await; // advertising by day only
+    let no_ads = srv.user("cpc").await; // informational only
+    let no_info = srv.user("cpd").await; // advertising, no informational
+    let new_york = srv.user("cpe").await; // by day only, in New York
+    let outsider = srv.user("cpx").await;
+    add(&night_ok, ch, json!({"marketing": true, "marketing_night": true})).await;
+    add(&day_only, ch, json!({"marketing": true})).await;
+    add(&no_ads, ch, json!({})).await;
+    add(
+        &no_info,
+        ch,
+        json!({"informational": false, "marketing": true, "marketing_night": true}),
+    )
+    .await;
+    add(&new_york, ch, json!({"marketing": true})).await;
+    new_york
+        .put("/api/v1/me/place", json!({"time_zone": "America/Nowhere"}))
+        .await
+        .refused(400, "invalid_time_zone");
+    let place = new_york
+        .put("/api/v1/me/place", json!({"time_zone": "America/New_York"}))
+        .await
+        .ok();
+    assert_eq!(place["time_zone"], "America/New_York");
+    assert_eq!(
+        day_only.get("/api/v1/me/place").await.ok()["time_zone"],
+        "Asia/Seoul"
+    );
+
+    let campaigns = format!("/api/v1/channels/{ch}/campaigns");
+    let ad = |name: &str| {
+        json!({
+            "name": name, "kind": "advertising",
+            "template": "#{name}님, 오늘 #{menu} #{price}원!",
+            "variables": {"menu": "소금빵", "price": "2,500"}
+        })
+    };
+
+    // Template checks, and only the business may send.
+    let mut bad = ad("bad");
+    bad["template"] = json!("#{name}님 #{coupon}");
+    bad["variables"] = json!({});
+    owner.post(&campaigns, bad).await.refused(400, "unknown_variable");
+    let mut unused = ad("unused");
+    unused["variables"]["extra"] = json!("x");
+    owner
+        .post(&campaigns, unused)
+        .await
+        .refused(400, "unused_variable");
+    let mut missing = ad("missing");
+    missing["variables"]["price"] = json!(" ");
+    owner
+        .post(&campaigns, missing)
+        .await
+        .refused(400, "missing_variable");
+    let mut long = ad("long");
+    long["variables"]["menu"] = json!("빵".repeat(480));
+    long["variables"]["price"] = json!("9".repeat(480));
+    owner.post(&campaigns, long).await.refused(400, "too_long");
+    let mut unclosed = ad("unclosed");
+    unclosed["template"] = json!("#{name");
+    unclosed["variables"] = json!({});
+    owner
+        .post(&campaigns, unclosed)
+        .await
+        .refused(400, "invalid_template");
+    outsider
+        .post(&campaigns, ad("x"))
+        .await
+        .refused(404, "channel_not_found");
+    let mut past = ad("past");
+    past["send_at"] = json!(MON_22_KST - 24 * HOUR);
+    owner.post(&campaigns, past).await.refused(400, "invalid_send_at");
+
+    // The preview is exactly what a recipient gets.
+    let preview = owner
+        .post(&format!("{campaigns}/preview"), ad("preview"))
+        .await
+        .ok();
+    let text = preview["text"].as_str().unwrap();
+    assert!(text.starts_with("(광고) 동네빵집\n"), "{text}");
+    assert!(text.contains("소금빵 2,500원!"), "{text}");
+    assert!(
+        text.ends_with(madang_core::local::campaigns::OPT_OUT_LINE),
+        "{text}"
+    );
+
+    // 22:00 in Seoul: only night consent gets it now; New York is at 08:00.
+    let first = owner.post(&campaigns, ad("first")).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let first_id = first.body["id"].as_i64().unwrap();
+    let c1 = settle(&owner, first_id, &["waiting"]).await;
+    assert_eq!(c1["stats"]["audience"], 5);
+    assert_eq!(c1["stats"]["targeted"], 5);
+    assert_eq!(c1["stats"]["delivered"], 3, "{c1}");
+    assert_eq!(c1["stats"]["deferred"], 1);
+    assert_eq!(c1["stats"]["waiting"], 1);
+    assert_eq!(skips(&c1, "no_consent"), 1);
+    let got = received(&night_ok, ch).await;
+    assert_eq!(got.len(), 1);
+    let text = got[0]["text"].as_str().unwrap();
+    assert!(text.starts_with("(광고) 동네빵집\n"), "{text}");
+    assert!(
+        text.contains(&format!("{}님, 오늘 소금빵 2,500원!", night_ok.handle)),
+        "{text}"
+    );
+    assert!(text.ends_with(madang_core::local::campaigns::OPT_OUT_LINE));
+    assert_eq!(got[0]["campaign_id"], first_id);
+    // Shown as the channel, in a room that names it.
+    let room = night_ok.get(&format!("/api/v1/channels/{ch}/room")).await.ok();
+    assert_eq!(room["kind"], "channel");
+    assert_eq!(room["title"], "동네빵집");
+    assert_eq!(room["peer"]["id"], got[0]["sender_id"]);
+    assert_eq!(received(&new_york, ch).await.len(), 1);
+    assert_eq!(received(&no_info, ch).await.len(), 1);
+    assert!(received(&day_only, ch).await.is_empty());
+    assert!(received(&no_ads, ch).await.is_empty());
+
+    // A second advertisement the same local day reaches nobody who had one.
+    let second = owner.post(&campaigns, ad("second")).await.ok();
+    let second_id = second["id"].as_i64().unwrap();
+    let c2 = settle(&owner, second_id, &["waiting"]).await;
+    assert_eq!(c2["stats"]["delivered"], 0, "{c2}");
+    assert_eq!(skips(&c2, "daily_limit"), 3);
+    assert_eq!(c2["stats"]["deferred"], 1);
+
+    // Informational messages ignore the hour and marketing consent, but
+    // not a refusal of informational messages.
+    let notice = owner
+        .post(
+            &campaigns,
+            json!({"name": "notice", "kind": "informational", "template": "#{channel}: 내일 휴무입니다"}),
+        )
+        .await
+        .ok();
+    let c3 = settle(&owner, notice["id"].as_i64().unwrap(), &["done"]).await;
+    assert_eq!(c3["stats"]["delivered"], 4, "{c3}");
+    assert_eq!(skips(&c3, "informational_refused"), 1);
+    let info = received(&no_ads, ch).await;
+    assert_eq!(info.len(), 1);
+    assert_eq!(info[0]["text"], "동네빵집: 내일 휴무입니다");
+
+    // 08:00 next morning in Seoul: the deferred one arrives, once (the
+    // first campaign's; the second finds the day taken).
+    srv.clock.set(Millis(MON_22_KST + 10 * HOUR));
+    let c1 = settle(&owner, first_id, &["done"]).await;
+    let c2 = settle(&owner, second_id, &["done"]).await;
+    assert_eq!(c1["stats"]["delivered"], 4);
+    assert_eq!(c1["stats"]["waiting"], 0);
+    assert_eq!(c2["stats"]["delivered"], 0);
+    assert_eq!(skips(&c2, "daily_limit"), 4);
+    let morning: Vec<Value> = received(&day_only, ch)
+        .await
+        .into_iter()
+        .filter(|m| m["campaign_id"] == first_id)
+        .collect();
+    assert_eq!(morning.len(), 1);
+    assert_eq!(morning[0]["created_at"], MON_22_KST + 10 * HOUR);
+
+    // Reads are counted.
+    let room = day_only.get(&format!("/api/v1/channels/{ch}/room")).await.ok();
+    let seq = morning[0]["seq"].as_i64().unwrap();
+    day_only
+        .post(&format!("/api/v1/rooms/{}/read", room["id"]), json!({"seq": seq}))
+        .await
+        .ok();
+    let c1 = settle(&owner, first_id, &["done"]).await;
+    assert_eq!(c1["stats"]["read"], 1);
+
+    // One tap opts out: advertising (and night advertising) off, counted.
+    outsider
+        .post(&format!("/api/v1/campaigns/{first_id}/opt-out"), json!({}))
+        .await
+        .refused(404, "campaign_not_found");
+    no_ads
+        .post(&format!("/api/v1/campaigns/{first_id}/opt-out"), json!({}))
+        .await
+        .refused(404, "campaign_not_found");
+    let out = night_ok
+        .post(&format!("/api/v1/campaigns/{first_id}/opt-out"), json!({}))
+        .await
+        .ok();
+    assert_eq!(out["mine"]["marketing"], false);
+    assert_eq!(out["mine"]["marketing_night"], false);
+    assert_eq!(out["mine"]["informational"], true);
+    night_ok
+        .post(&format!("/api/v1/campaigns/{first_id}/opt-out"), json!({}))
+        .await
+        .ok();
+    let c1 = owner.get(&format!("/api/v1/campaigns/{first_id}")).await.ok();
+    assert_eq!(c1["stats"]["opted_out"], 1);
+
+    // The next day (10:00): the one who opted out gets no advertisement.
+    srv.clock.set(Millis(MON_22_KST + 36 * HOUR));
+    let third = owner.post(&campaigns, ad("third")).await.ok();
+    let c4 = settle(&owner, third["id"].as_i64().unwrap(), &["done"]).await;
+    assert_eq!(c4["stats"]["delivered"], 3, "{c4}");
+    assert_eq!(skips(&c4, "no_consent"), 2);
+    // Theirs are the first campaign's and the notice, nothing newer.
+    assert_eq!(received(&night_ok, ch).await.len(), 2);
+
+    // Stats and the list are the business's alone.
+    outsider
+        .get(&format!("/api/v1/campaigns/{first_id}"))
+        .await
+        .refused(404, "campaign_not_found");
+    night_ok.get(&campaigns).await.refused(404, "channel_not_found");
+    assert_eq!(owner.get(&campaigns).await.ok().as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn segments_attributes_scheduling_and_cancelling() {
+    let limits = madang_core::Limits {
+        campaign_poll_ms: 20,
+        ..test_limits()
+    };
+    let srv = TestServer::start_with(limits).await;
+    // 11:00 in Seoul.
+    srv.clock.set(Millis(MON_22_KST - 11 * HOUR));
+    let owner = srv.user("cso").await;
+    let (b, ch) = channel(&owner, "seg_cafe", "세그 카페").await;
+    let shop = super::shop(&owner, super::shop_body(b, "세그 카페 본점", 37.5665, 126.978)).await;
+    let regular = srv.user("csr").await;
+    let near = srv.user("csn").await;
+    let far = srv.user("csf").await;
+    for c in [&regular, &near, &far] {
+        add(c, ch, json!({"marketing": true})).await;
+    }
+    regular
+        .put(&format!("/api/v1/shops/{shop}/regular"), json!({}))
+        .await
+        .ok();
+    near.put("/api/v1/me/place", json!({"lat": 37.567, "lon": 126.979}))
+        .await
+        .ok();
+    far.put("/api/v1/me/place", json!({"lat": 35.1796, "lon": 129.0756}))
+        .await
+        .ok();
+    near.put("/api/v1/me/place", json!({"lat": 37.0}))
+        .await
+        .refused(400, "invalid_point");
+    let campaigns = format!("/api/v1/channels/{ch}/campaigns");
+
+    // Tags and attributes are the business's, per friend.
+    let data = |u: &Client| format!("/api/v1/channels/{ch}/friends/{}", u.user_id);
+    owner
+        .put(
+            &data(&near),
+            json!({"tags": ["vip"], "attributes": {"tier": "gold", "coupon": "GOLD10"}}),
+        )
+        .await
+        .ok();
+    owner
+        .put(
+            &data(&far),
+            json!({"tags": ["vip"], "attributes": {"tier": "silver"}}),
+        )
+        .await
+        .ok();
+    regular
+        .put(&data(&near), json!({"tags": ["x"]}))
+        .await
+        .refused(404, "channel_not_found");
+    let stranger = srv.user("css").await;
+    owner
+        .put(&data(&stranger), json!({"tags": ["x"]}))
+        .await
+        .refused(404, "friend_not_found");
+
+    let send = |name: &str, segment: Value| json!({"name": name, "kind": "informational", "template": "안내: #{name}", "segment": segment});
+    let check = |v: Value| v["id"].as_i64().unwrap();
+    let regulars = check(
+        owner
+            .post(&campaigns, send("regulars", json!({"regulars_of": shop})))
+            .await
+            .ok(),
+    );
+    let nearby = check(
+        owner
+            .post(
+                &campaigns,
+                send(
+                    "near",
+                    json!({"near": {"lat": 37.5665, "lon": 126.978, "radius_m": 2000.0}}),
+                ),
+            )
+            .await
+            .ok(),
+    );
+    let vips = check(
+        owner
+            .post(&campaigns, send("vip", json!({"tags": ["vip"]})))
+            .await
+            .ok(),
+    );
+    let gold = check(
+        owner
+            .post(&campaigns, send("gold", json!({"attributes": {"tier": "gold"}})))
+            .await
+            .ok(),
+    );
+    for (id, expect) in [(regulars, 1), (nearby, 1), (vips, 2), (gold, 1)] {
+        let c = settle(&owner, id, &["done"]).await;
+        assert_eq!(c["stats"]["targeted"], expect, "{c}");
+        assert_eq!(c["stats"]["delivered"], expect, "{c}");
+        assert_eq!(c["stats"]["passed"], 3);
+    }
+    owner
+        .post(&campaigns, send("bad", json!({"regulars_of": 999_999})))
+        .await
+        .refused(404, "shop_not_found");
+
+    // Per-recipient attributes: someone without the attribute is skipped.
+    let coupon = owner
+        .post(
+            &campaigns,
+            json!({"name": "coupon", "kind": "informational", "template": "쿠폰 코드 #{coupon}",
+                   "attributes": ["coupon"], "segment": {"tags": ["vip"]}}),
+        )
+        .await
+        .ok();
+    let c = settle(&owner, coupon["id"].as_i64().unwrap(), &["done"]).await;
+    assert_eq!(c["stats"]["delivered"], 1);
+    assert_eq!(skips(&c, "missing_variable"), 1);
+    assert_eq!(
+        received(&near, ch).await.last().unwrap()["text"],
+        "쿠폰 코드 GOLD10"
+    );
+
+    // Scheduled: nothing until its time; cancelled: nothing at all.
+    let later = owner
+        .post(
+            &campaigns,
+            json!({"name": "later", "kind": "informational", "template": "곧 만나요",
+                   "send_at": MON_22_KST - 9 * HOUR}),
+        )
+        .await
+        .ok();
+    let later_id = later["id"].as_i64().unwrap();
+    let never = owner
+        .post(
+            &campaigns,
+            json!({"name": "never", "kind": "informational", "template": "취소될 소식",
+                   "send_at": MON_22_KST - 9 * HOUR}),
+        )
+        .await
+        .ok();
+    let never_id = never["id"].as_i64().unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let c = owner.get(&format!("/api/v1/campaigns/{later_id}")).await.ok();
+    assert_eq!(c["status"], "scheduled");
+    assert_eq!(c["stats"]["delivered"], 0);
+    let cancelled = owner
+        .post(&format!("/api/v1/campaigns/{never_id}/cancel"), json!({}))
+        .await
+        .ok();
+    assert_eq!(cancelled["status"], "cancelled");
+    owner
+        .post(&format!("/api/v1/campaigns/{never_id}/cancel"), json!({}))
+        .await
+        .refused(400, "campaign_finished");
+    srv.clock.set(Millis(MON_22_KST - 9 * HOUR));
+    let c = settle(&owner, later_id, &["done"]).await;
+    assert_eq!(c["stats"]["delivered"], 3);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let c = owner.get(&format!("/api/v1/campaigns/{never_id}")).await.ok();
+    assert_eq!(c["stats"]["delivered"], 0);
+    assert!(
+        received(&far, ch)
+            .await
+            .iter()
+            .all(|m| m["text"] != "취소될 소식")
+    );
+
+    // Someone who removed the channel gets nothing more.
+    far.delete(&format!("/api/v1/channels/{ch}/friend")).await;
+    let after = owner
+        .post(
+            &campaigns,
+            json!({"name": "after", "kind": "informational", "template": "안녕"}),
+        )
+        .await
+        .ok();
+    let c = settle(&owner, after["id"].as_i64().unwrap(), &["done"]).await;
+    assert_eq!(c["stats"]["targeted"], 2);
+}
