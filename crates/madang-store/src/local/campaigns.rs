@@ -245,23 +245,43 @@ fn candidate_row(row: &AnyRow, deferred: bool) -> Result<Candidate> {
     })
 }
 
-/// `($from, …)`: a list of `n` parameters, for `IN`.
-fn list(from: usize, n: usize) -> String {
-    format!("({})", crate::accounts::placeholders(from, n))
+/// Placeholders for the big multi-row statements, numbered in the order
+/// they appear: `?` on SQLite, `$n` on PostgreSQL. SQLite looks a `$n`
+/// name up by scanning every parameter's name, once per bound value, which
+/// is quadratic in a statement of thousands of values; anonymous `?`s are
+/// bound by position.
+struct Params {
+    sqlite: bool,
+    next: usize,
 }
 
-/// `($1, $2, …), ($k, …)`: `rows` tuples of `cols` parameters from `$from`.
-fn tuples(from: usize, rows: usize, cols: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let one = (0..cols)
-                .map(|c| format!("${}", from + r * cols + c))
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!("({one})")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+impl Params {
+    fn new(backend: Backend) -> Params {
+        Params {
+            sqlite: backend == Backend::Sqlite,
+            next: 0,
+        }
+    }
+
+    fn one(&mut self) -> String {
+        self.next += 1;
+        if self.sqlite {
+            "?".to_owned()
+        } else {
+            format!("${}", self.next)
+        }
+    }
+
+    /// `(a, b, …)`: `n` of them, for `IN`.
+    fn list(&mut self, n: usize) -> String {
+        let all: Vec<String> = (0..n).map(|_| self.one()).collect();
+        format!("({})", all.join(", "))
+    }
+
+    /// `(a, b), (c, d), …`: `rows` tuples of `cols`, for `VALUES`.
+    fn tuples(&mut self, rows: usize, cols: usize) -> String {
+        (0..rows).map(|_| self.list(cols)).collect::<Vec<_>>().join(", ")
+    }
 }
 
 const PERSON_COLS: &str = "u.display_name, u.time_zone, u.home_lat, u.home_lon";
@@ -332,6 +352,7 @@ async fn waiting_count(conn: &mut AnyConnection, id: CampaignId) -> Result<i64> 
 /// the person's first that day; records them.
 async fn take_ad_days(
     conn: &mut AnyConnection,
+    backend: Backend,
     campaign: CampaignId,
     wanted: &[(UserId, i64)],
 ) -> Result<HashSet<UserId>> {
@@ -340,7 +361,7 @@ async fn take_ad_days(
         let sql = format!(
             "INSERT INTO ad_receipts (user_id, day, campaign_id) VALUES {} \
              ON CONFLICT (user_id, day) DO NOTHING RETURNING user_id",
-            tuples(1, chunk.len(), 3)
+            Params::new(backend).tuples(chunk.len(), 3)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (user, day) in chunk {
@@ -357,13 +378,13 @@ async fn take_ad_days(
 /// PostgreSQL, so two batches never wait on each other in a cycle).
 async fn claim_seqs(
     conn: &mut AnyConnection,
+    backend: Backend,
     rooms: &[RoomId],
-    lock_first: bool,
 ) -> Result<HashMap<RoomId, (Seq, i64)>> {
     let mut out = HashMap::with_capacity(rooms.len());
     for chunk in rooms.chunks(CHUNK) {
-        let list = list(1, chunk.len());
-        if lock_first {
+        let list = Params::new(backend).list(chunk.len());
+        if backend == Backend::Postgres {
             let sql = format!("SELECT id FROM rooms WHERE id IN {list} ORDER BY id FOR UPDATE");
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for r in chunk {
@@ -389,12 +410,17 @@ async fn claim_seqs(
     Ok(out)
 }
 
-async fn insert_messages(conn: &mut AnyConnection, sender: UserId, messages: &[StoredMessage]) -> Result<()> {
+async fn insert_messages(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    sender: UserId,
+    messages: &[StoredMessage],
+) -> Result<()> {
     for chunk in messages.chunks(CHUNK) {
         let sql = format!(
             "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, mentions, \
              created_at, campaign_id) VALUES {}",
-            tuples(1, chunk.len(), 10)
+            Params::new(backend).tuples(chunk.len(), 10)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for m in chunk {
@@ -415,11 +441,11 @@ async fn insert_messages(conn: &mut AnyConnection, sender: UserId, messages: &[S
     Ok(())
 }
 
-async fn insert_events(conn: &mut AnyConnection, events: &[RoomEvent]) -> Result<()> {
+async fn insert_events(conn: &mut AnyConnection, backend: Backend, events: &[RoomEvent]) -> Result<()> {
     for chunk in events.chunks(CHUNK) {
         let sql = format!(
             "INSERT INTO events (room_id, seq, actor_id, at, body) VALUES {}",
-            tuples(1, chunk.len(), 5)
+            Params::new(backend).tuples(chunk.len(), 5)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for e in chunk {
@@ -447,6 +473,7 @@ struct Recorded {
 
 async fn record_recipients(
     conn: &mut AnyConnection,
+    backend: Backend,
     campaign: CampaignId,
     at: Millis,
     rows: &[Recorded],
@@ -454,9 +481,11 @@ async fn record_recipients(
 ) -> Result<()> {
     for chunk in rows.chunks(CHUNK) {
         if replace {
+            let mut p = Params::new(backend);
             let sql = format!(
-                "DELETE FROM campaign_recipients WHERE campaign_id = $1 AND user_id IN {}",
-                list(2, chunk.len())
+                "DELETE FROM campaign_recipients WHERE campaign_id = {} AND user_id IN {}",
+                p.one(),
+                p.list(chunk.len())
             );
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(campaign.0);
             for r in chunk {
@@ -467,7 +496,7 @@ async fn record_recipients(
         let sql = format!(
             "INSERT INTO campaign_recipients (campaign_id, user_id, status, reason, room_id, seq, due_at, at) \
              VALUES {}",
-            tuples(1, chunk.len(), 8)
+            Params::new(backend).tuples(chunk.len(), 8)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in chunk {
@@ -629,7 +658,7 @@ impl CampaignRepo for SqlStore {
             })
             .collect();
         if !ad_days.is_empty() {
-            let first = take_ad_days(&mut tx, c.id, &ad_days).await?;
+            let first = take_ad_days(&mut tx, self.backend(), c.id, &ad_days).await?;
             for (p, o) in candidates.iter().zip(outcomes.iter_mut()) {
                 if matches!(o, Outcome::Deliver { ad_day: Some(_), .. }) && !first.contains(&p.user_id) {
                     *o = Outcome::Skip {
@@ -645,7 +674,7 @@ impl CampaignRepo for SqlStore {
             .filter(|(_, o)| matches!(o, Outcome::Deliver { .. }))
             .map(|(p, _)| p.room_id)
             .collect();
-        let seqs = claim_seqs(&mut tx, &rooms, self.backend() == Backend::Postgres).await?;
+        let seqs = claim_seqs(&mut tx, self.backend(), &rooms).await?;
         let mut messages = Vec::with_capacity(rooms.len());
         let mut events = Vec::with_capacity(rooms.len());
         let mut recorded = Vec::with_capacity(candidates.len());
@@ -715,9 +744,9 @@ impl CampaignRepo for SqlStore {
             }
             recorded.push(rec);
         }
-        insert_messages(&mut tx, c.created_by, &messages).await?;
-        insert_events(&mut tx, &events).await?;
-        record_recipients(&mut tx, c.id, now, &recorded, !first_pass).await?;
+        insert_messages(&mut tx, self.backend(), c.created_by, &messages).await?;
+        insert_events(&mut tx, self.backend(), &events).await?;
+        record_recipients(&mut tx, self.backend(), c.id, now, &recorded, !first_pass).await?;
         for (reason, n) in &skips {
             sqlx::query(
                 "INSERT INTO campaign_skips (campaign_id, reason, count) VALUES ($1, $2, $3) \
@@ -849,6 +878,7 @@ impl CampaignRepo for SqlStore {
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<u64> {
         const BATCH: u64 = 2_000;
+        let backend = self.backend();
         let mut done = 0u64;
         while done < seed.people {
             let n = BATCH.min(seed.people - done);
@@ -859,7 +889,7 @@ impl CampaignRepo for SqlStore {
                 let sql = format!(
                     "INSERT INTO users (handle, password_hash, display_name, created_at) VALUES {} \
                      RETURNING id, handle",
-                    tuples(1, chunk.len(), 4)
+                    Params::new(backend).tuples(chunk.len(), 4)
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql));
                 for i in chunk {
@@ -887,7 +917,7 @@ impl CampaignRepo for SqlStore {
                 let sql = format!(
                     "INSERT INTO rooms (kind, title, direct_key, channel_id, member_count, created_by, created_at) \
                      VALUES {} RETURNING id, direct_key",
-                    tuples(1, chunk.len(), 7)
+                    Params::new(backend).tuples(chunk.len(), 7)
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql));
                 for (_, u) in chunk {
@@ -913,7 +943,7 @@ impl CampaignRepo for SqlStore {
                 };
                 let sql = format!(
                     "INSERT INTO room_members (room_id, user_id, shown_id, joined_seq, read_seq) VALUES {}",
-                    tuples(1, chunk.len(), 5)
+                    Params::new(backend).tuples(chunk.len(), 5)
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql));
                 for (_, u) in chunk {
@@ -922,7 +952,7 @@ impl CampaignRepo for SqlStore {
                 q.execute(&mut *tx).await?;
                 let sql = format!(
                     "INSERT INTO channel_rooms (room_id, channel_id, user_id, status, updated_at) VALUES {}",
-                    tuples(1, chunk.len(), 5)
+                    Params::new(backend).tuples(chunk.len(), 5)
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql));
                 for (_, u) in chunk {
@@ -937,7 +967,7 @@ impl CampaignRepo for SqlStore {
                 let sql = format!(
                     "INSERT INTO channel_friends (channel_id, user_id, added_at, informational, informational_at, \
                      marketing, marketing_at, marketing_night, marketing_night_at) VALUES {}",
-                    tuples(1, chunk.len(), 9)
+                    Params::new(backend).tuples(chunk.len(), 9)
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql));
                 for (i, u) in chunk {
