@@ -37,6 +37,10 @@ for run in 1 2 3; do
     fi
     $bench catchup --messages 10000 --rooms 100 "${db[@]}" --json "$out/catchup-$backend-$run.json"
     if [ "$backend" = postgres ]; then
+      psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
+    fi
+    $bench campaign --recipients 1000000 --kill-at 0.5 "${db[@]}" --json "$out/campaign-$backend-$run.json"
+    if [ "$backend" = postgres ]; then
       psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"
     fi
   done
