@@ -79,10 +79,7 @@ impl Core {
         self.shop_agent(me, shop).await?;
         let title = crate::openchat::rules::line(&req.title, 50)
             .ok_or_else(|| Error::invalid("invalid_title", "a coupon title is 1–50 characters"))?;
-        let description = req.description.trim().to_owned();
-        if description.chars().count() > 500 {
-            return Err(Error::invalid("invalid_description", "at most 500 characters"));
-        }
+        let description = super::text_up_to(&req.description, 500, "invalid_description")?;
         let max = self.limits.max_coupon_quantity;
         if !(1..=max).contains(&req.quantity) {
             return Err(Error::invalid(

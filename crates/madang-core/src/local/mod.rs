@@ -75,11 +75,7 @@ pub(crate) fn text_up_to(raw: &str, max: usize, code: &'static str) -> Result<St
 }
 
 fn check_category(raw: &str) -> Result<String> {
-    SHOP_CATEGORIES
-        .iter()
-        .find(|c| **c == raw)
-        .map(|c| (*c).to_owned())
-        .ok_or_else(|| Error::invalid("invalid_category", format!("{raw:?} is not a shop category")))
+    crate::openchat::rules::one_of(&SHOP_CATEGORIES, raw, "invalid_category")
 }
 
 /// 3–30 of a–z, 0–9 and `_`.

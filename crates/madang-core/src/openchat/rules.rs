@@ -96,11 +96,16 @@ pub fn check_hashtags(raw: &[String]) -> Result<Vec<String>> {
 }
 
 pub fn check_category(raw: &str) -> Result<String> {
-    CATEGORIES
-        .iter()
+    one_of(&CATEGORIES, raw, "invalid_category")
+}
+
+/// `raw` if it is one of `list`, else `code` (categories of open chats
+/// and of shops).
+pub(crate) fn one_of(list: &[&str], raw: &str, code: &'static str) -> Result<String> {
+    list.iter()
         .find(|c| **c == raw)
         .map(|c| (*c).to_owned())
-        .ok_or_else(|| Error::invalid("invalid_category", "choose one of the listed categories"))
+        .ok_or_else(|| Error::invalid(code, format!("{raw:?} is not one of the listed choices")))
 }
 
 pub fn check_nickname(raw: &str) -> Result<String> {

@@ -122,6 +122,14 @@ async fn claiming_and_redeeming_with_every_refusal() {
             json!({"title": "x", "quantity": 1, "starts_at": week, "ends_at": week}),
             "invalid_window",
         ),
+        (
+            json!({"title": "x", "description": "x".repeat(501), "quantity": 1, "ends_at": week}),
+            "invalid_description",
+        ),
+        (
+            json!({"title": "x", "description": "bell\u{7}", "quantity": 1, "ends_at": week}),
+            "invalid_description",
+        ),
     ] {
         owner.post(&coupons, body).await.refused(400, code);
     }
