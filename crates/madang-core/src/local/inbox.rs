@@ -87,14 +87,22 @@ impl Core {
         Ok(())
     }
 
-    /// A room of the channel's inbox, for one of its business's agents.
-    async fn inbox_room(&self, me: &Session, channel: ChannelId, room: RoomId) -> Result<ChannelRoomRow> {
-        self.channel_as_agent(me, channel).await?;
-        self.repos
+    /// A room of the channel's inbox, for one of its business's agents,
+    /// with the channel.
+    async fn inbox_room(
+        &self,
+        me: &Session,
+        channel: ChannelId,
+        room: RoomId,
+    ) -> Result<(ChannelRow, ChannelRoomRow)> {
+        let c = self.channel_as_agent(me, channel).await?;
+        let state = self
+            .repos
             .channel_room_of(room)
             .await?
             .filter(|r| r.channel_id == channel)
-            .ok_or(Error::NotFound("room"))
+            .ok_or(Error::NotFound("room"))?;
+        Ok((c, state))
     }
 
     /// The caller's own room with a channel (they have it once they have
@@ -172,7 +180,7 @@ impl Core {
     ) -> Result<Message> {
         crate::chat::messages::check_client_id(&req.client_id)?;
         self.check_text(&req.text)?;
-        let state = self.inbox_room(me, channel, room).await?;
+        let (_, state) = self.inbox_room(me, channel, room).await?;
         self.check_send_rate(me)?;
         if !req.mentions.is_empty() || req.reply_to.is_some() {
             return Err(Error::invalid(
@@ -237,13 +245,8 @@ impl Core {
         room: RoomId,
         agent: Option<UserId>,
     ) -> Result<()> {
-        self.inbox_room(me, channel, room).await?;
+        let (c, _) = self.inbox_room(me, channel, room).await?;
         if let Some(a) = agent {
-            let c = self
-                .repos
-                .channel(channel)
-                .await?
-                .ok_or(Error::NotFound("channel"))?;
             if self.repos.agent_role(c.business_id, a).await?.is_none() {
                 return Err(Error::invalid(
                     "not_an_agent",
@@ -257,7 +260,7 @@ impl Core {
 
     /// Closes a conversation; the person writing again reopens it.
     pub async fn inbox_close(&self, me: &Session, channel: ChannelId, room: RoomId) -> Result<()> {
-        let state = self.inbox_room(me, channel, room).await?;
+        let (_, state) = self.inbox_room(me, channel, room).await?;
         if state.status == InboxStatus::Idle {
             return Err(Error::invalid(
                 "nothing_to_close",
