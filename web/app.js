@@ -2,8 +2,8 @@
 /**
  * The shell: the tab bar (a rail on wide screens, a bottom bar on phones),
  * hash routes (#/friends, #/chats, #/chats/12, #/openchat (and its
- * search, category, new, link and id pages), #/pung, #/pung/new, #/local,
- * #/more), loading the account, and applying live frames to the state.
+ * search, category, new, link and id pages), #/pung, #/pung/new, #/local
+ * (and its shop, wallet, channel, business and console pages), #/more), loading the account, and applying live frames to the state.
  * Each tab is one folder under tabs/.
  */
 
@@ -16,7 +16,7 @@ import { renderAuth } from './auth/auth.js';
 import { renderFriends } from './tabs/friends/friends.js';
 import { renderChats } from './tabs/chats/list.js';
 import { applyEvent } from './tabs/chats/events.js';
-import { renderComing } from './tabs/coming/coming.js';
+import { renderLocal } from './tabs/local/local.js';
 import { renderMore } from './tabs/more/more.js';
 import { renderPung } from './tabs/pung/pung.js';
 import { renderOpenChatTab } from './tabs/openchat/openchat.js';
@@ -136,6 +136,9 @@ function onFrame(frame) {
     case 'logged_out':
       logOut();
       break;
+    case 'inbox_changed':
+      changed('inbox');
+      break;
     case 'pung_removed':
       pungRemoved(frame.pung_id);
       refreshPungs();
@@ -183,8 +186,8 @@ function render() {
   else if (tab === 'chats') teardown = renderChats(main, arg ? Number(arg) : null);
   else if (tab === 'pung') teardown = renderPung(main, arg);
   else if (tab === 'openchat') renderOpenChatTab(main, arg, more);
-  else if (tab === 'more') renderMore(main);
-  else renderComing(main, tab);
+  else if (tab === 'local') teardown = renderLocal(main, arg, more);
+  else renderMore(main);
 }
 
 function updateBadge() {

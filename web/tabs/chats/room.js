@@ -79,8 +79,36 @@ export function openRoom(pane, roomId) {
   const header = h('header', { class: 'pane-header room-header' },
     h('a', { href: '#/chats', class: 'icon-button back', 'aria-label': t('back') }, '‹'),
     h('h2', {}, roomTitle, room.kind === 'group' || room.kind === 'open' ? h('span', { class: 'count' }, String(room.member_count)) : null),
-    h('div', { class: 'header-actions' }, tools?.header, pinButton, muteButton,
+    h('div', { class: 'header-actions' }, tools?.header,
+      room.kind === 'channel' && room.channel ? h('a', { href: `#/local/channel/${room.channel}`, class: 'icon-button', id: 'room-channel',
+        'aria-label': t('channel'), title: t('channel') }, '🏪') : null,
+      pinButton, muteButton,
       room.kind === 'group' || open ? h('button', { type: 'button', class: 'icon-button', 'aria-label': t('leave'), title: t('leave'), onclick: leave }, '⎋') : null));
+
+  // In a channel room: whether I still take its advertising, for the
+  // one-tap opt-out under each advertisement.
+  /** @type {boolean | null} */
+  let marketing = null;
+  if (room.kind === 'channel' && room.channel) {
+    api.get(`/channels/${room.channel}`).then((c) => { marketing = c.mine?.marketing ?? false; rendered.clear(); draw(false); })
+      // Without it the button still works; it just cannot say "opted out" yet.
+      .catch(() => {});
+  }
+
+  /** The opt-out under an advertisement a campaign sent. @param {any} m */
+  function optOut(m) {
+    if (!m.campaign_id || !m.text.startsWith('(광고)')) return null;
+    if (marketing === false) return h('p', { class: 'optout muted' }, t('optedOut'));
+    const failed = h('span', { class: 'form-error' });
+    return h('p', { class: 'optout' }, h('button', { type: 'button', class: 'small optout-button', onclick: async () => {
+      try {
+        await api.post(`/campaigns/${m.campaign_id}/opt-out`);
+        marketing = false;
+        rendered.clear();
+        draw(false);
+      } catch (err) { failed.textContent = /** @type {Error} */ (err).message; }
+    } }, t('optOut')), failed);
+  }
 
   function drawHeaderButtons() {
     muteButton.textContent = room.muted ? '🔕' : '🔔';
@@ -272,6 +300,7 @@ export function openRoom(pane, roomId) {
         attachment(m),
         m.text ? h('p', { class: 'text' }, withMentions(m.text, m.mentions ?? [])) : null,
         m.edited_at ? h('span', { class: 'edited' }, t('edited')) : null,
+        optOut(m),
       ];
     }
     const avatar = avatarOf(sender ?? { id: m.sender_id, display_name: nameOf(m.sender_id) }, 'small');
@@ -313,7 +342,7 @@ export function openRoom(pane, roomId) {
   function signature(m, grouped) {
     return JSON.stringify([m.text, m.edited_at, m.deleted, m.hidden, m.reactions, m.attachment?.media_id, grouped,
       editing === m.seq, m.reply_to && msgs.get(m.reply_to)?.text,
-      state.people.get(m.sender_id)?.display_name]);
+      state.people.get(m.sender_id)?.display_name, m.campaign_id ? marketing : null]);
   }
 
   /**

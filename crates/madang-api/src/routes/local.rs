@@ -91,6 +91,17 @@ pub async fn channels(
     Ok(axum::Json(st.core.business_channels(&me, id).await?))
 }
 
+/// A business's shops (agents only).
+#[utoipa::path(get, path = "/api/v1/businesses/{id}/shops", tag = "local", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = Vec<Shop>)))]
+pub async fn business_shops(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<BusinessId>,
+) -> JsonResult<Vec<Shop>> {
+    Ok(axum::Json(st.core.business_shops(&me, id).await?))
+}
+
 /// Open a channel for the business (agents only).
 #[utoipa::path(post, path = "/api/v1/businesses/{id}/channels", tag = "local", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = CreateChannelRequest, responses((status = 201, body = Channel)))]

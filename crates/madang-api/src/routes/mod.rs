@@ -107,6 +107,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(local::create_business, local::businesses))
         .routes(routes!(local::agents, local::add_agent))
         .routes(routes!(local::channels, local::create_channel))
+        .routes(routes!(local::business_shops))
         .routes(routes!(local::channel))
         .routes(routes!(local::channel_by_handle))
         .routes(routes!(local::add_channel, local::remove_channel))

@@ -25,9 +25,10 @@ const MAX_ATTRIBUTES: usize = 50;
 const MAX_DATA_CHARS: usize = 200;
 
 /// How a channel appears in its rooms: a negative id below every open
-/// chat persona's (those are above −2⁵²), so it never collides with one.
+/// chat persona's (those are above −2⁵²), so it never collides with one,
+/// and above −2⁵³, so a JavaScript client reads it exactly.
 pub fn channel_shown_id(channel: ChannelId) -> UserId {
-    UserId(-(1i64 << 53) - channel.0)
+    UserId(-(1i64 << 52) - channel.0)
 }
 
 pub(crate) fn channel_profile(c: &ChannelRow) -> Profile {

@@ -412,6 +412,21 @@ impl Core {
         Ok(self.shop_view(row, false, None))
     }
 
+    /// A business's shops (its agents only), for the console.
+    pub async fn business_shops(&self, me: &Session, business: BusinessId) -> Result<Vec<Shop>> {
+        self.agent_of(me, business).await?;
+        let rows = self.repos.shops_of(business).await?;
+        let ids: Vec<ShopId> = rows.iter().map(|r| r.id).collect();
+        let regular: HashSet<ShopId> = self.repos.regular_of(me.user, &ids).await?.into_iter().collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let is_regular = regular.contains(&r.id);
+                self.shop_view(r, is_regular, None)
+            })
+            .collect())
+    }
+
     pub async fn shop(&self, me: &Session, id: ShopId) -> Result<Shop> {
         let row = self.repos.shop(id).await?.ok_or(Error::NotFound("shop"))?;
         let regular = !self.repos.regular_of(me.user, &[id]).await?.is_empty();

@@ -138,6 +138,8 @@ pub trait LocalRepo: Send + Sync {
     async fn create_shop(&self, new: NewShop) -> Result<ShopRow>;
     async fn shop(&self, id: ShopId) -> Result<Option<ShopRow>>;
     async fn shops(&self, ids: &[ShopId]) -> Result<Vec<ShopRow>>;
+    /// A business's shops, oldest first.
+    async fn shops_of(&self, business: BusinessId) -> Result<Vec<ShopRow>>;
     /// Shops whose cell at stored level `level` (0–3: resolutions 3, 5, 7,
     /// 9) is one of `cells`, of `category` when given.
     async fn shops_in_cells(
@@ -480,6 +482,15 @@ impl LocalRepo for SqlStore {
             q = q.bind(id.0);
         }
         let rows = q.fetch_all(self.pool()).await?;
+        rows.iter().map(shop_row).collect()
+    }
+
+    async fn shops_of(&self, business: BusinessId) -> Result<Vec<ShopRow>> {
+        let sql = format!("SELECT {SHOP_COLS} FROM shops WHERE business_id = $1 ORDER BY id");
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(business.0)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(shop_row).collect()
     }
 

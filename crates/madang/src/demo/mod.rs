@@ -1,12 +1,14 @@
 //! The demo world: people with Korean and English names, friendships, 1:1
 //! and group chats with believable conversation, a day of Pungs
 //! (`pungs.rs`) and a few hundred open chats with a crowd in them
-//! (`openchat.rs`). Seeded through the same
+//! (`openchat.rs`), and shops, channels, coupons and campaigns around
+//! Seoul City Hall (`local.rs`). Seeded through the same
 //! use cases a client calls, so every rule applies. Re-runnable: existing
 //! accounts log in, the 1:1 rooms are the same rooms, groups are found by
 //! title and messages carry fixed client ids.
 
 mod earnings;
+mod local;
 mod openchat;
 mod pungs;
 
@@ -270,7 +272,7 @@ async fn say(
 
 /// Seeds the world (idempotently) and returns the logins.
 pub async fn seed(core: &Core) -> anyhow::Result<Vec<DemoLogin>> {
-    let total = PEOPLE.len() + DIRECT.len() + GROUPS.len() + 3;
+    let total = PEOPLE.len() + DIRECT.len() + GROUPS.len() + 4;
     let bar = ProgressBar::new(total as u64);
     bar.set_style(
         ProgressStyle::with_template("{spinner} seeding the demo world [{bar:30}] {pos}/{len} {msg}")
@@ -389,6 +391,9 @@ pub async fn seed(core: &Core) -> anyhow::Result<Vec<DemoLogin>> {
     bar.set_message("Pungs");
     let people: Vec<(&str, Session)> = PEOPLE.iter().map(|p| p.0).zip(sessions.iter().copied()).collect();
     pungs::seed(core, &people).await?;
+    bar.inc(1);
+    bar.set_message("shops and channels");
+    local::seed(core, &people).await?;
     bar.inc(1);
     openchat::seed(core, &sessions, &bar).await?;
     bar.inc(1);

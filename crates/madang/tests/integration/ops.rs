@@ -56,6 +56,19 @@ async fn the_demo_world_seeds_and_reseeds_without_duplicates() {
     let core = &srv.node().core;
     let logins = madang::demo::seed(core).await.unwrap();
     assert!(logins.len() >= 30);
+    // The node's sender delivers the demo's campaigns; wait for it so the
+    // rooms compared below are settled.
+    for _ in 0..300 {
+        let busy = srv
+            .db
+            .scalar("SELECT COUNT(*) FROM campaigns WHERE status IN ('scheduled', 'sending')")
+            .await;
+        if busy == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(srv.db.scalar("SELECT COUNT(*) FROM campaigns").await, 3);
     let mut minji = Client::new(&srv.base);
     let session = minji
         .post(
@@ -126,7 +139,50 @@ async fn the_demo_world_seeds_and_reseeds_without_duplicates() {
         .filter_map(|l| l["kind"].as_str())
         .collect();
     assert!(kinds.contains(&"subscription"), "{earned}");
+    // Around City Hall: shops within 2 km, nearest first, with coupons;
+    // minji has one in her wallet, answers for the coffee shop, and got its
+    // notice in her room with the channel.
+    let near = minji
+        .get("/api/v1/shops/nearby?lat=37.5663&lon=126.9779&radius_m=2000&limit=50")
+        .await
+        .ok();
+    let shops = near["shops"].as_array().unwrap();
+    assert_eq!(shops.len(), 13, "{near}");
+    let distances: Vec<f64> = shops.iter().filter_map(|s| s["distance_m"].as_f64()).collect();
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+    assert!(
+        !minji
+            .get("/api/v1/me/coupons")
+            .await
+            .ok()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let business = minji.get("/api/v1/businesses").await.ok();
+    assert_eq!(business[0]["name"], "마당 커피");
+    let b = business[0]["id"].as_i64().unwrap();
+    let channel = minji.get(&format!("/api/v1/businesses/{b}/channels")).await.ok()[0]["id"]
+        .as_i64()
+        .unwrap();
+    let inbox = minji.get(&format!("/api/v1/channels/{channel}/inbox")).await.ok();
+    assert!(inbox["items"].as_array().unwrap().len() >= 3, "{inbox}");
+    let room = minji.get(&format!("/api/v1/channels/{channel}/room")).await.ok();
+    let history = minji
+        .get(&format!("/api/v1/rooms/{}/messages", room["id"]))
+        .await
+        .ok();
+    assert!(
+        history["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["campaign_id"].is_i64()),
+        "{history}"
+    );
     madang::demo::seed(core).await.unwrap();
+    assert_eq!(srv.db.scalar("SELECT COUNT(*) FROM shops").await, 13);
+    assert_eq!(srv.db.scalar("SELECT COUNT(*) FROM campaigns").await, 3);
     assert_eq!(
         minji.get("/api/v1/me/earnings").await.ok(),
         earned,

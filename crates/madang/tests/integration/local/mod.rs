@@ -225,6 +225,14 @@ async fn shops_are_checked_and_regulars_counted() {
         owner.post("/api/v1/shops", body).await.refused(status, code);
     }
     let id = shop(&owner, ok).await;
+    // The console lists the business's shops to its agents only.
+    let listed = owner.get(&format!("/api/v1/businesses/{b}/shops")).await.ok();
+    assert_eq!(listed[0]["id"].as_i64(), Some(id));
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    stranger
+        .get(&format!("/api/v1/businesses/{b}/shops"))
+        .await
+        .refused(404, "business_not_found");
     let path = format!("/api/v1/shops/{id}");
     stranger
         .get("/api/v1/shops/999999")

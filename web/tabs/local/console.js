@@ -1,0 +1,268 @@
+// @ts-check
+/**
+ * One channel's console, `#/local/console/{channel}`, for the business's
+ * agents: the shared inbox (conversations, answering as the channel,
+ * assigning, closing; live on `inbox_changed`), campaigns (composer with
+ * preview, segment and schedule; each campaign's progress and stats as a
+ * bar) and posts.
+ */
+
+import { api } from '../../lib/api.js';
+import { h, mount, timeOf } from '../../lib/dom.js';
+import { showError, t } from '../../lib/i18n.js';
+import { state, subscribe } from '../../lib/state.js';
+import { savedPoint } from './local.js';
+import { dateOf } from './shop.js';
+
+/** Sets inline sizes through the CSSOM (the page's CSP refuses style attributes). @param {HTMLElement} el @param {Record<string, string>} styles */
+function styled(el, styles) {
+  Object.assign(el.style, styles);
+  return el;
+}
+
+/** @param {string} id */
+const valueOf = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id)).value;
+
+/** @param {HTMLElement} main @param {number} channelId @returns {() => void} */
+export function renderConsole(main, channelId) {
+  const title = h('h1', {}, '…');
+  const body = h('div', { class: 'console-body' });
+  /** @type {(() => void)[]} */
+  const undo = [];
+  let section = 'inbox';
+  const tabs = h('nav', { class: 'console-tabs', role: 'tablist' });
+  function drawTabs() {
+    mount(tabs, [['inbox', t('inbox')], ['campaigns', t('campaigns')], ['posts', t('posts')]].map(([id, label]) =>
+      h('button', { type: 'button', role: 'tab', id: `console-${id}`, class: 'small', 'aria-selected': String(section === id),
+        onclick: () => { section = id; drawTabs(); show(); } }, label)));
+  }
+  mount(main, h('header', { class: 'pane-header' },
+    h('a', { href: '#/local/business', class: 'icon-button', 'aria-label': t('back') }, '‹'), title), tabs, body);
+
+  function show() {
+    while (undo.length) undo.pop()?.();
+    if (section === 'inbox') undo.push(inbox(body, channelId));
+    else if (section === 'campaigns') undo.push(campaigns(body, channelId));
+    else posts(body, channelId);
+  }
+  api.get(`/channels/${channelId}`).then((c) => { title.textContent = c.name; }).catch(() => {});
+  drawTabs();
+  show();
+  return () => { while (undo.length) undo.pop()?.(); };
+}
+
+/** The shared inbox. @param {HTMLElement} body @param {number} channel @returns {() => void} */
+function inbox(body, channel) {
+  const list = h('ul', { class: 'inbox-list', id: 'inbox' });
+  const pane = h('div', { class: 'inbox-pane' }, h('p', { class: 'muted center' }, t('pickConversation')));
+  const status = /** @type {HTMLSelectElement} */ (h('select', { id: 'inbox-status', 'aria-label': t('status'), onchange: () => load() },
+    h('option', { value: '' }, t('allConversations')), h('option', { value: 'open' }, t('statusOpen')), h('option', { value: 'closed' }, t('statusClosed'))));
+  const mine = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: 'inbox-mine', onchange: () => load() }));
+  /** @type {number | null} */
+  let openRoom = null;
+  mount(body, h('div', { class: 'inbox' },
+    h('div', { class: 'inbox-side' }, h('div', { class: 'inbox-filters' }, status, h('label', { class: 'pick', for: 'inbox-mine' }, mine, t('assignedToMe'))), list),
+    pane));
+
+  async function load() {
+    const q = new URLSearchParams();
+    if (status.value) q.set('status', status.value);
+    if (mine.checked) q.set('mine', 'true');
+    const page = await api.get(`/channels/${channel}/inbox?${q}`);
+    mount(list, page.items.length ? page.items.map((/** @type {any} */ it) => h('li', {},
+      h('button', { type: 'button', class: `inbox-item${it.room_id === openRoom ? ' active' : ''}`, dataset: { room: it.room_id },
+        onclick: () => { openRoom = it.room_id; conversation(it); load(); } },
+      h('span', { class: 'inbox-who' }, it.person.display_name, it.unread ? h('span', { class: 'unread' }, String(it.unread)) : null),
+      h('span', { class: 'inbox-last' }, it.last_message?.text ?? ''),
+      h('span', { class: `inbox-status ${it.status}` }, t(/** @type {any} */ (`status_${it.status}`)),
+        it.assignee ? ` · ${it.assignee === state.me?.id ? t('assignedToMe') : t('assigned')}` : ''))))
+      : h('li', { class: 'muted' }, t('noConversations')));
+    if (openRoom !== null) {
+      const it = page.items.find((/** @type {any} */ x) => x.room_id === openRoom);
+      if (it) conversation(it);
+    }
+  }
+
+  /** @param {any} it */
+  async function conversation(it) {
+    const base = `/channels/${channel}/inbox/${it.room_id}`;
+    const history = await api.get(`${base}/messages?limit=50`);
+    const msgs = [...history.messages].reverse();
+    const error = h('p', { class: 'form-error' });
+    const input = /** @type {HTMLInputElement} */ (h('input', { id: 'inbox-reply', 'aria-label': t('typeMessage'), placeholder: t('answerAsChannel') }));
+    const person = it.person.id;
+    const log = h('div', { class: 'messages inbox-log', role: 'log' }, msgs.map((m) => h('article', { class: `msg${m.sender_id === person ? '' : ' mine'}` },
+      h('div', { class: 'msg-body' }, h('div', { class: 'bubble-row' }, h('div', { class: 'bubble' }, h('p', { class: 'text' }, m.text)),
+        h('span', { class: 'meta' }, h('time', {}, timeOf(m.created_at))))))));
+    const act = (/** @type {() => Promise<any>} */ fn) => async () => {
+      try { await fn(); await load(); } catch (err) { showError(error, err); }
+    };
+    mount(pane,
+      h('header', { class: 'inbox-head' }, h('strong', {}, it.person.display_name),
+        h('span', { class: 'header-actions' },
+          h('button', { type: 'button', class: 'small', id: 'inbox-assign', onclick: act(() => api.post(`${base}/assign`, { agent_id: state.me.id })) }, t('assignToMe')),
+          h('button', { type: 'button', class: 'small', id: 'inbox-close', disabled: it.status === 'closed', onclick: act(() => api.post(`${base}/close`)) }, t('closeConversation')))),
+      log,
+      h('form', { class: 'composer', onsubmit: async (/** @type {Event} */ e) => {
+        e.preventDefault();
+        const text = input.value.trim();
+        if (!text) return;
+        try {
+          await api.post(`${base}/messages`, { client_id: crypto.randomUUID(), text });
+          input.value = '';
+          await load();
+        } catch (err) { showError(error, err); }
+      } }, input, h('button', { type: 'submit', class: 'primary send', id: 'inbox-send' }, t('send'))), error);
+    log.scrollTop = log.scrollHeight;
+    const last = msgs.at(-1);
+    if (last && it.unread) api.post(`${base}/read`, { seq: last.seq }).catch(() => {});
+  }
+
+  load().catch((err) => { const e = h('p', { class: 'form-error', role: 'alert' }); showError(e, err); mount(body, e); });
+  const off = subscribe((what) => { if (what === 'inbox') load().catch(() => {}); });
+  return () => { off(); };
+}
+
+/** A campaign's outcome as one bar: delivered, waiting for morning, skipped, opted out. @param {any} s */
+function statsBar(s) {
+  const parts = [['delivered', s.delivered], ['waiting', s.waiting], ['skipped', s.skipped]];
+  const total = Math.max(1, s.targeted + s.skipped);
+  return h('div', { class: 'camp-bar', role: 'img', 'aria-label': parts.map(([k, n]) => `${t(/** @type {any} */ (`stat_${k}`))} ${n}`).join(', ') },
+    parts.map(([k, n]) => (Number(n) > 0 ? styled(h('span', { class: `camp-part camp-${k}`, title: `${t(/** @type {any} */ (`stat_${k}`))}: ${n}` }), { flex: String(n) }) : null)),
+    styled(h('span', { class: 'camp-part camp-rest' }), { flex: String(Math.max(0, total - s.delivered - s.waiting - s.skipped)) }));
+}
+
+/** @param {any} c */
+function campaignCard(c, /** @type {() => void} */ reload) {
+  const s = c.stats;
+  const progress = s.audience ? Math.round((100 * s.passed) / s.audience) : 100;
+  const numbers = [['targeted', s.targeted], ['delivered', s.delivered], ['read', s.read ?? '…'], ['deferred', s.deferred],
+    ['waiting', s.waiting], ['opted_out', s.opted_out], ['skipped', s.skipped]];
+  return h('li', { class: 'campaign', dataset: { campaign: c.id, status: c.status } },
+    h('div', { class: 'camp-head' }, h('strong', {}, c.name),
+      h('span', { class: `chip camp-kind ${c.kind}` }, c.kind === 'advertising' ? t('advertising') : t('informational')),
+      h('span', { class: 'chip camp-status' }, t(/** @type {any} */ (`camp_${c.status}`))),
+      c.send_at ? h('span', { class: 'muted' }, `${dateOf(c.send_at)} ${timeOf(c.send_at)}`) : null,
+      c.status === 'scheduled' || c.status === 'sending' || c.status === 'waiting'
+        ? h('button', { type: 'button', class: 'small danger', onclick: async () => { await api.post(`/campaigns/${c.id}/cancel`); reload(); } }, t('cancel')) : null),
+    c.status === 'sending' ? h('progress', { max: 100, value: progress, 'aria-label': t('progress') }) : null,
+    statsBar(s),
+    h('dl', { class: 'camp-stats' }, numbers.map(([k, n]) => h('div', { class: `camp-stat camp-stat-${k}` },
+      h('dt', {}, t(/** @type {any} */ (`stat_${k}`))), h('dd', { dataset: { stat: k } }, String(n))))),
+    Object.keys(s.skipped_by_reason).length ? h('p', { class: 'muted small' }, Object.entries(s.skipped_by_reason)
+      .map(([r, n]) => `${t(/** @type {any} */ (`skip_${r}`))} ${n}`).join(' · ')) : null);
+}
+
+/** Campaigns: the composer and the list. @param {HTMLElement} body @param {number} channel @returns {() => void} */
+function campaigns(body, channel) {
+  const list = h('ul', { class: 'camp-list', id: 'campaigns' });
+  const preview = h('div', { class: 'camp-preview', id: 'camp-preview', 'aria-live': 'polite' });
+  const error = h('p', { class: 'form-error', id: 'camp-error' });
+  /** @type {ReturnType<typeof setTimeout> | null} */
+  let timer = null;
+  const point = savedPoint();
+  const field = (/** @type {string} */ id, /** @type {string} */ label, /** @type {Record<string, any>} */ attrs = {}) =>
+    [h('label', { for: id }, label), h(attrs.rows ? 'textarea' : 'input', { id, ...attrs })];
+
+  function request() {
+    /** @type {Record<string, string>} */
+    const variables = {};
+    for (const line of valueOf('camp-vars').split('\n')) {
+      const i = line.indexOf('=');
+      if (i > 0) variables[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+    }
+    /** @type {any} */
+    const segment = {};
+    const regulars = valueOf('camp-regulars');
+    if (regulars) segment.regulars_of = Number(regulars);
+    if (valueOf('camp-radius')) segment.near = { lat: Number(valueOf('camp-lat')), lon: Number(valueOf('camp-lon')), radius_m: Number(valueOf('camp-radius')) };
+    const tags = valueOf('camp-tags').split(/[\s,]+/).filter(Boolean);
+    if (tags.length) segment.tags = tags;
+    const when = valueOf('camp-when');
+    const kind = /** @type {HTMLInputElement} */ (document.querySelector('input[name="camp-kind"]:checked')).value;
+    return {
+      name: valueOf('camp-name'), kind, template: valueOf('camp-template'), variables,
+      attributes: valueOf('camp-attrs').split(/[\s,]+/).filter(Boolean), segment,
+      send_at: when ? new Date(when).getTime() : null,
+    };
+  }
+
+  async function load() {
+    const items = await api.get(`/channels/${channel}/campaigns`);
+    mount(list, items.length ? items.map((/** @type {any} */ c) => campaignCard(c, load)) : h('li', { class: 'muted' }, t('noCampaigns')));
+    // Keep counting while something is on its way.
+    if (timer) clearTimeout(timer);
+    if (items.some((/** @type {any} */ c) => c.status === 'sending' || c.status === 'scheduled' || c.status === 'waiting')) {
+      timer = setTimeout(() => load().catch(() => {}), 2000);
+    }
+  }
+
+  api.get(`/channels/${channel}`).then(async (ch) => {
+    const shops = await api.get(`/businesses/${ch.business_id}/shops`);
+    const regulars = /** @type {HTMLSelectElement} */ (document.getElementById('camp-regulars'));
+    for (const s of shops) regulars.append(h('option', { value: s.id }, s.name));
+  }).catch(() => {});
+
+  const composer = /** @type {HTMLDetailsElement} */ (h('details', { class: 'camp-composer', id: 'camp-composer', open: true }, h('summary', {}, t('newCampaign')),
+      h('form', { id: 'camp-form', onsubmit: async (/** @type {Event} */ e) => {
+        e.preventDefault();
+        error.textContent = '';
+        try {
+          await api.post(`/channels/${channel}/campaigns`, request());
+          mount(preview);
+          /** @type {HTMLFormElement} */ (e.target).reset();
+          composer.open = false;
+          await load();
+          list.scrollIntoView({ block: 'start', behavior: 'smooth' });
+        } catch (err) { showError(error, err); }
+      } },
+      ...field('camp-name', t('campaignName'), { required: true, maxlength: 50 }),
+      h('fieldset', { class: 'camp-kinds' }, h('legend', {}, t('campaignKind')),
+        h('label', { class: 'pick' }, h('input', { type: 'radio', name: 'camp-kind', value: 'informational', checked: true }), t('informational')),
+        h('label', { class: 'pick' }, h('input', { type: 'radio', name: 'camp-kind', value: 'advertising', id: 'camp-ad' }), t('advertising'))),
+      ...field('camp-template', t('template'), { rows: 4, required: true, placeholder: t('templateHint') }),
+      ...field('camp-vars', t('variables'), { rows: 2, placeholder: 'menu=딸기 라떼' }),
+      ...field('camp-attrs', t('perPersonValues'), { placeholder: 'visits' }),
+      h('fieldset', { class: 'camp-segment' }, h('legend', {}, t('segment')),
+        h('label', { for: 'camp-regulars' }, t('regularsOf')), h('select', { id: 'camp-regulars' }, h('option', { value: '' }, t('everyFriend'))),
+        h('div', { class: 'camp-near' },
+          h('div', {}, ...field('camp-lat', t('latitude'), { type: 'number', step: 'any', value: point?.lat ?? '' })),
+          h('div', {}, ...field('camp-lon', t('longitude'), { type: 'number', step: 'any', value: point?.lon ?? '' })),
+          h('div', {}, ...field('camp-radius', t('radiusMetres'), { type: 'number', min: 0, placeholder: t('anywhere') }))),
+        ...field('camp-tags', t('tags'), { placeholder: 'vip' })),
+      ...field('camp-when', t('sendAt'), { type: 'datetime-local' }),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', id: 'camp-preview-button', onclick: async () => {
+          error.textContent = '';
+          try {
+            const p = await api.post(`/channels/${channel}/campaigns/preview`, { ...request(), sample: {} });
+            mount(preview, h('div', { class: 'bubble' }, h('p', { class: 'text' }, p.text)),
+              h('p', { class: `muted${p.chars > p.max_chars ? ' form-error' : ''}` }, t('charsOf', { n: p.chars, max: p.max_chars })));
+          } catch (err) { mount(preview); showError(error, err); }
+        } }, t('preview')),
+        h('button', { type: 'submit', class: 'primary', id: 'camp-send' }, t('sendCampaign'))),
+      preview, error)));
+  mount(body, composer, h('h3', {}, t('campaigns')), list);
+  load().catch((err) => showError(error, err));
+  return () => { if (timer) clearTimeout(timer); };
+}
+
+/** Posts on the channel's page. @param {HTMLElement} body @param {number} channel */
+function posts(body, channel) {
+  const list = h('ul', { class: 'post-list' });
+  const error = h('p', { class: 'form-error' });
+  const text = /** @type {HTMLTextAreaElement} */ (h('textarea', { id: 'post-text', rows: 3, 'aria-label': t('post'), required: true }));
+  async function load() {
+    const page = await api.get(`/channels/${channel}/posts`);
+    mount(list, page.posts.map((/** @type {any} */ p) => h('li', { class: 'post' }, h('p', { class: 'post-text' }, p.text), h('time', { class: 'muted' }, dateOf(p.created_at)))));
+  }
+  mount(body, h('form', { class: 'post-form', onsubmit: async (/** @type {Event} */ e) => {
+    e.preventDefault();
+    try {
+      await api.post(`/channels/${channel}/posts`, { text: text.value });
+      text.value = '';
+      await load();
+    } catch (err) { showError(error, err); }
+  } }, text, h('button', { type: 'submit', class: 'primary small', id: 'post-submit' }, t('post')), error), list);
+  load().catch((err) => showError(error, err));
+}
