@@ -71,7 +71,7 @@ function inbox(body, channel) {
     const page = await api.get(`/channels/${channel}/inbox?${q}`);
     mount(list, page.items.length ? page.items.map((/** @type {any} */ it) => h('li', {},
       h('button', { type: 'button', class: `inbox-item${it.room_id === openRoom ? ' active' : ''}`, dataset: { room: it.room_id },
-        onclick: () => { openRoom = it.room_id; conversation(it); load(); } },
+        onclick: () => { openRoom = it.room_id; load().catch(() => {}); } },
       h('span', { class: 'inbox-who' }, it.person.display_name, it.unread ? h('span', { class: 'unread' }, String(it.unread)) : null),
       h('span', { class: 'inbox-last' }, it.last_message?.text ?? ''),
       h('span', { class: `inbox-status ${it.status}` }, t(/** @type {any} */ (`status_${it.status}`)),
@@ -83,13 +83,21 @@ function inbox(body, channel) {
     }
   }
 
+  /** The answer being typed survives the conversation being redrawn. */
+  /** @type {{room: number, input: HTMLInputElement} | null} */
+  let draft = null;
+
   /** @param {any} it */
   async function conversation(it) {
     const base = `/channels/${channel}/inbox/${it.room_id}`;
     const history = await api.get(`${base}/messages?limit=50`);
     const msgs = [...history.messages].reverse();
     const error = h('p', { class: 'form-error' });
-    const input = /** @type {HTMLInputElement} */ (h('input', { id: 'inbox-reply', 'aria-label': t('typeMessage'), placeholder: t('answerAsChannel') }));
+    if (draft?.room !== it.room_id) {
+      draft = { room: it.room_id, input: /** @type {HTMLInputElement} */ (h('input', { id: 'inbox-reply', 'aria-label': t('typeMessage'), placeholder: t('answerAsChannel') })) };
+    }
+    const input = draft.input;
+    const focused = document.activeElement === input;
     const person = it.person.id;
     const log = h('div', { class: 'messages inbox-log', role: 'log' }, msgs.map((m) => h('article', { class: `msg${m.sender_id === person ? '' : ' mine'}` },
       h('div', { class: 'msg-body' }, h('div', { class: 'bubble-row' }, h('div', { class: 'bubble' }, h('p', { class: 'text' }, m.text)),
@@ -114,6 +122,7 @@ function inbox(body, channel) {
         } catch (err) { showError(error, err); }
       } }, input, h('button', { type: 'submit', class: 'primary send', id: 'inbox-send' }, t('send'))), error);
     log.scrollTop = log.scrollHeight;
+    if (focused) input.focus();
     const last = msgs.at(-1);
     if (last && it.unread) api.post(`${base}/read`, { seq: last.seq }).catch(() => {});
   }

@@ -114,7 +114,11 @@ function renderNearby(main) {
     } catch (err) { showError(error, err); }
   }
 
+  /** The latest search; an answer to an older one is dropped. */
+  let latest = 0;
+
   async function search() {
+    const ticket = ++latest;
     const label = point.label === 'typed' ? `${point.lat.toFixed(4)}, ${point.lon.toFixed(4)}` : t(/** @type {any} */ (point.label));
     mount(where, `📍 ${label}`);
     lat.value = String(point.lat);
@@ -125,6 +129,7 @@ function renderNearby(main) {
     if (filters.openNow) q.set('open_now', 'true');
     try {
       const page = await api.get(`/shops/nearby?${q}`);
+      if (ticket !== latest) return;
       const open = (/** @type {any} */ s) => { location.hash = `#/local/shop/${s.id}`; };
       mount(results,
         h('div', { class: 'local-map-box' }, drawMap(point, filters.radius, page.shops, open)),

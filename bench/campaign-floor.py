@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""What SQLite itself costs for a campaign's writes, without madang.
+
+Replays the statements of one campaign batch (`campaign_batch` in
+crates/madang-store/src/local/campaigns.rs) through Python's sqlite3 module
+with prepared statements and `executemany`, on a copy of a database that
+`madang admin audience` filled: the friends read, the day's ad receipts,
+the rooms' seqs, the messages, their events and the outcomes, one
+transaction per 1,000 recipients. Prints recipients per second and the
+time each step took, so the floor of this storage layout can be compared
+with the server's own rate.
+
+    python3 bench/campaign-floor.py DATA_DIR/madang.db [--slim-events]
+        [--checkpoint PAGES] [--synchronous-off]
+
+The copy is made next to the database and removed afterwards; the
+database given is not changed. Needs one channel (id 1) with friends, and
+makes campaign 1 if it is missing.
+"""
+
+import argparse
+import collections
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import time
+
+TEXT = ("(광고) Bench\n안녕하세요 김민지님, 이번 주 딸기 라떼 1+1! 시청점에서 기다릴게요.\n\n"
+        "수신거부: 이 메시지의 [광고 수신거부]를 누르세요")
+SHOWN = -(1 << 52) - 1
+BATCH = 1000
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("db")
+    ap.add_argument("--slim-events", action="store_true", help="store a stub event instead of the message's JSON")
+    ap.add_argument("--checkpoint", type=int, help="PRAGMA wal_autocheckpoint (pages)")
+    ap.add_argument("--synchronous-off", action="store_true", help="no fsync at all (to see what fsync costs)")
+    args = ap.parse_args()
+
+    work = args.db + ".floor"
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(work + suffix):
+            os.remove(work + suffix)
+    shutil.copyfile(args.db, work)
+    try:
+        run(work, args)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(work + suffix):
+                os.remove(work + suffix)
+
+
+def run(path, args):
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=" + ("OFF" if args.synchronous_off else "NORMAL"))
+    db.execute("PRAGMA foreign_keys=ON")
+    if args.checkpoint:
+        db.execute(f"PRAGMA wal_autocheckpoint={args.checkpoint}")
+    db.execute(
+        "INSERT OR IGNORE INTO campaigns (id, channel_id, created_by, name, kind, template, variables, "
+        "attributes, segment, send_at, status, created_at) "
+        "SELECT 1, 1, owner_id, 'floor', 'advertising', 't', '{}', '[]', '{}', 0, 'sending', 0 "
+        "FROM (SELECT user_id AS owner_id FROM business_agents LIMIT 1)")
+    total = db.execute("SELECT COUNT(*) FROM channel_friends WHERE channel_id = 1").fetchone()[0]
+    spent = collections.Counter()
+    after, done, start = 0, 0, time.time()
+
+    def step(name, since):
+        now = time.time()
+        spent[name] += now - since
+        return now
+
+    while True:
+        t = time.time()
+        db.execute("BEGIN IMMEDIATE")
+        rows = db.execute(
+            "SELECT f.user_id, r.room_id, u.display_name, u.time_zone, u.home_lat, u.home_lon, "
+            "f.informational, f.marketing, f.marketing_night, f.tags, f.attributes "
+            "FROM channel_friends f JOIN channel_rooms r ON r.channel_id = f.channel_id AND r.user_id = f.user_id "
+            "JOIN users u ON u.id = f.user_id WHERE f.channel_id = 1 AND f.user_id > ? "
+            "ORDER BY f.user_id LIMIT ?", (after, BATCH)).fetchall()
+        if not rows:
+            db.execute("COMMIT")
+            break
+        t = step("read friends", t)
+        users = [r[0] for r in rows]
+        rooms = [r[1] for r in rows]
+        db.executemany(
+            "INSERT INTO ad_receipts (user_id, day, campaign_id) VALUES (?, 20000, 1) "
+            "ON CONFLICT (user_id, day) DO NOTHING", [(u,) for u in users])
+        t = step("ad receipts", t)
+        seqs = {}
+        marks = ",".join("?" * len(rooms))
+        for room, seq in db.execute(
+                f"UPDATE rooms SET last_seq = last_seq + 1, last_message_seq = last_seq + 1 "
+                f"WHERE id IN ({marks}) RETURNING id, last_seq", rooms):
+            seqs[room] = seq
+        t = step("room seqs", t)
+        now = int(time.time() * 1000)
+        messages = [(room, seqs[room], 1, SHOWN, f"cmp1:{u}", "text", TEXT, "[]", now, 1) for u, room in zip(users, rooms)]
+        if args.slim_events:
+            events = [(room, seqs[room], SHOWN, now, '{"type":"message"}') for room in rooms]
+        else:
+            events = [(room, seqs[room], SHOWN, now, json.dumps({"type": "message", "message": {
+                "room_id": room, "seq": seqs[room], "sender_id": SHOWN, "client_id": f"cmp1:{u}", "kind": "text",
+                "text": TEXT, "reply_to": None, "mentions": [], "attachment": None, "created_at": now,
+                "edited_at": None, "deleted": False, "reactions": [], "unread_count": 1, "campaign_id": 1}},
+                ensure_ascii=False)) for u, room in zip(users, rooms)]
+        t = step("(python: building rows)", t)
+        db.executemany(
+            "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, mentions, "
+            "created_at, campaign_id) VALUES (?,?,?,?,?,?,?,?,?,?)", messages)
+        t = step("messages", t)
+        db.executemany("INSERT INTO events (room_id, seq, actor_id, at, body) VALUES (?,?,?,?,?)", events)
+        t = step("events", t)
+        db.executemany(
+            "INSERT INTO campaign_recipients (campaign_id, user_id, status, reason, room_id, seq, due_at, at) "
+            "VALUES (1, ?, 'delivered', NULL, ?, ?, NULL, ?)", [(u, room, seqs[room], now) for u, room in zip(users, rooms)])
+        t = step("outcomes", t)
+        db.execute("COMMIT")
+        step("commit (WAL, checkpoints)", t)
+        after = users[-1]
+        done += len(rows)
+        print(f"\r{done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    secs = time.time() - start
+    python = spent.pop("(python: building rows)", 0.0)
+    print(f"{done:,} recipients in {secs:.2f} s: {done / secs:,.0f}/s; "
+          f"SQLite's share {done / (secs - python):,.0f}/s ({(secs - python) / done * 1e6:.1f} µs each)")
+    for name, s in spent.most_common():
+        print(f"  {name:<28} {s:6.2f} s  {s / done * 1e6:5.1f} µs each")
+    print(f"  {'(python: building rows)':<28} {python:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()
