@@ -594,7 +594,7 @@ impl Core {
         };
         let every = no_marketing_every;
         let consent = move |i: u64| {
-            let marketing = every == 0 || (i + 1) % every != 0;
+            let marketing = every == 0 || !(i + 1).is_multiple_of(every);
             (true, marketing, marketing)
         };
         Ok(self.repos.seed_audience(&seed, &consent, progress).await?)

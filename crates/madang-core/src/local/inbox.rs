@@ -247,13 +247,13 @@ impl Core {
         agent: Option<UserId>,
     ) -> Result<()> {
         let (c, _) = self.inbox_room(me, channel, room).await?;
-        if let Some(a) = agent {
-            if self.repos.agent_role(c.business_id, a).await?.is_none() {
-                return Err(Error::invalid(
-                    "not_an_agent",
-                    "only the business's agents can be assigned",
-                ));
-            }
+        if let Some(a) = agent
+            && self.repos.agent_role(c.business_id, a).await?.is_none()
+        {
+            return Err(Error::invalid(
+                "not_an_agent",
+                "only the business's agents can be assigned",
+            ));
         }
         self.repos.assign(room, agent, self.now()).await?;
         self.tell_agents(channel, room).await

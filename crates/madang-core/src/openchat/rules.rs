@@ -96,7 +96,7 @@ pub fn check_hashtags(raw: &[String]) -> Result<Vec<String>> {
 }
 
 pub fn check_category(raw: &str) -> Result<String> {
-    one_of(&CATEGORIES, raw, "invalid_category")
+    one_of(CATEGORIES, raw, "invalid_category")
 }
 
 /// `raw` if it is one of `list`, else `code` (categories of open chats
