@@ -3,7 +3,7 @@
 use crate::{Envelope, Topic};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use tokio::sync::mpsc;
 
 /// Queue length per connection. A connection that falls this far behind is
@@ -20,6 +20,18 @@ struct Sink {
 pub struct Hub {
     topics: RwLock<HashMap<Topic, HashMap<u64, Sink>>>,
     next_id: AtomicU64,
+    /// Told when a topic gets its first local listener and when it loses
+    /// its last (a broker bus subscribes and unsubscribes on it), in the
+    /// order the changes happened.
+    interest: OnceLock<mpsc::UnboundedSender<Interest>>,
+}
+
+/// A change in what this node listens to, for a broker bus.
+pub(crate) enum Interest {
+    /// `true`: the topic's first local listener joined; `false`: its last left.
+    Topic(Topic, bool),
+    /// Answer once every change told before this one is in effect.
+    Settle(tokio::sync::oneshot::Sender<()>),
 }
 
 impl Hub {
@@ -59,9 +71,28 @@ impl Hub {
         topics.get(&topic).map_or(0, HashMap::len)
     }
 
+    /// Where first and last listeners of a topic are reported; set once.
+    pub(crate) fn watch_interest(&self, tx: mpsc::UnboundedSender<Interest>) {
+        let _ = self.interest.set(tx);
+    }
+
+    /// Reports a change of interest; called under the write lock, so the
+    /// reports are in the order of the changes.
+    fn tell(&self, topic: Topic, wanted: bool) {
+        if let Some(tx) = self.interest.get() {
+            // The receiver is gone only when the bus is: nothing to tell.
+            let _ = tx.send(Interest::Topic(topic, wanted));
+        }
+    }
+
     fn add(&self, topic: Topic, id: u64, sink: Sink) {
         let mut topics = self.topics.write().unwrap_or_else(|p| p.into_inner());
-        topics.entry(topic).or_default().insert(id, sink);
+        let sinks = topics.entry(topic).or_default();
+        let first = sinks.is_empty();
+        sinks.insert(id, sink);
+        if first {
+            self.tell(topic, true);
+        }
     }
 
     fn remove(&self, topic: Topic, id: u64) {
@@ -70,6 +101,7 @@ impl Hub {
             sinks.remove(&id);
             if sinks.is_empty() {
                 topics.remove(&topic);
+                self.tell(topic, false);
             }
         }
     }

@@ -4,11 +4,15 @@
 //!
 //! [`Hub`] is the node-local routing table from [`Topic`] to the live
 //! connections interested in it. [`Bus`] publishes; the in-process
-//! [`LocalBus`] hands each publish straight to the hub.
+//! [`LocalBus`] hands each publish straight to the hub, and [`NatsBus`]
+//! also carries it to the other nodes over NATS, each of which subscribes
+//! only to the topics its own connections joined.
 
 mod hub;
+mod nats;
 
 pub use hub::{Hub, Subscription};
+pub use nats::NatsBus;
 
 use async_trait::async_trait;
 use madang_types::events::{ReadMark, RoomEvent};
@@ -36,8 +40,9 @@ impl Topic {
     }
 }
 
-/// A live signal.
-#[derive(Clone, Debug, PartialEq)]
+/// A live signal. Serialised as JSON between nodes.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Live {
     /// A committed room event (already durable).
     Event(RoomEvent),
@@ -130,6 +135,11 @@ pub trait Bus: Send + Sync {
     async fn publish(&self, topic: Topic, live: Live) -> Result<(), BusError>;
     /// A new, empty subscription for one connection.
     fn subscribe(&self) -> Subscription;
+    /// Returns once every topic joined so far receives what any node
+    /// publishes from now on. Joining is immediate on one node; across
+    /// nodes the broker must have the subscription first. A connection
+    /// calls this between joining and reading the database (invariant 4).
+    async fn settled(&self) {}
 }
 
 /// The single-node bus: publishing is a direct hand-off to the local hub.

@@ -46,26 +46,30 @@ impl TestDb {
                     _dir: Some(dir),
                 }
             }
-            Backend::Postgres => {
-                let admin = admin_url();
-                let name = format!("madang_t_{:016x}", rand::rng().random::<u64>());
-                let mut conn = sqlx::PgConnection::connect(&admin)
-                    .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for this suite: {e}"));
-                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .await
-                    .expect("create test database");
-                let url = match admin.rsplit_once('/') {
-                    Some((server, _)) => format!("{server}/{name}"),
-                    None => panic!("MADANG_TEST_POSTGRES_URL must end in /database"),
-                };
-                TestDb {
-                    url,
-                    backend: Backend::Postgres,
-                    pg_name: Some(name),
-                    _dir: None,
-                }
-            }
+            Backend::Postgres => TestDb::postgres().await,
+        }
+    }
+
+    /// A PostgreSQL database whatever `MADANG_TEST_DATABASE` says: for
+    /// tests of several nodes sharing one database.
+    pub async fn postgres() -> TestDb {
+        let admin = admin_url();
+        let name = format!("madang_t_{:016x}", rand::rng().random::<u64>());
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for this suite: {e}"));
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .expect("create test database");
+        let url = match admin.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => panic!("MADANG_TEST_POSTGRES_URL must end in /database"),
+        };
+        TestDb {
+            url,
+            backend: Backend::Postgres,
+            pg_name: Some(name),
+            _dir: None,
         }
     }
 }

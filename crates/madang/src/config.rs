@@ -21,6 +21,12 @@ pub struct Config {
     pub database_url: String,
     /// Most open database connections.
     pub database_max_connections: u32,
+    /// `nats://host:4222` to fan out across nodes over NATS; empty for the
+    /// in-process bus of a single node.
+    pub nats_url: String,
+    /// First token of every NATS subject (`{prefix}.room.{id}`); nodes of
+    /// one cluster share it.
+    pub nats_prefix: String,
     /// `text` for people, `json` for log collectors.
     pub log_format: LogFormat,
     pub media: MediaConfig,
@@ -72,6 +78,8 @@ impl Default for Config {
             data_dir: PathBuf::from("./madang-data"),
             database_url: String::new(),
             database_max_connections: 16,
+            nats_url: String::new(),
+            nats_prefix: "madang".into(),
             log_format: LogFormat::Text,
             media: MediaConfig::default(),
             limits: Limits::default(),
@@ -100,6 +108,8 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database_url", &mask_url(&self.database_url))
             .field("database_max_connections", &self.database_max_connections)
+            .field("nats_url", &mask_url(&self.nats_url))
+            .field("nats_prefix", &self.nats_prefix)
             .field("log_format", &self.log_format)
             .field("media", &self.media)
             .field("limits", &self.limits)

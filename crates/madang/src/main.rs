@@ -81,6 +81,12 @@ struct ServeArgs {
     /// `postgres://…`; SQLite in the data folder when absent.
     #[arg(long, env = "MADANG_DATABASE_URL")]
     database_url: Option<String>,
+    /// `nats://…` to run as one node of a cluster; the in-process bus when absent.
+    #[arg(long, env = "MADANG_NATS_URL")]
+    nats_url: Option<String>,
+    /// First token of the NATS subjects; the nodes of one cluster share it.
+    #[arg(long, env = "MADANG_NATS_PREFIX")]
+    nats_prefix: Option<String>,
     #[arg(long, env = "MADANG_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
 }
@@ -103,6 +109,12 @@ impl ServeArgs {
         }
         if let Some(v) = self.database_url {
             config.database_url = v;
+        }
+        if let Some(v) = self.nats_url {
+            config.nats_url = v;
+        }
+        if let Some(v) = self.nats_prefix {
+            config.nats_prefix = v;
         }
         if let Some(v) = self.log_format {
             config.log_format = v;

@@ -4,7 +4,7 @@
 use crate::config::Config;
 use anyhow::Context;
 use madang_api::AppState;
-use madang_bus::{Bus, LocalBus};
+use madang_bus::{Bus, LocalBus, NatsBus};
 use madang_core::earnings::payments::TestPaymentProvider;
 use madang_core::jobs::Jobs;
 use madang_core::{Clock, Core, Deps};
@@ -33,7 +33,14 @@ impl Node {
         clock: Arc<dyn Clock>,
         metrics: Option<PrometheusHandle>,
     ) -> anyhow::Result<Node> {
-        Self::start_with_bus(config, clock, metrics, Arc::new(LocalBus::new())).await
+        let bus: Arc<dyn Bus> = if config.nats_url.is_empty() {
+            Arc::new(LocalBus::new())
+        } else {
+            let bus = NatsBus::connect(&config.nats_url, &config.nats_prefix).await?;
+            tracing::info!(prefix = %config.nats_prefix, "fanning out over NATS");
+            Arc::new(bus)
+        };
+        Self::start_with_bus(config, clock, metrics, bus).await
     }
 
     /// As [`Node::start`], with a given bus (tests use one that loses messages).

@@ -184,7 +184,9 @@ impl Connection {
     async fn run(&mut self, st: AppState) -> End {
         let mut sub = self.core.bus().subscribe();
         sub.join(Topic::User(self.me.user));
-        // Subscribe before reading anything from the database (invariant 4).
+        // Subscribe before reading anything from the database (invariant 4);
+        // across nodes, the subscription must be in effect at the broker.
+        self.core.bus().settled().await;
         let heads = match self.core.room_heads(&self.me).await {
             Ok(h) => h,
             Err(_) => return self.close(1011, "try again").await,
@@ -192,6 +194,7 @@ impl Connection {
         for &(room, _, _) in &heads {
             sub.join(Topic::Room(room));
         }
+        self.core.bus().settled().await;
         let mut pending: Option<ClientFrame> = None;
         let cursors = match timeout(RESUME_WAIT, self.socket.recv()).await {
             Ok(Some(Ok(Message::Text(t)))) => match decode_client_frame(&t) {
@@ -350,6 +353,7 @@ impl Connection {
             Live::RoomAdded { room_id } => {
                 if self.cursors.get(*room_id).is_none() {
                     sub.join(Topic::Room(*room_id));
+                    self.core.bus().settled().await;
                     if let Ok(room) = self.core.room(&self.me, *room_id).await {
                         let before = Seq(room.joined_seq.0 - 1);
                         self.cursors.follow(*room_id, before);

@@ -5,6 +5,7 @@
 mod accounts;
 mod bad_input;
 mod chat;
+mod cluster;
 mod crash;
 mod friends;
 mod invariants;
