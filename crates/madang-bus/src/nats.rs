@@ -20,6 +20,8 @@ use tokio::task::JoinHandle;
 
 /// The header naming the node a message came from.
 const ORIGIN: &str = "Madang-Origin";
+/// How long a publish may wait for the client's buffer.
+const PUBLISH_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
 
 pub struct NatsBus {
     client: async_nats::Client,
@@ -78,13 +80,18 @@ impl Bus for NatsBus {
         self.hub.dispatch(Arc::new(Envelope::new(topic, live)));
         let mut headers = HeaderMap::new();
         headers.insert(ORIGIN, self.origin.as_str());
-        self.client
-            .publish_with_headers(topic.subject(&self.prefix), headers, payload.into())
-            .await
-            .map_err(|e| {
-                metrics::counter!("madang_bus_publish_errors_total").increment(1);
-                BusError::Unavailable(e.to_string())
-            })
+        let send = self
+            .client
+            .publish_with_headers(topic.subject(&self.prefix), headers, payload.into());
+        // While NATS is away the client buffers, then pushes back; a
+        // committed write is not held up for it (others catch up by seq).
+        let outcome = match tokio::time::timeout(PUBLISH_WAIT, send).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "NATS did not take the message in time".to_owned(),
+        };
+        metrics::counter!("madang_bus_publish_errors_total").increment(1);
+        Err(BusError::Unavailable(outcome))
     }
 
     fn subscribe(&self) -> Subscription {
@@ -97,6 +104,27 @@ impl Bus for NatsBus {
             // The router gone means no NATS: nothing more to wait for.
             let _ = rx.await;
         }
+    }
+}
+
+/// Returns once the server has handled every command this client sent
+/// before: it answers a message to ourselves only after the subscriptions
+/// ahead of it. (`flush` only empties the client's buffer.)
+async fn round_trip(client: &async_nats::Client) {
+    let inbox = client.new_inbox();
+    let echo = async {
+        let mut sub = client.subscribe(inbox.clone()).await.ok()?;
+        client.publish(inbox, bytes::Bytes::new()).await.ok()?;
+        sub.next().await
+    };
+    if tokio::time::timeout(PUBLISH_WAIT * 4, echo)
+        .await
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        metrics::counter!("madang_bus_settle_timeouts_total").increment(1);
+        tracing::warn!("NATS did not answer a round trip; live events may come late");
     }
 }
 
@@ -114,10 +142,7 @@ async fn route(
         let (topic, wanted) = match change {
             Interest::Topic(topic, wanted) => (topic, wanted),
             Interest::Settle(done) => {
-                // A round trip: the server has every subscription sent so far.
-                if let Err(e) = client.flush().await {
-                    tracing::warn!(error = %e, "NATS flush failed");
-                }
+                round_trip(&client).await;
                 let _ = done.send(());
                 continue;
             }
