@@ -10,6 +10,7 @@
 mod db;
 mod http;
 mod lossy;
+pub mod process;
 mod ws;
 
 pub use db::{Backend, TestDb};

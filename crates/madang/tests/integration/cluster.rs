@@ -1,61 +1,42 @@
-//! Three real `madang` processes on one PostgreSQL database and NATS
-//! (127.0.0.1:4222, or `MADANG_TEST_NATS_URL`), each under this test's own
+//! Real `madang` processes on one PostgreSQL database and NATS
+//! (127.0.0.1:4222, or `MADANG_TEST_NATS_URL`), each test under its own
 //! subject prefix: members connected to different nodes all receive every
-//! message of their room live, in seq order, whichever node it was sent on.
+//! message of their room live, in seq order, whichever node it was sent on;
+//! two nodes share a campaign's sending and each recipient gets it once.
 
+use madang_testkit::process::{self, free_port};
 use madang_testkit::{Client, TestDb, Ws};
 use madang_types::events::{EventBody, ServerFrame};
 use madang_types::{RoomId, Seq};
 use std::collections::BTreeMap;
-use std::process::Stdio;
+use std::ffi::OsString;
+use std::path::Path;
 use std::time::Duration;
-use tokio::process::{Child, Command};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+use tokio::process::Child;
 
 fn nats_url() -> String {
     std::env::var("MADANG_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
 }
 
-/// One node of the cluster, ready to serve.
-async fn node(db: &TestDb, prefix: &str, data: &std::path::Path) -> (Child, String) {
+/// One node of the cluster, ready to serve, and its base URL.
+async fn node(db: &TestDb, prefix: &str, data: &Path, extra: &[&str]) -> (Child, String) {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_madang"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-        .arg(data)
-        .args([
-            "--database-url",
-            &db.url,
-            "--nats-url",
-            &nats_url(),
-            "--nats-prefix",
-            prefix,
-        ])
-        .env("MADANG_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the madang binary starts");
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..300 {
-        if reqwest::get(format!("{base}/readyz"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return (child, base);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut args: Vec<OsString> = vec!["--data-dir".into(), data.into()];
+    for a in [
+        "--database-url",
+        &db.url,
+        "--nats-url",
+        &nats_url(),
+        "--nats-prefix",
+        prefix,
+    ]
+    .iter()
+    .chain(extra)
+    {
+        args.push((*a).into());
     }
-    panic!(
-        "node on {port} did not become ready (is NATS running at {}?)",
-        nats_url()
-    );
+    let child = process::serve(env!("CARGO_BIN_EXE_madang"), port, &args).await;
+    (child, format!("http://127.0.0.1:{port}"))
 }
 
 /// The message seqs of `room` a connection receives, in arrival order,
@@ -84,7 +65,7 @@ async fn three_nodes_deliver_every_message_to_members_on_every_node_in_order() {
     let prefix = format!("madangtest{}", free_port());
     let mut nodes = Vec::new();
     for dir in &dirs {
-        nodes.push(node(&db, &prefix, dir.path()).await);
+        nodes.push(node(&db, &prefix, dir.path(), &[]).await);
     }
     // One member on each node.
     let mut members = Vec::new();
@@ -139,4 +120,84 @@ async fn three_nodes_deliver_every_message_to_members_on_every_node_in_order() {
             "{extra:?}"
         );
     }
+}
+
+/// A counter's value in a node's Prometheus metrics (0 when absent).
+async fn counter(base: &str, name: &str) -> f64 {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| l.starts_with(name) && !l.starts_with('#'))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn two_nodes_share_a_campaign_and_everyone_gets_it_once() {
+    use crate::local::resume::{CONFIG, admin, audit};
+    const PEOPLE: i64 = 6_000;
+    let db = TestDb::postgres().await;
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    for d in &dirs {
+        // Small batches polled often, so both nodes find work.
+        std::fs::write(d.path().join("madang.toml"), CONFIG).unwrap();
+    }
+    let prefix = format!("madangjobs{}", free_port());
+    let mut nodes = Vec::new();
+    for d in &dirs {
+        let config = d.path().join("madang.toml");
+        let config = config.to_str().unwrap();
+        nodes.push(node(&db, &prefix, d.path(), &["--config", config]).await);
+    }
+    let mut owner = Client::new(&nodes[0].1);
+    owner.sign_up(&format!("jobs_{prefix}")).await;
+    let (_, ch) = crate::local::campaigns::channel(&owner, &format!("jobs_{prefix}"), "두 노드 상점").await;
+    let (out, ok) = admin(
+        dirs[0].path(),
+        &db,
+        &[
+            "audience",
+            &format!("jobs_{prefix}"),
+            "--people",
+            &PEOPLE.to_string(),
+            "--prefix",
+            &format!("j{prefix}_"),
+        ],
+    )
+    .await;
+    assert!(ok, "{out}");
+    // Made on the second node; both send.
+    let other = owner.at(&nodes[1].1);
+    let c = other
+        .post(
+            &format!("/api/v1/channels/{ch}/campaigns"),
+            serde_json::json!({"name": "both", "kind": "informational", "template": "#{name}님, 내일 휴무예요"}),
+        )
+        .await;
+    assert_eq!(c.status, 201, "{}", c.body);
+    let id = c.body["id"].as_i64().unwrap();
+    for _ in 0..3_000 {
+        let v = owner.get(&format!("/api/v1/campaigns/{id}")).await.ok();
+        if v["status"] == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (end, ok) = audit(dirs[0].path(), &db, id).await;
+    assert!(ok, "{end}");
+    assert_eq!(end["campaign"]["status"], "done", "{end}");
+    assert_eq!(end["exactly_once"], true);
+    assert_eq!(end["campaign"]["stats"]["delivered"], PEOPLE);
+    assert_eq!(end["audit"]["messages"], PEOPLE);
+    // Each node counts what it sent; together, each message once.
+    let mut split = Vec::new();
+    for (_, base) in &nodes {
+        split.push(counter(base, "madang_campaign_messages_total").await);
+    }
+    assert_eq!(split.iter().sum::<f64>(), PEOPLE as f64, "{split:?}");
+    println!("messages sent per node: {split:?}");
 }

@@ -2,39 +2,23 @@
 //! acknowledged message, and after a restart every acknowledged message is
 //! present exactly once, in seq order.
 
+use madang_testkit::process::{self, free_port};
 use madang_testkit::{Client, TestDb};
 use std::collections::HashMap;
-use std::process::Stdio;
+use std::ffi::OsString;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::process::{Child, Command};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+use tokio::process::Child;
 
 async fn start(data: &std::path::Path, db: &TestDb, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_madang"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-        .arg(data)
-        .args(["--database-url", &db.url])
-        .env("MADANG_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the madang binary starts");
-    let url = format!("http://127.0.0.1:{port}/readyz");
-    for _ in 0..300 {
-        if reqwest::get(&url).await.is_ok_and(|r| r.status().is_success()) {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not become ready");
+    let data = data.as_os_str().to_owned();
+    let args = [
+        OsString::from("--data-dir"),
+        data,
+        "--database-url".into(),
+        db.url.clone().into(),
+    ];
+    process::serve(env!("CARGO_BIN_EXE_madang"), port, &args).await
 }
 
 #[tokio::test]

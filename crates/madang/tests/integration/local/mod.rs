@@ -4,11 +4,11 @@
 //! and at a 0 km radius), open now by local hours, regulars, and coupons
 //! (1,000 concurrent claims on 100, each refusal, redeeming once).
 
-mod campaigns;
+pub(crate) mod campaigns;
 mod coupons;
 mod inbox;
 mod nearby;
-mod resume;
+pub(crate) mod resume;
 
 use madang_testkit::Client;
 use madang_types::Millis;

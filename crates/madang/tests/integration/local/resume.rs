@@ -5,61 +5,37 @@
 //! run of the same thing is `madang-bench campaign` (bench/RESULTS.md).
 
 use super::campaigns::channel;
+use madang_testkit::process::{self, free_port};
 use madang_testkit::{Client, TestDb};
 use serde_json::{Value, json};
+use std::ffi::OsString;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::{Child, Command};
 
 const PEOPLE: u64 = 20_000;
 
-const CONFIG: &str = r#"
+pub(crate) const CONFIG: &str = r#"
 [limits]
 password_memory_kib = 64
 campaign_batch = 100
 campaign_poll_ms = 20
 "#;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 async fn serve(data: &Path, db: &TestDb, port: u16) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_madang"));
-    let child = cmd
-        .arg("serve")
-        .arg("--config")
-        .arg(data.join("madang.toml"))
-        .arg("--data-dir")
-        .arg(data)
-        .args([
-            "--database-url",
-            &db.url,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("MADANG_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the madang binary starts");
-    let url = format!("http://127.0.0.1:{port}/readyz");
-    for _ in 0..300 {
-        if reqwest::get(&url).await.is_ok_and(|r| r.status().is_success()) {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not become ready");
+    let args = [
+        OsString::from("--config"),
+        data.join("madang.toml").into(),
+        "--data-dir".into(),
+        data.into(),
+        "--database-url".into(),
+        db.url.clone().into(),
+    ];
+    process::serve(env!("CARGO_BIN_EXE_madang"), port, &args).await
 }
 
 /// `madang admin <args>`: its stdout, and whether it succeeded.
-async fn admin(data: &Path, db: &TestDb, args: &[&str]) -> (String, bool) {
+pub(crate) async fn admin(data: &Path, db: &TestDb, args: &[&str]) -> (String, bool) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_madang"));
     let out = cmd
         .arg("admin")
@@ -79,7 +55,7 @@ async fn admin(data: &Path, db: &TestDb, args: &[&str]) -> (String, bool) {
     )
 }
 
-async fn audit(data: &Path, db: &TestDb, id: i64) -> (Value, bool) {
+pub(crate) async fn audit(data: &Path, db: &TestDb, id: i64) -> (Value, bool) {
     let (out, ok) = admin(data, db, &["campaign", &id.to_string()]).await;
     let line = out.lines().last().unwrap_or_default();
     (serde_json::from_str(line).expect("the audit prints JSON"), ok)
