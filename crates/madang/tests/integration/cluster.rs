@@ -8,11 +8,15 @@ use madang_testkit::process::{self, free_port};
 use madang_testkit::{Client, TestDb, Ws};
 use madang_types::events::{EventBody, ServerFrame};
 use madang_types::{RoomId, Seq};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
 use std::path::Path;
-use std::time::Duration;
-use tokio::process::Child;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
 
 fn nats_url() -> String {
     std::env::var("MADANG_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
@@ -22,17 +26,12 @@ fn nats_url() -> String {
 async fn node(db: &TestDb, prefix: &str, data: &Path, extra: &[&str]) -> (Child, String) {
     let port = free_port();
     let mut args: Vec<OsString> = vec!["--data-dir".into(), data.into()];
-    for a in [
-        "--database-url",
-        &db.url,
-        "--nats-url",
-        &nats_url(),
-        "--nats-prefix",
-        prefix,
-    ]
-    .iter()
-    .chain(extra)
-    {
+    let nats = nats_url();
+    let mut base = vec!["--database-url", &db.url, "--nats-prefix", prefix];
+    if !extra.contains(&"--nats-url") {
+        base.extend(["--nats-url", &nats]);
+    }
+    for a in base.iter().chain(extra) {
         args.push((*a).into());
     }
     let child = process::serve(env!("CARGO_BIN_EXE_madang"), port, &args).await;
@@ -202,101 +201,83 @@ async fn two_nodes_share_a_campaign_and_everyone_gets_it_once() {
     println!("messages sent per node: {split:?}");
 }
 
-/// The first node still alive, starting from `home`: what a load balancer
-/// does once a node stops answering.
-fn alive_from(home: usize, dead: &[std::sync::atomic::AtomicBool]) -> usize {
-    (0..dead.len())
-        .map(|k| (home + k) % dead.len())
-        .find(|&i| !dead[i].load(std::sync::atomic::Ordering::SeqCst))
-        .expect("a node is alive")
+/// A room under steady load from one member per node, as the failover
+/// tests drive it: where the nodes are, which of them are down, and what
+/// was acknowledged.
+#[derive(Clone)]
+struct Load {
+    bases: Arc<Vec<String>>,
+    down: Arc<Vec<AtomicBool>>,
+    room: RoomId,
+    start: i64,
+    total: i64,
+    acked: Arc<Mutex<HashMap<String, i64>>>,
+    worst_wait_ms: Arc<AtomicI64>,
 }
 
-#[tokio::test]
-async fn a_node_killed_under_load_loses_nothing_and_its_clients_catch_up_elsewhere() {
-    use std::collections::HashMap;
-    use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-    use std::sync::{Arc, Mutex};
-    use std::time::Instant;
-    const EACH: usize = 40;
-    let db = TestDb::postgres().await;
-    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let prefix = format!("madangfail{}", free_port());
-    let mut children = Vec::new();
-    let mut bases = Vec::new();
-    for d in &dirs {
-        let (child, base) = node(&db, &prefix, d.path(), &[]).await;
-        children.push(child);
-        bases.push(base);
+impl Load {
+    /// The first node up, starting from `home`: what a load balancer does
+    /// once a node stops answering.
+    fn up_from(&self, home: usize) -> usize {
+        (0..self.down.len())
+            .map(|k| (home + k) % self.down.len())
+            .find(|&i| !self.down[i].load(Ordering::SeqCst))
+            .expect("a node is up")
     }
-    let bases = Arc::new(bases);
-    let dead: Arc<Vec<AtomicBool>> = Arc::new((0..3).map(|_| AtomicBool::new(false)).collect());
-    let mut members = Vec::new();
-    for (i, base) in bases.iter().enumerate() {
-        let mut c = Client::new(base);
-        c.sign_up(&format!("fo{i}_{prefix}")).await;
-        members.push(c);
-    }
-    members[0].befriend(&members[1]).await;
-    members[0].befriend(&members[2]).await;
-    let room = members[0].group("failover", &[&members[1], &members[2]]).await;
-    let start = members[0].room(room).await["last_seq"].as_i64().unwrap();
-    let total = (EACH * 3) as i64;
 
-    // Each member's device follows the room live, from its own node or, once
-    // that is gone, another; it resumes from the last seq it saw.
-    let mut devices = Vec::new();
-    for (home, m) in members.iter().enumerate() {
-        let (token, bases, dead) = (m.token.clone().unwrap(), bases.clone(), dead.clone());
-        devices.push(tokio::spawn(async move {
-            let mut seqs: Vec<i64> = Vec::new();
-            let mut last = start;
-            while last < start + total {
-                let node = alive_from(home, &dead);
-                let cursors = BTreeMap::from([(room, Seq(last))]);
-                let (mut ws, replayed) = Ws::connect(&bases[node], &token, &cursors).await;
-                let mut frames = replayed;
+    /// A member's device following the room live, from its node or, once
+    /// that is down, another; each time it resumes from the last seq it
+    /// saw. Returns the message seqs it received, in order.
+    fn device(&self, home: usize, token: String) -> JoinHandle<Vec<i64>> {
+        let load = self.clone();
+        tokio::spawn(async move {
+            let end = load.start + load.total;
+            let (mut seqs, mut last) = (Vec::new(), load.start);
+            while last < end {
+                let node = load.up_from(home);
+                let cursors = BTreeMap::from([(load.room, Seq(last))]);
+                let (mut ws, mut frames) = Ws::connect(&load.bases[node], &token, &cursors).await;
                 loop {
                     for f in frames.drain(..) {
                         if let ServerFrame::Event { event } = f
-                            && event.room_id == room
+                            && event.room_id == load.room
                             && matches!(event.body, EventBody::Message { .. })
                         {
                             seqs.push(event.seq.0);
                             last = last.max(event.seq.0);
                         }
                     }
-                    if last >= start + total {
+                    if last >= end {
                         break;
                     }
                     match ws.next_frame(Duration::from_secs(2)).await {
                         Some(f) => frames.push(f),
-                        // Closed (its node died) or quiet: connect again.
+                        // Closed (its node died) or quiet (a live event
+                        // was lost): connect again and catch up.
                         None => break,
                     }
                 }
             }
             seqs
-        }));
+        })
     }
 
-    // Senders: each member sends on its node; a failed send is retried with
-    // the same client id on the next live node. The longest time a sender
-    // went without an answer is the outage it saw.
-    let acked: Arc<Mutex<HashMap<String, i64>>> = Arc::default();
-    let worst_gap_ms = Arc::new(AtomicI64::new(0));
-    let mut senders = Vec::new();
-    for (home, m) in members.iter().enumerate() {
-        let token = m.token.clone().unwrap();
-        let (bases, dead, acked, worst) = (bases.clone(), dead.clone(), acked.clone(), worst_gap_ms.clone());
-        senders.push(tokio::spawn(async move {
+    /// A member sending `each` messages on its node; a failed send is
+    /// retried with the same client id on the next node up.
+    fn sender(&self, home: usize, token: String, each: usize) -> JoinHandle<()> {
+        let load = self.clone();
+        tokio::spawn(async move {
             let http = reqwest::Client::new();
-            for k in 0..EACH {
+            for k in 0..each {
                 let id = format!("f{home}-{k}");
                 let began = Instant::now();
                 loop {
-                    let node = alive_from(home, &dead);
+                    let node = load.up_from(home);
                     let sent = http
-                        .post(format!("{}/api/v1/rooms/{room}/messages", bases[node]))
+                        .post(format!(
+                            "{}/api/v1/rooms/{}/messages",
+                            load.bases[node], load.room
+                        ))
                         .bearer_auth(&token)
                         .json(&serde_json::json!({"client_id": id, "text": format!("{id} via node {node}")}))
                         .timeout(Duration::from_secs(3))
@@ -306,7 +287,7 @@ async fn a_node_killed_under_load_loses_nothing_and_its_clients_catch_up_elsewhe
                         && res.status().is_success()
                         && let Ok(body) = res.json::<serde_json::Value>().await
                     {
-                        acked
+                        load.acked
                             .lock()
                             .unwrap()
                             .insert(id.clone(), body["seq"].as_i64().unwrap());
@@ -314,53 +295,159 @@ async fn a_node_killed_under_load_loses_nothing_and_its_clients_catch_up_elsewhe
                     }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
-                worst.fetch_max(began.elapsed().as_millis() as i64, Ordering::SeqCst);
+                load.worst_wait_ms
+                    .fetch_max(began.elapsed().as_millis() as i64, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
-        }));
-    }
-    // Kill the third node once load is under way.
-    while acked.lock().unwrap().len() < 30 {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    // Marked first, so nothing is sent to it after it is gone (as a load
-    // balancer's health check would, a moment later).
-    dead[2].store(true, Ordering::SeqCst);
-    children[2].start_kill().expect("SIGKILL");
-    children[2].wait().await.expect("reaped");
-    for s in senders {
-        tokio::time::timeout(Duration::from_secs(60), s)
-            .await
-            .unwrap()
-            .unwrap();
+        })
     }
 
-    // Every acknowledged message is stored once at its seq, with no gaps.
-    let acked = acked.lock().unwrap().clone();
-    assert_eq!(acked.len(), EACH * 3);
-    let all = members[0].all_messages(room).await;
-    let mut by_id: HashMap<String, Vec<i64>> = HashMap::new();
-    for m in &all {
-        by_id
-            .entry(m["client_id"].as_str().unwrap().to_owned())
-            .or_default()
-            .push(m["seq"].as_i64().unwrap());
+    async fn until_acked(&self, n: usize) {
+        while self.acked.lock().unwrap().len() < n {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
-    for (id, seq) in &acked {
-        assert_eq!(by_id.get(id), Some(&vec![*seq]), "{id} stored once at {seq}");
+
+    /// Every acknowledged message is stored once at its seq, and every
+    /// device has every message once, in order.
+    async fn check(&self, reader: &Client, senders: Vec<JoinHandle<()>>, devices: Vec<JoinHandle<Vec<i64>>>) {
+        for s in senders {
+            tokio::time::timeout(Duration::from_secs(60), s)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let acked = self.acked.lock().unwrap().clone();
+        assert_eq!(acked.len() as i64, self.total);
+        let mut by_id: HashMap<String, Vec<i64>> = HashMap::new();
+        for m in reader.all_messages(self.room).await {
+            by_id
+                .entry(m["client_id"].as_str().unwrap().to_owned())
+                .or_default()
+                .push(m["seq"].as_i64().unwrap());
+        }
+        for (id, seq) in &acked {
+            assert_eq!(by_id.get(id), Some(&vec![*seq]), "{id} stored once at {seq}");
+        }
+        let expected: Vec<i64> = (self.start + 1..=self.start + self.total).collect();
+        for (i, d) in devices.into_iter().enumerate() {
+            let seqs = tokio::time::timeout(Duration::from_secs(60), d)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(seqs, expected, "member {i}");
+        }
     }
-    // Every member, the one on the dead node included, has every message
-    // once, in order.
-    let expected: Vec<i64> = (start + 1..=start + total).collect();
-    for (i, d) in devices.into_iter().enumerate() {
-        let seqs = tokio::time::timeout(Duration::from_secs(60), d)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(seqs, expected, "member {i}");
+}
+
+/// Nodes (one per folder, on NATS at `nats`), one member signed up on
+/// each, all in one group room, each to send `each` messages: the load to
+/// drive, the members and the node processes.
+async fn loaded_cluster(
+    db: &TestDb,
+    dirs: &[tempfile::TempDir],
+    nats: &str,
+    each: usize,
+) -> (Load, Vec<Client>, Vec<Child>) {
+    let prefix = format!("madangload{}", free_port());
+    let (mut children, mut bases) = (Vec::new(), Vec::new());
+    for d in dirs {
+        let (child, base) = node(db, &prefix, d.path(), &["--nats-url", nats]).await;
+        children.push(child);
+        bases.push(base);
     }
+    let mut members = Vec::new();
+    for (i, base) in bases.iter().enumerate() {
+        let mut c = Client::new(base);
+        c.sign_up(&format!("ld{i}_{prefix}")).await;
+        members.push(c);
+    }
+    for m in &members[1..] {
+        members[0].befriend(m).await;
+    }
+    let others: Vec<&Client> = members[1..].iter().collect();
+    let room = members[0].group("under load", &others).await;
+    let start = members[0].room(room).await["last_seq"].as_i64().unwrap();
+    let load = Load {
+        down: Arc::new(bases.iter().map(|_| AtomicBool::new(false)).collect()),
+        bases: Arc::new(bases),
+        room,
+        start,
+        total: (each * members.len()) as i64,
+        acked: Arc::default(),
+        worst_wait_ms: Arc::default(),
+    };
+    (load, members, children)
+}
+
+/// Every member's device follows the room and every member sends.
+fn drive(load: &Load, members: &[Client], each: usize) -> (Vec<JoinHandle<()>>, Vec<JoinHandle<Vec<i64>>>) {
+    let mut senders = Vec::new();
+    let mut devices = Vec::new();
+    for (home, m) in members.iter().enumerate() {
+        let token = m.token.clone().expect("signed up");
+        devices.push(load.device(home, token.clone()));
+        senders.push(load.sender(home, token, each));
+    }
+    (senders, devices)
+}
+
+#[tokio::test]
+async fn a_node_killed_under_load_loses_nothing_and_its_clients_catch_up_elsewhere() {
+    const EACH: usize = 40;
+    let db = TestDb::postgres().await;
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (load, members, mut children) = loaded_cluster(&db, &dirs, &nats_url(), EACH).await;
+    let (senders, devices) = drive(&load, &members, EACH);
+    load.until_acked(30).await;
+    // Marked down first, so nothing new goes to it once it is gone (as a
+    // load balancer's health check would, a moment later).
+    load.down[2].store(true, Ordering::SeqCst);
+    children[2].start_kill().expect("SIGKILL");
+    children[2].wait().await.expect("reaped");
+    load.check(&members[0], senders, devices).await;
     println!(
         "node 3 killed after 30 acknowledged sends; the longest a sender waited for an answer: {} ms",
-        worst_gap_ms.load(Ordering::SeqCst)
+        load.worst_wait_ms.load(Ordering::SeqCst)
+    );
+}
+
+/// A NATS server of the test's own, on `port`.
+async fn private_nats(port: u16) -> Child {
+    let child = Command::new("nats-server")
+        .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("nats-server is installed (Debian package nats-server)");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nats-server did not start on {port}");
+}
+
+#[tokio::test]
+async fn a_nats_restart_under_load_loses_no_acknowledged_message() {
+    const EACH: usize = 40;
+    let port = free_port();
+    let mut nats = private_nats(port).await;
+    let db = TestDb::postgres().await;
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let url = format!("nats://127.0.0.1:{port}");
+    let (load, members, _nodes) = loaded_cluster(&db, &dirs, &url, EACH).await;
+    let (senders, devices) = drive(&load, &members, EACH);
+    load.until_acked(20).await;
+    nats.start_kill().expect("SIGKILL");
+    nats.wait().await.expect("reaped");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _nats = private_nats(port).await;
+    load.check(&members[0], senders, devices).await;
+    println!(
+        "NATS killed after 20 acknowledged sends, back 0.5 s later; the longest a sender waited: {} ms",
+        load.worst_wait_ms.load(Ordering::SeqCst)
     );
 }
