@@ -58,13 +58,16 @@ export function renderShop(main, id) {
   const title = h('h1', {}, '…');
   mount(main, h('header', { class: 'pane-header' },
     h('a', { href: '#/local', class: 'icon-button', 'aria-label': t('back') }, '‹'), title), body);
+  /** The shop's own tools, made once: a reload keeps what they show (a redemption's result). */
+  /** @type {HTMLElement | null} */
+  let tools = null;
 
   async function load() {
     try {
       const [shop, coupons, businesses] = await Promise.all([
         api.get(`/shops/${id}`), api.get(`/shops/${id}/coupons`), api.get('/businesses'),
       ]);
-      const agent = businesses.some((/** @type {any} */ b) => b.id === shop.business_id);
+      if (businesses.some((/** @type {any} */ b) => b.id === shop.business_id)) tools ??= agentTools(id, load);
       const point = savedPoint();
       const error = h('p', { class: 'form-error', role: 'alert' });
       title.textContent = shop.name;
@@ -91,7 +94,7 @@ export function renderShop(main, id) {
         h('section', { class: 'shop-section', id: 'shop-coupons' }, h('h3', {}, t('coupons')),
           coupons.length ? h('ul', { class: 'coupon-list' }, coupons.map((/** @type {any} */ c) => couponCard(c, load)))
             : h('p', { class: 'muted' }, t('noCoupons'))),
-        agent ? agentTools(id, load) : null);
+        tools);
     } catch (err) {
       const error = h('p', { class: 'form-error', role: 'alert' });
       showError(error, err);
