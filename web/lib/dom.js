@@ -63,3 +63,10 @@ export function tint(id) {
   const hues = [12, 38, 95, 160, 195, 220, 265, 320];
   return `hsl(${hues[Math.abs(id) % hues.length]} 70% 82%)`;
 }
+
+/** Sets inline sizes through the CSSOM (the page's CSP refuses style attributes).
+ * @param {HTMLElement} el @param {Record<string, string>} styles */
+export function styled(el, styles) {
+  Object.assign(el.style, styles);
+  return el;
+}

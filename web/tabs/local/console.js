@@ -8,17 +8,11 @@
  */
 
 import { api } from '../../lib/api.js';
-import { h, mount, timeOf } from '../../lib/dom.js';
+import { h, mount, styled, timeOf } from '../../lib/dom.js';
 import { showError, t } from '../../lib/i18n.js';
 import { state, subscribe } from '../../lib/state.js';
 import { savedPoint } from './local.js';
 import { dateOf } from './shop.js';
-
-/** Sets inline sizes through the CSSOM (the page's CSP refuses style attributes). @param {HTMLElement} el @param {Record<string, string>} styles */
-function styled(el, styles) {
-  Object.assign(el.style, styles);
-  return el;
-}
 
 /** @param {string} id */
 const valueOf = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id)).value;

@@ -7,19 +7,13 @@
  */
 
 import { api } from '../../lib/api.js';
-import { h, mount } from '../../lib/dom.js';
+import { h, mount, styled } from '../../lib/dom.js';
 import { money, showError, t } from '../../lib/i18n.js';
 
 const KINDS = ['subscription', 'ad_impression', 'ad_click'];
 
 /** @param {string} kind */
 const kindName = (kind) => t(/** @type {any} */ (`kind_${kind}`));
-
-/** Sets inline sizes through the CSSOM (the page's CSP refuses style attributes). @param {HTMLElement} el @param {Record<string, string>} styles */
-function styled(el, styles) {
-  Object.assign(el.style, styles);
-  return el;
-}
 
 /** Bars of monthly totals, oldest left, each split by kind. @param {any[]} months @param {string} currency */
 function chart(months, currency) {
