@@ -416,13 +416,19 @@ impl Core {
     pub async fn business_shops(&self, me: &Session, business: BusinessId) -> Result<Vec<Shop>> {
         self.agent_of(me, business).await?;
         let rows = self.repos.shops_of(business).await?;
-        let ids: Vec<ShopId> = rows.iter().map(|r| r.id).collect();
+        self.shop_views(me, rows.into_iter().map(|r| (r, None)).collect())
+            .await
+    }
+
+    /// Shops as the caller sees them, each marked if they are its regular.
+    async fn shop_views(&self, me: &Session, rows: Vec<(ShopRow, Option<f64>)>) -> Result<Vec<Shop>> {
+        let ids: Vec<ShopId> = rows.iter().map(|(r, _)| r.id).collect();
         let regular: HashSet<ShopId> = self.repos.regular_of(me.user, &ids).await?.into_iter().collect();
         Ok(rows
             .into_iter()
-            .map(|r| {
+            .map(|(r, distance)| {
                 let is_regular = regular.contains(&r.id);
-                self.shop_view(r, is_regular, None)
+                self.shop_view(r, is_regular, distance)
             })
             .collect())
     }
@@ -465,16 +471,9 @@ impl Core {
             .collect();
         found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
         found.truncate(limit);
-        let ids: Vec<ShopId> = found.iter().map(|(_, r)| r.id).collect();
-        let regular: HashSet<ShopId> = self.repos.regular_of(me.user, &ids).await?.into_iter().collect();
+        let rows = found.into_iter().map(|(d, r)| (r, Some(d))).collect();
         Ok(ShopPage {
-            shops: found
-                .into_iter()
-                .map(|(d, r)| {
-                    let is_regular = regular.contains(&r.id);
-                    self.shop_view(r, is_regular, Some(d))
-                })
-                .collect(),
+            shops: self.shop_views(me, rows).await?,
         })
     }
 
