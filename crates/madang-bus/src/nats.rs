@@ -128,6 +128,20 @@ async fn round_trip(client: &async_nats::Client) {
     }
 }
 
+/// The forwarding task of each subscribed topic. Dropped with the router
+/// (when the bus is), it stops them: a dropped `JoinHandle` alone would
+/// leave them running.
+#[derive(Default)]
+struct TopicTasks(HashMap<Topic, JoinHandle<()>>);
+
+impl Drop for TopicTasks {
+    fn drop(&mut self) {
+        for task in self.0.values() {
+            task.abort();
+        }
+    }
+}
+
 /// Keeps one NATS subscription per topic with local listeners, each
 /// forwarding what other nodes publish to the hub.
 async fn route(
@@ -137,7 +151,7 @@ async fn route(
     hub: Arc<Hub>,
     mut interest: mpsc::UnboundedReceiver<Interest>,
 ) {
-    let mut subscribed: HashMap<Topic, JoinHandle<()>> = HashMap::new();
+    let mut subscribed = TopicTasks::default();
     while let Some(change) = interest.recv().await {
         let (topic, wanted) = match change {
             Interest::Topic(topic, wanted) => (topic, wanted),
@@ -148,13 +162,13 @@ async fn route(
             }
         };
         if !wanted {
-            if let Some(task) = subscribed.remove(&topic) {
+            if let Some(task) = subscribed.0.remove(&topic) {
                 // Dropping the subscriber unsubscribes.
                 task.abort();
             }
             continue;
         }
-        if subscribed.contains_key(&topic) {
+        if subscribed.0.contains_key(&topic) {
             continue;
         }
         let mut sub = match client.subscribe(topic.subject(&prefix)).await {
@@ -167,7 +181,7 @@ async fn route(
         };
         let hub = hub.clone();
         let origin = origin.clone();
-        subscribed.insert(
+        subscribed.0.insert(
             topic,
             tokio::spawn(async move {
                 while let Some(msg) = sub.next().await {
