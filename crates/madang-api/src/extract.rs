@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use madang_core::Session;
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// The authenticated caller. The token comes from `Authorization: Bearer`;
 /// for the WebSocket and media downloads (which browsers open without
@@ -50,19 +50,78 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
-/// The peer address, for per-address rate limits.
+/// The client's address, for per-address rate limits: the peer, or, when
+/// the peer is a trusted proxy, the address that proxy (and any trusted
+/// proxy before it) put in `X-Forwarded-For`.
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned());
-        Ok(ClientAddr(addr))
+            .map(|c| c.0.ip())
+        else {
+            return Ok(ClientAddr("unknown".to_owned()));
+        };
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        Ok(ClientAddr(
+            state.trusted_proxies.client(peer, forwarded).to_string(),
+        ))
+    }
+}
+
+/// The proxies (addresses or CIDR blocks) whose `X-Forwarded-For` is
+/// believed. Empty by default: the header is then ignored, since anyone
+/// can send it.
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    /// Parses `10.0.0.0/8`, `127.0.0.1`, `::1` and the like.
+    pub fn parse(list: &[String]) -> Result<TrustedProxies, String> {
+        list.iter()
+            .map(|s| {
+                let s = s.trim();
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("{s:?} is not an address or a CIDR block"))
+            })
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
+    }
+
+    fn trusts(&self, addr: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&addr))
+    }
+
+    /// Walks the forwarding chain from the nearest hop back while the
+    /// hops are trusted; the first untrusted one is the client. A hop that
+    /// is not an address stops the walk at the last one known.
+    pub fn client<'a>(&self, peer: IpAddr, forwarded: impl Iterator<Item = &'a str>) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let hops: Vec<&str> = forwarded.flat_map(|h| h.split(',')).map(str::trim).collect();
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(addr) => {
+                    client = addr;
+                    if !self.trusts(addr) {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        client
     }
 }
 
@@ -152,5 +211,45 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                     ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", r.body_text())
                 }
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TrustedProxies;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxies = TrustedProxies::parse(&["10.0.0.0/8".into(), "127.0.0.1".into()]).unwrap();
+        let via = |peer: &str, headers: &[&str]| proxies.client(ip(peer), headers.iter().copied());
+        // A direct client cannot claim another address.
+        assert_eq!(via("203.0.113.9", &["198.51.100.1"]), ip("203.0.113.9"));
+        // Through the proxy: the address it saw.
+        assert_eq!(via("127.0.0.1", &["198.51.100.1"]), ip("198.51.100.1"));
+        // What the client wrote itself, left of the proxies' entries, is not believed.
+        assert_eq!(
+            via("127.0.0.1", &["6.6.6.6, 198.51.100.1, 10.1.2.3"]),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            via("127.0.0.1", &["6.6.6.6", "198.51.100.1, 10.1.2.3"]),
+            ip("198.51.100.1")
+        );
+        // Garbage stops at the last hop known; no header means the proxy itself.
+        assert_eq!(via("127.0.0.1", &["198.51.100.1, nonsense"]), ip("127.0.0.1"));
+        assert_eq!(via("127.0.0.1", &[]), ip("127.0.0.1"));
+        assert_eq!(via("10.0.0.2", &["2001:db8::7"]), ip("2001:db8::7"));
+        // Nothing trusted by default.
+        assert_eq!(
+            TrustedProxies::default().client(ip("127.0.0.1"), ["198.51.100.1"].into_iter()),
+            ip("127.0.0.1")
+        );
+        assert!(TrustedProxies::parse(&["10.0.0.0/33".into()]).is_err());
+        assert!(TrustedProxies::parse(&["proxy.local".into()]).is_err());
     }
 }

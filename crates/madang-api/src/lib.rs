@@ -13,6 +13,7 @@ mod web;
 mod ws;
 
 pub use error::{ApiError, describe};
+pub use extract::TrustedProxies;
 pub use ws::protocol::decode_client_frame;
 
 use axum::Router;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Answers `/readyz` by checking the database.
     pub ping_db: Arc<dyn Fn() -> futures::future::BoxFuture<'static, bool> + Send + Sync>,
+    /// Whose `X-Forwarded-For` names the client (a load balancer's).
+    pub trusted_proxies: Arc<extract::TrustedProxies>,
 }
 
 impl AppState {

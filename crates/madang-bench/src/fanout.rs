@@ -41,6 +41,11 @@ pub struct FanoutArgs {
     /// Also run the same shape on plain NATS first.
     #[arg(long)]
     pub nats: bool,
+    /// Start this many madang nodes on one PostgreSQL database
+    /// (`--database-url`) and NATS (`--nats-url`), members connected to
+    /// them in turn.
+    #[arg(long, default_value_t = 1)]
+    pub nodes: usize,
     #[arg(long, default_value = "nats://127.0.0.1:4222")]
     pub nats_url: String,
     #[arg(long)]
@@ -52,6 +57,8 @@ pub struct FanoutArgs {
 #[derive(Debug, Serialize)]
 pub struct FanoutResult {
     pub system: &'static str,
+    /// madang nodes the members were spread over (1 for NATS itself).
+    pub nodes: usize,
     pub rooms: usize,
     pub members: usize,
     pub senders: usize,
@@ -95,6 +102,7 @@ impl Tally {
     ) -> FanoutResult {
         FanoutResult {
             system,
+            nodes: if system == "madang" { args.nodes } else { 1 },
             rooms: args.rooms,
             members: args.members,
             senders: args.senders,
@@ -141,8 +149,12 @@ fn print(r: &FanoutResult) {
     let lat = &r.latency;
     table(
         &format!(
-            "fanout on {}: {} room(s) × {} members, {} sender(s)/room",
-            r.system, r.rooms, r.members, r.senders
+            "fanout on {}{}: {} room(s) × {} members, {} sender(s)/room",
+            r.system,
+            if r.nodes > 1 { format!(" ({} nodes)", r.nodes) } else { String::new() },
+            r.rooms,
+            r.members,
+            r.senders
         ),
         &[
             (
@@ -159,7 +171,7 @@ fn print(r: &FanoutResult) {
             ("latency p99", format!("{:.2} ms", lat.p99_ms)),
             ("latency p99.9", format!("{:.2} ms", lat.p999_ms)),
             (
-                "server RSS",
+                if r.nodes > 1 { "servers' RSS, together" } else { "server RSS" },
                 r.server_rss_kib
                     .map_or("-".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0)),
             ),
@@ -168,8 +180,12 @@ fn print(r: &FanoutResult) {
 }
 
 async fn madang(args: &FanoutArgs) -> anyhow::Result<FanoutResult> {
-    let server = Server::start(&args.server).await?;
-    let api = Api::new(&server.base);
+    let servers = if args.nodes > 1 {
+        Server::start_cluster(&args.server, args.nodes, &args.nats_url).await?
+    } else {
+        vec![Server::start(&args.server).await?]
+    };
+    let api = Api::new(&servers[0].base);
     eprintln!("setting up {} room(s) of {} members…", args.rooms, args.members);
     let accounts = api.accounts("fan", args.rooms * args.members).await?;
     let mut rooms = Vec::new();
@@ -182,12 +198,12 @@ async fn madang(args: &FanoutArgs) -> anyhow::Result<FanoutResult> {
     let tally = Arc::new(Tally::default());
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
-    eprintln!("connecting {} sockets…", accounts.len());
+    eprintln!("connecting {} sockets to {} node(s)…", accounts.len(), servers.len());
     let mut sockets = Vec::new();
     for (room, members) in &rooms {
-        let connected: Vec<_> = futures::stream::iter(members.iter().cloned())
-            .map(|m| {
-                let base = server.base.clone();
+        let connected: Vec<_> = futures::stream::iter(members.iter().cloned().enumerate())
+            .map(|(i, m)| {
+                let base = servers[i % servers.len()].base.clone();
                 async move { connect(&base, &m.token, &json!({})).await.map(|(ws, _)| (m, ws)) }
             })
             .buffered(64)
@@ -250,13 +266,15 @@ async fn madang(args: &FanoutArgs) -> anyhow::Result<FanoutResult> {
         }
     }
     let elapsed = tally.measure(args.secs).await;
-    let rss = server.rss_kib();
+    let rss = servers.iter().map(Server::rss_kib).sum::<Option<u64>>();
     stop.store(true, Ordering::Relaxed);
     tokio::time::sleep(Duration::from_millis(500)).await;
     for t in &tasks {
         t.abort();
     }
-    server.stop().await;
+    for server in servers {
+        server.stop().await;
+    }
     Ok(tally.result("madang", args, elapsed, rss).await)
 }
 

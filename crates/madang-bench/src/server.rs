@@ -23,6 +23,8 @@ pub struct Server {
     pub base: String,
     child: Option<Child>,
     args: ServerArgs,
+    /// More `serve` flags (a cluster node's NATS settings).
+    serve_flags: Vec<String>,
     _data: Option<tempfile::TempDir>,
 }
 
@@ -49,15 +51,40 @@ impl Server {
                 base: url.trim_end_matches('/').to_owned(),
                 child: None,
                 args: args.clone(),
+                serve_flags: Vec::new(),
                 _data: None,
             });
         }
+        Self::start_node(args, Vec::new()).await
+    }
+
+    /// `nodes` servers on one PostgreSQL database and NATS (ports `port`,
+    /// `port + 1`, …), under a subject prefix of their own.
+    pub async fn start_cluster(args: &ServerArgs, nodes: usize, nats_url: &str) -> anyhow::Result<Vec<Server>> {
+        if args.url.is_some() || args.database_url.is_none() {
+            bail!("a cluster needs --database-url postgres://… and no --url");
+        }
+        let prefix = format!("madangbench{}", std::process::id());
+        let mut started = Vec::new();
+        for n in 0..nodes {
+            let args = ServerArgs {
+                port: args.port + n as u16,
+                ..args.clone()
+            };
+            let flags = ["--nats-url", nats_url, "--nats-prefix", &prefix];
+            started.push(Self::start_node(&args, flags.map(str::to_owned).to_vec()).await?);
+        }
+        Ok(started)
+    }
+
+    async fn start_node(args: &ServerArgs, serve_flags: Vec<String>) -> anyhow::Result<Server> {
         let data = tempfile::tempdir()?;
         std::fs::write(data.path().join("bench.toml"), BENCH_CONFIG)?;
         let mut server = Server {
             base: format!("http://127.0.0.1:{}", args.port),
             child: None,
             args: args.clone(),
+            serve_flags,
             _data: Some(data),
         };
         server.spawn().await?;
@@ -83,6 +110,7 @@ impl Server {
     async fn spawn(&mut self) -> anyhow::Result<()> {
         let mut cmd = Command::new(&self.args.bin);
         cmd.args(["serve", "--listen", &format!("127.0.0.1:{}", self.args.port)]);
+        cmd.args(&self.serve_flags);
         self.common(&mut cmd)?;
         cmd.env("MADANG_LOG", "warn")
             .stdout(Stdio::null())

@@ -16,7 +16,7 @@ pub use nats::NatsBus;
 
 use async_trait::async_trait;
 use madang_types::events::{ReadMark, RoomEvent};
-use madang_types::{ChannelId, DeviceId, PungId, RoomId, UserId};
+use madang_types::{ChannelId, DeviceId, OpenChatId, PungId, RoomId, UserId};
 use std::any::Any;
 use std::sync::{Arc, OnceLock};
 
@@ -28,6 +28,9 @@ pub enum Topic {
     Room(RoomId),
     /// Things about one account: rooms added or removed, devices revoked.
     User(UserId),
+    /// What every node keeps in memory and another node changed (an open
+    /// chat to re-index). Only the nodes' own jobs listen, never a client.
+    Cluster,
 }
 
 impl Topic {
@@ -36,6 +39,7 @@ impl Topic {
         match self {
             Topic::Room(id) => format!("{prefix}.room.{id}"),
             Topic::User(id) => format!("{prefix}.user.{id}"),
+            Topic::Cluster => format!("{prefix}.cluster"),
         }
     }
 }
@@ -87,6 +91,11 @@ pub enum Live {
     InboxChanged {
         channel_id: ChannelId,
         room_id: RoomId,
+    },
+    /// On [`Topic::Cluster`]: an open chat was made, changed or closed;
+    /// each node re-reads it for its search index.
+    OpenChatChanged {
+        open_chat_id: OpenChatId,
     },
 }
 
@@ -140,6 +149,12 @@ pub trait Bus: Send + Sync {
     /// nodes the broker must have the subscription first. A connection
     /// calls this between joining and reading the database (invariant 4).
     async fn settled(&self) {}
+    /// True when other nodes publish on this bus too: what a node keeps in
+    /// memory must then be shared (in the database) or kept current from
+    /// [`Topic::Cluster`].
+    fn spans_nodes(&self) -> bool {
+        false
+    }
 }
 
 /// The single-node bus: publishing is a direct hand-off to the local hub.

@@ -98,6 +98,10 @@ impl Bus for NatsBus {
         Hub::subscribe(&self.hub)
     }
 
+    fn spans_nodes(&self) -> bool {
+        true
+    }
+
     async fn settled(&self) {
         let (tx, rx) = tokio::sync::oneshot::channel();
         if self.interest.send(Interest::Settle(tx)).is_ok() {

@@ -176,7 +176,7 @@ impl Core {
             capacity: self.limits.signups_per_hour,
             per_ms: 3_600_000,
         };
-        self.rate.check(&format!("signup:{client_addr}"), rate)?;
+        self.rate.check(&format!("signup:{client_addr}"), rate).await?;
         let handle = normalize_handle(&req.handle)?;
         let len = req.password.chars().count();
         if !(8..=128).contains(&len) {
@@ -217,9 +217,9 @@ impl Core {
             capacity: self.limits.logins_per_minute,
             per_ms: 60_000,
         };
-        self.rate.check(&format!("login:{client_addr}"), rate)?;
+        self.rate.check(&format!("login:{client_addr}"), rate).await?;
         let handle = req.handle.trim().to_lowercase();
-        self.rate.check(&format!("login-handle:{handle}"), rate)?;
+        self.rate.check(&format!("login-handle:{handle}"), rate).await?;
         let Some(user) = self.repos.user_by_handle(&handle).await? else {
             return Err(Error::BadCredentials);
         };

@@ -24,6 +24,7 @@ impl Jobs {
             tokio::spawn(crate::pung::purge::run(core.clone(), rx.clone())),
             tokio::spawn(crate::openchat::discovery::run(core.clone(), rx.clone())),
             tokio::spawn(crate::earnings::subscriptions::run(core.clone(), rx.clone())),
+            tokio::spawn(crate::ratelimit::run(core.clone(), rx.clone())),
             tokio::spawn(crate::local::campaigns::run(core, rx)),
         ];
         Jobs { stop, handles }

@@ -65,9 +65,18 @@ pub struct Core {
 impl Core {
     pub fn new(deps: Deps) -> Self {
         Core {
-            rate: ratelimit::RateLimiter::new(deps.clock.clone()),
+            // Nodes sharing a database share the limits there.
+            rate: if deps.bus.spans_nodes() {
+                ratelimit::RateLimiter::shared(deps.clock.clone(), deps.repos.clone())
+            } else {
+                ratelimit::RateLimiter::local(deps.clock.clone())
+            },
+            flood: if deps.bus.spans_nodes() {
+                openchat::rules::FloodGuard::shared(deps.repos.clone())
+            } else {
+                openchat::rules::FloodGuard::local()
+            },
             reads: chat::reads::ReadCoalescer::default(),
-            flood: openchat::rules::FloodGuard::default(),
             discovery: openchat::discovery::Discovery::default(),
             campaign_wake: tokio::sync::Notify::new(),
             repos: deps.repos,

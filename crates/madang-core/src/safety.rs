@@ -57,13 +57,15 @@ impl Core {
                 limit: 1_000,
             });
         }
-        self.rate.check(
-            &format!("report:{}", me.user),
-            Rate {
-                capacity: 20,
-                per_ms: 3_600_000,
-            },
-        )?;
+        self.rate
+            .check(
+                &format!("report:{}", me.user),
+                Rate {
+                    capacity: 20,
+                    per_ms: 3_600_000,
+                },
+            )
+            .await?;
         let (reported, excerpt) = match &req.target {
             ReportTarget::Message { room_id, seq } => {
                 let member = self.membership(me, *room_id).await?;

@@ -16,6 +16,7 @@ pub mod chat;
 pub mod earnings;
 mod events;
 pub mod friends;
+pub mod limits;
 pub mod local;
 pub mod media;
 pub mod messages;
@@ -36,6 +37,7 @@ pub use earnings::{
     Posted, Posting, StatementLine, SubscriptionRepo, SubscriptionRow, TierRow,
 };
 pub use friends::{FriendFlags, FriendRepo, FriendRow};
+pub use limits::{FloodMark, LimitRepo, Taken};
 pub use local::{
     AgentRow, AudienceSeed, BatchReport, BusinessRow, CampaignAudit, CampaignRepo, CampaignRow, Candidate,
     ChannelFriendRow, ChannelRepo, ChannelRoomRow, ChannelRow, ClaimRow, CouponRepo, CouponRow, InboxRow,
@@ -105,6 +107,7 @@ pub trait Repos:
     + CouponRepo
     + ChannelRepo
     + CampaignRepo
+    + LimitRepo
 {
 }
 impl<T> Repos for T where
@@ -125,6 +128,7 @@ impl<T> Repos for T where
         + CouponRepo
         + ChannelRepo
         + CampaignRepo
+        + LimitRepo
 {
 }
 

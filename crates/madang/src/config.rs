@@ -27,6 +27,10 @@ pub struct Config {
     /// First token of every NATS subject (`{prefix}.room.{id}`); nodes of
     /// one cluster share it.
     pub nats_prefix: String,
+    /// Load balancers (addresses or CIDR blocks, e.g. `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` names the client for per-address limits. Empty:
+    /// the header is ignored.
+    pub trusted_proxies: Vec<String>,
     /// `text` for people, `json` for log collectors.
     pub log_format: LogFormat,
     pub media: MediaConfig,
@@ -80,6 +84,7 @@ impl Default for Config {
             database_max_connections: 16,
             nats_url: String::new(),
             nats_prefix: "madang".into(),
+            trusted_proxies: Vec::new(),
             log_format: LogFormat::Text,
             media: MediaConfig::default(),
             limits: Limits::default(),
@@ -110,6 +115,7 @@ impl fmt::Debug for Config {
             .field("database_max_connections", &self.database_max_connections)
             .field("nats_url", &mask_url(&self.nats_url))
             .field("nats_prefix", &self.nats_prefix)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("log_format", &self.log_format)
             .field("media", &self.media)
             .field("limits", &self.limits)

@@ -87,6 +87,10 @@ struct ServeArgs {
     /// First token of the NATS subjects; the nodes of one cluster share it.
     #[arg(long, env = "MADANG_NATS_PREFIX")]
     nats_prefix: Option<String>,
+    /// Load balancers whose `X-Forwarded-For` is believed, comma-separated
+    /// addresses or CIDR blocks (e.g. `127.0.0.1,10.0.0.0/8`).
+    #[arg(long, env = "MADANG_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Option<Vec<String>>,
     #[arg(long, env = "MADANG_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
 }
@@ -115,6 +119,9 @@ impl ServeArgs {
         }
         if let Some(v) = self.nats_prefix {
             config.nats_prefix = v;
+        }
+        if let Some(v) = self.trusted_proxies {
+            config.trusted_proxies = v;
         }
         if let Some(v) = self.log_format {
             config.log_format = v;

@@ -50,6 +50,8 @@ impl Node {
         metrics: Option<PrometheusHandle>,
         bus: Arc<dyn Bus>,
     ) -> anyhow::Result<Node> {
+        let trusted_proxies = madang_api::TrustedProxies::parse(&config.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
         let (core, store) = open_core(config, clock, bus).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let ping_store = store.clone();
@@ -61,6 +63,7 @@ impl Node {
                 let s = ping_store.clone();
                 Box::pin(async move { s.ping().await.is_ok() })
             }),
+            trusted_proxies: Arc::new(trusted_proxies),
         };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

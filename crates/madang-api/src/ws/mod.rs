@@ -398,6 +398,8 @@ impl Connection {
                 })
                 .await?
             }
+            // On the cluster topic, which no connection joins.
+            Live::OpenChatChanged { .. } => {}
         }
         Ok(())
     }

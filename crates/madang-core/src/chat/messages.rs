@@ -43,12 +43,12 @@ pub(crate) fn check_client_id(id: &ClientMsgId) -> Result<()> {
 
 impl Core {
     /// Takes one of the caller's `messages_per_minute`.
-    pub(crate) fn check_send_rate(&self, me: &Session) -> Result<()> {
+    pub(crate) async fn check_send_rate(&self, me: &Session) -> Result<()> {
         let rate = Rate {
             capacity: self.limits.messages_per_minute,
             per_ms: 60_000,
         };
-        self.rate.check(&format!("send:{}", me.user), rate)
+        self.rate.check(&format!("send:{}", me.user), rate).await
     }
 
     pub(crate) fn check_text(&self, text: &str) -> Result<()> {
@@ -109,7 +109,7 @@ impl Core {
         check_client_id(&req.client_id)?;
         self.check_text(&req.text)?;
         let member = self.membership(me, room).await?;
-        self.check_send_rate(me)?;
+        self.check_send_rate(me).await?;
         let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
         self.check_not_blocked(me, &row).await?;
         if row.kind.is_open() {

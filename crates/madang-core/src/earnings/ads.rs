@@ -207,7 +207,7 @@ impl Core {
             capacity: PLACEMENTS_PER_MINUTE,
             per_ms: 60_000,
         };
-        self.rate.check(&format!("ads:{}", me.user), rate)?;
+        self.rate.check(&format!("ads:{}", me.user), rate).await?;
         let running = self.repos.running_ads(now).await?;
         let scored: Vec<(u32, &AdRow)> = running
             .iter()

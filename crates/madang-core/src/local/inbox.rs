@@ -182,7 +182,7 @@ impl Core {
         crate::chat::messages::check_client_id(&req.client_id)?;
         self.check_text(&req.text)?;
         let (_, state) = self.inbox_room(me, channel, room).await?;
-        self.check_send_rate(me)?;
+        self.check_send_rate(me).await?;
         if !req.mentions.is_empty() || req.reply_to.is_some() {
             return Err(Error::invalid(
                 "not_supported",

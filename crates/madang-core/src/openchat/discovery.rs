@@ -6,10 +6,13 @@
 //! (`madang-search`) and are rebuilt from the database at start and every
 //! `discovery_refresh_secs` by the job in [`run`]; an open chat created,
 //! closed or made link-only on this node enters or leaves the index at
-//! once. Every node rebuilds from the same database, so all agree.
+//! once, and on the other nodes of a cluster as soon as the bus tells them
+//! (they re-read it from the database). Every node rebuilds trending and
+//! recommendations from the same database, so all agree after a refresh.
 
 use super::rules;
 use crate::{Core, Error, Result, Session};
+use madang_bus::{Live, Topic};
 use madang_search::index::{Doc, RoomIndex};
 use madang_search::recommend::{Evaluation, Reason, Recommender, RoomInfo, evaluate};
 use madang_search::trending;
@@ -103,19 +106,42 @@ impl Discovery {
     }
 }
 
+fn index_change(chat: &OpenChatRow) -> IndexChange {
+    if chat.visibility == Visibility::Public && chat.closed_at.is_none() {
+        IndexChange::Upsert(doc(chat))
+    } else {
+        IndexChange::Remove(chat.id.0)
+    }
+}
+
 impl Core {
-    /// Puts a public, open chat in the search index (or takes it out).
-    pub(crate) fn index_open_chat(&self, chat: &OpenChatRow) {
-        let change = if chat.visibility == Visibility::Public && chat.closed_at.is_none() {
-            IndexChange::Upsert(doc(chat))
-        } else {
-            IndexChange::Remove(chat.id.0)
-        };
-        self.discovery.change(change);
+    /// Puts a public, open chat in the search index (or takes it out), and
+    /// tells the other nodes to re-read it.
+    pub(crate) async fn index_open_chat(&self, chat: &OpenChatRow) {
+        self.discovery.change(index_change(chat));
+        self.tell_nodes(chat.id).await;
     }
 
-    pub(crate) fn unindex_open_chat(&self, id: OpenChatId) {
+    pub(crate) async fn unindex_open_chat(&self, id: OpenChatId) {
         self.discovery.change(IndexChange::Remove(id.0));
+        self.tell_nodes(id).await;
+    }
+
+    async fn tell_nodes(&self, id: OpenChatId) {
+        if self.bus.spans_nodes() {
+            self.publish(Topic::Cluster, Live::OpenChatChanged { open_chat_id: id })
+                .await;
+        }
+    }
+
+    /// Another node changed an open chat: re-read it from the database.
+    async fn reindex_open_chat(&self, id: OpenChatId) -> Result<()> {
+        let change = match self.repos.open_chat(id).await? {
+            Some(chat) => index_change(&chat),
+            None => IndexChange::Remove(id.0),
+        };
+        self.discovery.change(change);
+        Ok(())
     }
 
     async fn recommendation_inputs(
@@ -433,13 +459,50 @@ fn card(l: ListedChat, joined: bool) -> OpenChatCard {
     }
 }
 
-/// The job: a rebuild at start, then one per `discovery_refresh_secs`.
+/// The job: a rebuild at start, then one per `discovery_refresh_secs`;
+/// in a cluster, also the open chats other nodes changed, as they say so.
 pub(crate) async fn run(core: Arc<Core>, stop: watch::Receiver<bool>) {
     let every = Duration::from_secs(core.limits.discovery_refresh_secs.max(1));
+    let listen = core.bus.spans_nodes().then(|| {
+        let mut sub = core.bus.subscribe();
+        sub.join(Topic::Cluster);
+        tokio::spawn(follow_other_nodes(core.clone(), sub, stop.clone()))
+    });
     crate::jobs::repeat("discovery", every, stop, || async {
         let stats = core.refresh_discovery().await?;
         tracing::debug!(?stats, "discovery refreshed");
         Ok(())
     })
     .await;
+    if let Some(task) = listen {
+        let _ = task.await;
+    }
+}
+
+/// Applies what other nodes changed. A change lost on the way (NATS away,
+/// the queue overflowed) is caught by the next rebuild; one lost to an
+/// overflow here starts a rebuild at once.
+async fn follow_other_nodes(
+    core: Arc<Core>,
+    mut sub: madang_bus::Subscription,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let envelope = tokio::select! {
+            e = sub.recv() => e,
+            _ = stop.changed() => return,
+        };
+        let Some(envelope) = envelope else { return };
+        let outcome = if sub.take_lagged() {
+            core.refresh_discovery().await.map(drop)
+        } else if let Live::OpenChatChanged { open_chat_id } = envelope.live {
+            core.reindex_open_chat(open_chat_id).await
+        } else {
+            Ok(())
+        };
+        if let Err(e) = outcome {
+            metrics::counter!("madang_job_errors_total", "job" => "discovery").increment(1);
+            tracing::warn!(error = %e, "re-indexing an open chat another node changed failed");
+        }
+    }
 }

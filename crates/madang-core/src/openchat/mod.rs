@@ -278,7 +278,7 @@ impl Core {
             }
         };
         metrics::counter!("madang_open_chats_created_total").increment(1);
-        self.index_open_chat(&chat);
+        self.index_open_chat(&chat).await;
         self.publish_room_events(&events).await;
         if let Some(room) = chat.room_id {
             self.publish(Topic::User(me.user), Live::RoomAdded { room_id: room })
@@ -370,7 +370,7 @@ impl Core {
             }
             other => other?,
         };
-        self.index_open_chat(&updated);
+        self.index_open_chat(&updated).await;
         self.publish_room_events(&events).await;
         self.open_chat_view(me, &updated).await
     }
@@ -463,7 +463,7 @@ impl Core {
                 capacity: self.limits.entry_code_attempts_per_minute,
                 per_ms: 60_000,
             };
-            self.rate.check(&format!("entry:{}", me.user), rate)?;
+            self.rate.check(&format!("entry:{}", me.user), rate).await?;
             let given = req.entry_code.as_deref().unwrap_or("");
             if &rules::entry_code_hash(&chat.link_code, given) != hash {
                 return Err(Error::refused("wrong_entry_code", "the entry code is not right"));
@@ -592,7 +592,7 @@ impl Core {
                 .repos
                 .close_open_chat(member.open_chat_id, member.profile.shown, self.now())
                 .await?;
-            self.unindex_open_chat(member.open_chat_id);
+            self.unindex_open_chat(member.open_chat_id).await;
             self.publish_room_events(&closed).await;
         }
         let events = self.repos.leave_open_room(room.id, me.user, self.now()).await?;
@@ -632,6 +632,6 @@ impl Core {
             same_text: self.limits.flood_same_text,
             links: self.limits.flood_links,
         };
-        self.flood.check(room.id, shown, text, self.now(), limits)
+        self.flood.check(room.id, shown, text, self.now(), limits).await
     }
 }

@@ -317,7 +317,7 @@ impl Core {
             ));
         }
         let events = self.repos.close_open_chat(chat.id, shown, self.now()).await?;
-        self.unindex_open_chat(chat.id);
+        self.unindex_open_chat(chat.id).await;
         self.publish_room_events(&events).await;
         Ok(())
     }

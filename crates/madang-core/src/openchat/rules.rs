@@ -3,11 +3,12 @@
 //! identities and generated avatars); banned words; and the flood guard.
 
 use crate::{Error, Result};
+use madang_store::{FloodMark, LimitRepo};
 use madang_types::{Millis, RoomId, UserId};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Categories an open chat is filed under.
 pub const CATEGORIES: &[&str] = &[
@@ -213,21 +214,20 @@ fn has_link(text: &str) -> bool {
     t.contains("http://") || t.contains("https://") || t.contains("www.")
 }
 
-const FLOOD_WINDOW_MS: i64 = 60_000;
-
-#[derive(Clone, Copy)]
-struct Sent {
-    at: i64,
-    text: [u8; 32],
-    link: bool,
-}
+pub(crate) const FLOOD_WINDOW_MS: i64 = 60_000;
 
 /// Per member of an open chat's room, what they sent in the last minute:
 /// refuses the same text more than `same_text` times and more than
-/// `links` messages with links. In process memory (see CHANGELOG).
-#[derive(Default)]
+/// `links` messages with links. In process memory on a single node; in
+/// the database when nodes share it, so sending through several nodes
+/// gets no more.
 pub struct FloodGuard {
-    recent: Mutex<HashMap<(RoomId, UserId), VecDeque<Sent>>>,
+    recent: Recent,
+}
+
+enum Recent {
+    Local(Mutex<HashMap<(RoomId, UserId), VecDeque<FloodMark>>>),
+    Shared(Arc<dyn LimitRepo>),
 }
 
 /// The flood limits in force.
@@ -237,9 +237,43 @@ pub struct FloodLimits {
     pub links: usize,
 }
 
+/// Whether `new` may follow `recent` (the sender's marks of the last
+/// minute, oldest first), or how long to wait.
+fn judge(recent: &[FloodMark], new: &FloodMark, empty: bool, limits: FloodLimits) -> Result<()> {
+    let wait =
+        |first: Option<&FloodMark>| first.map_or(1_000, |s| (s.at.0 + FLOOD_WINDOW_MS - new.at.0).max(1));
+    let same: Vec<&FloodMark> = recent.iter().filter(|s| s.text_hash == new.text_hash).collect();
+    if !empty && same.len() >= limits.same_text {
+        return Err(Error::Flooding {
+            message: "the same message was just sent several times".into(),
+            retry_after_ms: wait(same.first().copied()),
+        });
+    }
+    let links: Vec<&FloodMark> = recent.iter().filter(|s| s.link).collect();
+    if new.link && links.len() >= limits.links {
+        return Err(Error::Flooding {
+            message: "too many links in a minute".into(),
+            retry_after_ms: wait(links.first().copied()),
+        });
+    }
+    Ok(())
+}
+
 impl FloodGuard {
+    pub fn local() -> Self {
+        FloodGuard {
+            recent: Recent::Local(Mutex::new(HashMap::new())),
+        }
+    }
+
+    pub fn shared(repo: Arc<dyn LimitRepo>) -> Self {
+        FloodGuard {
+            recent: Recent::Shared(repo),
+        }
+    }
+
     /// Records the message if it may be sent, or says how long to wait.
-    pub fn check(
+    pub async fn check(
         &self,
         room: RoomId,
         who: UserId,
@@ -247,36 +281,31 @@ impl FloodGuard {
         now: Millis,
         limits: FloodLimits,
     ) -> Result<()> {
-        let text_hash: [u8; 32] = Sha256::digest(folded(text).as_bytes()).into();
-        let link = has_link(text);
-        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        let digest = Sha256::digest(folded(text).as_bytes());
+        let mark = FloodMark {
+            at: now,
+            text_hash: digest[..16].iter().map(|b| format!("{b:02x}")).collect(),
+            link: has_link(text),
+        };
+        let empty = text.trim().is_empty();
+        let map = match &self.recent {
+            Recent::Shared(repo) => {
+                let since = Millis(now.0 - FLOOD_WINDOW_MS);
+                judge(&repo.flood_marks(room, who, since).await?, &mark, empty, limits)?;
+                return Ok(repo.add_flood_mark(room, who, &mark).await?);
+            }
+            Recent::Local(map) => map,
+        };
+        let mut recent = map.lock().unwrap_or_else(|p| p.into_inner());
         if recent.len() > 100_000 {
-            recent.retain(|_, q| q.back().is_some_and(|s| now.0 - s.at < FLOOD_WINDOW_MS));
+            recent.retain(|_, q| q.back().is_some_and(|s| now.0 - s.at.0 < FLOOD_WINDOW_MS));
         }
         let q = recent.entry((room, who)).or_default();
-        while q.front().is_some_and(|s| now.0 - s.at >= FLOOD_WINDOW_MS) {
+        while q.front().is_some_and(|s| now.0 - s.at.0 >= FLOOD_WINDOW_MS) {
             q.pop_front();
         }
-        let wait = |first: Option<&Sent>| first.map_or(1_000, |s| (s.at + FLOOD_WINDOW_MS - now.0).max(1));
-        let same: Vec<&Sent> = q.iter().filter(|s| s.text == text_hash).collect();
-        if !text.trim().is_empty() && same.len() >= limits.same_text {
-            return Err(Error::Flooding {
-                message: "the same message was just sent several times".into(),
-                retry_after_ms: wait(same.first().copied()),
-            });
-        }
-        let links: Vec<&Sent> = q.iter().filter(|s| s.link).collect();
-        if link && links.len() >= limits.links {
-            return Err(Error::Flooding {
-                message: "too many links in a minute".into(),
-                retry_after_ms: wait(links.first().copied()),
-            });
-        }
-        q.push_back(Sent {
-            at: now.0,
-            text: text_hash,
-            link,
-        });
+        judge(q.make_contiguous(), &mark, empty, limits)?;
+        q.push_back(mark);
         Ok(())
     }
 }
@@ -329,23 +358,41 @@ mod tests {
         assert_eq!(banned_word_in("hello", &words), None);
     }
 
-    #[test]
-    fn the_same_text_and_link_bursts_are_throttled_for_a_minute() {
-        let guard = FloodGuard::default();
+    #[tokio::test]
+    async fn the_same_text_and_link_bursts_are_throttled_for_a_minute_in_memory() {
+        the_same_text_and_link_bursts_are_throttled_for_a_minute(FloodGuard::local()).await;
+    }
+
+    #[tokio::test]
+    async fn the_same_text_and_link_bursts_are_throttled_for_a_minute_in_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = madang_store::SqlStore::connect(&url, 2).await.unwrap();
+        the_same_text_and_link_bursts_are_throttled_for_a_minute(FloodGuard::shared(Arc::new(store))).await;
+    }
+
+    async fn the_same_text_and_link_bursts_are_throttled_for_a_minute(guard: FloodGuard) {
         let limits = FloodLimits {
             same_text: 2,
             links: 3,
         };
         let (room, who) = (RoomId(1), UserId(-5));
-        guard.check(room, who, "hello", Millis(0), limits).unwrap();
-        guard.check(room, who, "Hello ", Millis(1), limits).unwrap();
-        let Err(Error::Flooding { retry_after_ms, .. }) = guard.check(room, who, "hello", Millis(2), limits)
+        guard.check(room, who, "hello", Millis(0), limits).await.unwrap();
+        guard.check(room, who, "Hello ", Millis(1), limits).await.unwrap();
+        let Err(Error::Flooding { retry_after_ms, .. }) =
+            guard.check(room, who, "hello", Millis(2), limits).await
         else {
             panic!("a third identical message is refused");
         };
         assert_eq!(retry_after_ms, 59_998, "until the first of them is a minute old");
-        guard.check(room, UserId(-6), "hello", Millis(3), limits).unwrap();
-        guard.check(room, who, "hello", Millis(60_001), limits).unwrap();
+        guard
+            .check(room, UserId(-6), "hello", Millis(3), limits)
+            .await
+            .unwrap();
+        guard
+            .check(room, who, "hello", Millis(60_001), limits)
+            .await
+            .unwrap();
         for i in 0..3 {
             guard
                 .check(
@@ -355,11 +402,13 @@ mod tests {
                     Millis(70_000),
                     limits,
                 )
+                .await
                 .unwrap();
         }
         assert!(
             guard
                 .check(room, who, "and www.y.example", Millis(70_001), limits)
+                .await
                 .is_err()
         );
     }

@@ -101,7 +101,7 @@ impl Core {
             capacity: self.limits.pungs_per_hour,
             per_ms: 3_600_000,
         };
-        self.rate.check(&format!("pung:{}", me.user), rate)?;
+        self.rate.check(&format!("pung:{}", me.user), rate).await?;
         let new = NewPung {
             author: me.user,
             client_id: req.client_id.clone(),
@@ -353,7 +353,7 @@ impl Core {
         }
         let v = self.visible_pung(me, id).await?;
         self.not_own(me, &v, "reply to")?;
-        self.check_send_rate(me)?;
+        self.check_send_rate(me).await?;
         let room = self.open_direct(me, v.pung.author_id).await?.id;
         let new = NewMessage {
             room_id: room,

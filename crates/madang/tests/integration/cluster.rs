@@ -451,3 +451,182 @@ async fn a_nats_restart_under_load_loses_no_acknowledged_message() {
         load.worst_wait_ms.load(Ordering::SeqCst)
     );
 }
+
+/// Two nodes, each with `config` and the loopback as its trusted proxy.
+async fn two_nodes(
+    db: &TestDb,
+    prefix: &str,
+    config: &str,
+) -> (Vec<tempfile::TempDir>, Vec<(Child, String)>) {
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut nodes = Vec::new();
+    for d in &dirs {
+        let file = d.path().join("madang.toml");
+        std::fs::write(&file, config).unwrap();
+        let args = [
+            "--config",
+            file.to_str().unwrap(),
+            "--trusted-proxies",
+            "127.0.0.1",
+        ];
+        nodes.push(node(db, prefix, d.path(), &args).await);
+    }
+    (dirs, nodes)
+}
+
+async fn sign_up_from(base: &str, client_addr: &str, handle: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{base}/api/v1/accounts"))
+        .header("x-forwarded-for", client_addr)
+        .json(&serde_json::json!({"handle": handle, "password": "correct horse battery", "display_name": handle}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Polls `check` until it holds or five seconds pass.
+async fn within_seconds(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what}: not within 5 s");
+}
+
+#[tokio::test]
+async fn what_nodes_keep_in_memory_holds_across_the_cluster() {
+    let db = TestDb::postgres().await;
+    let port = free_port();
+    let prefix = format!("madangstate{port}");
+    // Search is rebuilt only every 300 s: anything sooner came over the bus.
+    let config = "[limits]\npassword_memory_kib = 64\nsignups_per_hour = 4\nflood_same_text = 2\n\
+                  discovery_refresh_secs = 300\n";
+    let (_dirs, nodes) = two_nodes(&db, &prefix, config).await;
+    let (a, b) = (&nodes[0].1, &nodes[1].1);
+
+    // Per-address limits count the client behind the proxy, on all nodes
+    // together: four sign-ups an hour from one address, wherever they land.
+    let from = "198.51.100.7";
+    for (i, base) in [a, b, a, b].into_iter().enumerate() {
+        assert_eq!(sign_up_from(base, from, &format!("xff{i}_{port}")).await, 201);
+    }
+    assert_eq!(sign_up_from(b, from, &format!("xff4_{port}")).await, 429);
+    assert_eq!(sign_up_from(a, from, &format!("xff5_{port}")).await, 429);
+    // Another client behind the same proxy is not held back. (A header
+    // from a peer that is not a trusted proxy is ignored: unit-tested in
+    // madang-api, since every peer here is the loopback.)
+    assert_eq!(
+        sign_up_from(a, "198.51.100.8", &format!("xff6_{port}")).await,
+        201
+    );
+
+    // An open chat made on one node is found on the other at once; closed,
+    // it is gone from both.
+    let mut host = Client::new(a);
+    host.sign_up(&format!("host_{port}")).await;
+    let mut guest = Client::new(b);
+    guest.sign_up(&format!("guest_{port}")).await;
+    let title = format!("클러스터 방 q{port}");
+    let chat = crate::openchat::create(&host, crate::openchat::group(&title)).await;
+    let chat_id = crate::openchat::id(&chat);
+    let search = format!("/api/v1/openchats/search?q=q{port}");
+    let found = async || -> Vec<i64> {
+        let page = guest.get(&search).await.ok();
+        page["open_chats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["id"].as_i64())
+            .collect()
+    };
+    within_seconds("found on the other node", async || {
+        found().await.contains(&chat_id)
+    })
+    .await;
+
+    // The flood rules count what a member sent through either node.
+    let joined = crate::openchat::join(&guest, chat_id, "손님").await;
+    let room = crate::openchat::room_of(&joined);
+    guest.send(room, "f1", "안녕하세요!").await;
+    guest.at(a).send(room, "f2", "안녕하세요!").await;
+    guest
+        .try_send(room, "f3", "안녕하세요!")
+        .await
+        .refused(429, "flooding");
+    guest
+        .at(a)
+        .try_send(room, "f4", "안녕하세요!")
+        .await
+        .refused(429, "flooding");
+    guest.send(room, "f5", "다른 말").await;
+
+    assert_eq!(
+        host.delete(&format!("/api/v1/openchats/{chat_id}")).await.status,
+        204
+    );
+    within_seconds("gone from the other node", async || {
+        !found().await.contains(&chat_id)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_nodes_purge_each_expired_pung_once() {
+    const PUNGS: usize = 600;
+    let db = TestDb::postgres().await;
+    let port = free_port();
+    let prefix = format!("madangpurge{port}");
+    let config = "[limits]\npassword_memory_kib = 64\npungs_per_hour = 1000\npung_purge_interval_ms = 50\n";
+    let (_dirs, nodes) = two_nodes(&db, &prefix, config).await;
+    let mut author = Client::new(&nodes[0].1);
+    author.sign_up(&format!("author_{port}")).await;
+    // The author's phone is on the second node: half the news crosses NATS.
+    let mut ws = Ws::open(&nodes[1].1, author.token.as_deref().unwrap()).await;
+    let mut posted = Vec::new();
+    for chunk in (0..PUNGS).collect::<Vec<_>>().chunks(25) {
+        let posts = chunk.iter().map(|&i| {
+            let c = author.at(&nodes[i % 2].1);
+            async move {
+                let body = serde_json::json!({"client_id": format!("p{i}"), "text": format!("펑 {i}"),
+                    "background": "#ff7a59", "audience": {"mode": "friends"}});
+                let r = c.post("/api/v1/pungs", body).await;
+                assert_eq!(r.status, 201, "{}", r.body);
+                r.body["id"].as_i64().unwrap()
+            }
+        });
+        posted.extend(futures::future::join_all(posts).await);
+    }
+    // All expire at once, while both nodes' purge jobs run every 50 ms.
+    db.execute("UPDATE pungs SET expires_at = 1").await;
+    let mut removed: HashMap<i64, usize> = HashMap::new();
+    while removed.len() < PUNGS {
+        match ws.next_frame(Duration::from_secs(15)).await {
+            Some(ServerFrame::PungRemoved { pung_id }) => *removed.entry(pung_id.0).or_default() += 1,
+            Some(_) => {}
+            None => panic!("only {} of {PUNGS} Pungs were reported gone", removed.len()),
+        }
+    }
+    // Nothing is told twice.
+    for frame in ws.drain(Duration::from_millis(500)).await {
+        if let ServerFrame::PungRemoved { pung_id } = frame {
+            *removed.entry(pung_id.0).or_default() += 1;
+        }
+    }
+    assert!(removed.values().all(|&n| n == 1), "a Pung was purged twice");
+    posted.sort_unstable();
+    let mut gone: Vec<i64> = removed.into_keys().collect();
+    gone.sort_unstable();
+    assert_eq!(gone, posted);
+    assert_eq!(db.scalar("SELECT count(*) FROM pungs").await, 0);
+    // Each node counts what it purged; together, each Pung once.
+    let mut split = Vec::new();
+    for (_, base) in &nodes {
+        split.push(counter(base, "madang_pungs_purged_total").await);
+    }
+    assert_eq!(split.iter().sum::<f64>(), PUNGS as f64, "{split:?}");
+    println!("Pungs purged per node: {split:?}");
+}
