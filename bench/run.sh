@@ -27,6 +27,15 @@ for run in 1 2 3; do
     if [ "$backend" = postgres ]; then
       psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
     fi
+    if [ "$backend" = postgres ]; then
+      # The same room with its members spread over three nodes (NATS between them).
+      for shape in max half; do
+        psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
+        rate=(); [ "$shape" = half ] && rate=(--rate "${HALF_RATE:-50}")
+        $bench fanout --members 1000 --secs 10 --nodes 3 "${rate[@]}" "${db[@]}" --json "$out/fanout-3nodes-$shape-$run.json"
+      done
+      psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
+    fi
     $bench sends --clients 32 --shape direct --secs 10 "${db[@]}" --json "$out/sends-direct-$backend-$run.json"
     if [ "$backend" = postgres ]; then
       psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
