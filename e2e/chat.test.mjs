@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { DESKTOP, PHONE, shots, startBrowser, startServer } from './harness.mjs';
+import { DESKTOP, PHONE, apiCall, apiSignUp, loggedIn, shots, startBrowser, startServer } from './harness.mjs';
 
 // Payloads within the length limits: a name is at most 30 characters, a
 // status message 60.
@@ -150,4 +150,31 @@ test('every tab at phone and desktop width', async () => {
   await alice.goto(`${server.base}/#/more`);
   await alice.selectOption('#p-lang', 'ko');
   await alice.waitForSelector('nav .tab[data-tab="friends"]:has-text("친구")');
+});
+
+test('sending works where crypto.randomUUID is missing, as on a server opened over plain HTTP on the LAN', async () => {
+  const c = await apiSignUp(server.base, `cleo_${run}`, 'Cleo');
+  const d = await apiSignUp(server.base, `dan_${run}`, 'Dan');
+  await apiCall(server.base, c.token, 'POST', '/friends', { handle: d.user.handle });
+  await apiCall(server.base, d.token, 'POST', '/friends', { handle: c.user.handle });
+  const room = (await apiCall(server.base, c.token, 'POST', '/rooms/direct', { user_id: d.user.id })).id;
+  // 127.0.0.1 is a secure context; an http://192.168.x.y origin is not,
+  // and there the browser has no crypto.randomUUID.
+  const page = await loggedIn(browser, server.base, c.token);
+  await page.context().addInitScript(() => {
+    Object.defineProperty(Crypto.prototype, 'randomUUID', { value: undefined });
+  });
+  await page.goto(`${server.base}/#/chats/${room}`);
+  await page.reload();
+  assert.equal(await page.evaluate(() => typeof crypto.randomUUID), 'undefined');
+  await page.waitForSelector('#composer');
+  for (const text of ['first over plain http', 'second over plain http']) {
+    await page.fill('#composer', text);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`article.msg.mine:not(.pending) .text:has-text("${text}")`);
+  }
+  const stored = await apiCall(server.base, d.token, 'GET', `/rooms/${room}/messages`);
+  const texts = JSON.stringify(stored);
+  assert.ok(texts.includes('first over plain http') && texts.includes('second over plain http'), texts);
+  await page.context().close();
 });

@@ -13,6 +13,22 @@ export class ApiError extends Error {
 
 const TOKEN = 'madang.token';
 
+/**
+ * A fresh client id (a random UUID) that makes a send idempotent.
+ * `crypto.randomUUID` exists only in secure contexts (HTTPS or localhost);
+ * a server opened over plain HTTP on the LAN gets one from
+ * `crypto.getRandomValues`, which every context has.
+ * @returns {string}
+ */
+export function clientId() {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40; // version 4
+  b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export const api = {
   /** @type {string | null} */
   token: localStorage.getItem(TOKEN),

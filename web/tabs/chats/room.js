@@ -5,7 +5,7 @@
  * reactions, mentions, edit and delete, attachments, typing, read marking.
  */
 
-import { api } from '../../lib/api.js';
+import { api, clientId } from '../../lib/api.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { h, mount, timeOf } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
@@ -179,7 +179,7 @@ export function openRoom(pane, roomId) {
   async function send(attachment) {
     const text = input.value.trim();
     if (!text && !attachment) return;
-    const client_id = crypto.randomUUID();
+    const client_id = clientId();
     const mentions = [...(state.cursors.get(roomId)?.keys() ?? [])].filter((id) => id !== me && text.includes(`@${nameOf(id)}`));
     const body = { client_id, text, reply_to: replyTo?.seq ?? undefined, mentions, attachment };
     input.value = '';

@@ -7,7 +7,7 @@
  * bar) and posts.
  */
 
-import { api } from '../../lib/api.js';
+import { api, clientId } from '../../lib/api.js';
 import { h, mount, styled, timeOf } from '../../lib/dom.js';
 import { showError, t } from '../../lib/i18n.js';
 import { state, subscribe } from '../../lib/state.js';
@@ -110,7 +110,7 @@ function inbox(body, channel) {
         const text = input.value.trim();
         if (!text) return;
         try {
-          await api.post(`${base}/messages`, { client_id: crypto.randomUUID(), text });
+          await api.post(`${base}/messages`, { client_id: clientId(), text });
           input.value = '';
           await load();
         } catch (err) { showError(error, err); }

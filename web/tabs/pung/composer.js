@@ -7,7 +7,7 @@
  * as it comes.
  */
 
-import { api, ApiError } from '../../lib/api.js';
+import { api, ApiError, clientId } from '../../lib/api.js';
 import { h, mount } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import { state } from '../../lib/state.js';
@@ -221,7 +221,7 @@ export function renderComposer(main) {
     e.preventDefault();
     error.textContent = '';
     const body = {
-      client_id: crypto.randomUUID(),
+      client_id: clientId(),
       text: draft.text,
       background: draft.kind === 'text' ? draft.background : undefined,
       photo: draft.kind === 'photo' ? draft.photo : undefined,

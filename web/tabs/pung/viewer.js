@@ -7,7 +7,7 @@
  * be deleted. A Pung that expires or is removed while open is skipped.
  */
 
-import { api } from '../../lib/api.js';
+import { api, clientId } from '../../lib/api.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { h, mount } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
@@ -116,7 +116,7 @@ export function openViewer(queue, start, pungId) {
       e.preventDefault();
       const text = input.value.trim();
       if (!text) return;
-      await api.post(`/pungs/${p.id}/replies`, { client_id: crypto.randomUUID(), text });
+      await api.post(`/pungs/${p.id}/replies`, { client_id: clientId(), text });
       input.value = '';
       note.textContent = t('replied');
       input.blur();
