@@ -106,13 +106,8 @@ pub async fn run(args: CampaignArgs) -> anyhow::Result<()> {
         )
         .await?;
     let id = created["id"].as_i64().context("campaign id")?;
-    let expected = args.recipients
-        - if args.no_marketing_every == 0 {
-            0
-        } else {
-            args.recipients / args.no_marketing_every
-        };
-    let kill_after = (args.kill_at > 0.0).then(|| (expected as f64 * args.kill_at) as i64);
+    let expected = args.recipients - args.recipients.checked_div(args.no_marketing_every).unwrap_or(0);
+    let kill_after = (args.kill_at > 0.0).then_some((expected as f64 * args.kill_at) as i64);
     let mut killed_at = None;
     let mut restart_seconds = None;
     let mut last_print = Instant::now();

@@ -151,7 +151,11 @@ fn print(r: &FanoutResult) {
         &format!(
             "fanout on {}{}: {} room(s) × {} members, {} sender(s)/room",
             r.system,
-            if r.nodes > 1 { format!(" ({} nodes)", r.nodes) } else { String::new() },
+            if r.nodes > 1 {
+                format!(" ({} nodes)", r.nodes)
+            } else {
+                String::new()
+            },
             r.rooms,
             r.members,
             r.senders
@@ -171,7 +175,11 @@ fn print(r: &FanoutResult) {
             ("latency p99", format!("{:.2} ms", lat.p99_ms)),
             ("latency p99.9", format!("{:.2} ms", lat.p999_ms)),
             (
-                if r.nodes > 1 { "servers' RSS, together" } else { "server RSS" },
+                if r.nodes > 1 {
+                    "servers' RSS, together"
+                } else {
+                    "server RSS"
+                },
                 r.server_rss_kib
                     .map_or("-".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0)),
             ),
@@ -198,7 +206,11 @@ async fn madang(args: &FanoutArgs) -> anyhow::Result<FanoutResult> {
     let tally = Arc::new(Tally::default());
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
-    eprintln!("connecting {} sockets to {} node(s)…", accounts.len(), servers.len());
+    eprintln!(
+        "connecting {} sockets to {} node(s)…",
+        accounts.len(),
+        servers.len()
+    );
     let mut sockets = Vec::new();
     for (room, members) in &rooms {
         let connected: Vec<_> = futures::stream::iter(members.iter().cloned().enumerate())

@@ -60,7 +60,11 @@ impl Server {
 
     /// `nodes` servers on one PostgreSQL database and NATS (ports `port`,
     /// `port + 1`, …), under a subject prefix of their own.
-    pub async fn start_cluster(args: &ServerArgs, nodes: usize, nats_url: &str) -> anyhow::Result<Vec<Server>> {
+    pub async fn start_cluster(
+        args: &ServerArgs,
+        nodes: usize,
+        nats_url: &str,
+    ) -> anyhow::Result<Vec<Server>> {
         if args.url.is_some() || args.database_url.is_none() {
             bail!("a cluster needs --database-url postgres://… and no --url");
         }

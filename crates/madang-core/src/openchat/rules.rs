@@ -220,7 +220,8 @@ pub(crate) const FLOOD_WINDOW_MS: i64 = 60_000;
 /// refuses the same text more than `same_text` times and more than
 /// `links` messages with links. In process memory on a single node; in
 /// the database when nodes share it, so sending through several nodes
-/// gets no more.
+/// gets no more (two sends in the same instant on two nodes may both pass:
+/// the marks are read, then written; one more message, never a lost one).
 pub struct FloodGuard {
     recent: Recent,
 }
