@@ -6,7 +6,7 @@ import { api } from '../../lib/api.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { h, initials, mount, timeOf, tint } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
-import { mergeRoom, sortedRooms, state, subscribe } from '../../lib/state.js';
+import { changed, mergeRoom, sortedRooms, state, subscribe } from '../../lib/state.js';
 import { openRoom } from './room.js';
 
 /** A 1:1 room shows the other person; a group, a group mark on its own colour.
@@ -63,13 +63,28 @@ export function renderChats(main, roomId) {
   mount(main, listPane, roomPane);
   drawList();
   let closeRoom = () => {};
-  if (roomId !== null && state.rooms.has(roomId)) {
+  // A room this client has not heard of yet (just joined elsewhere, its
+  // room_added still on the way) opens as soon as it is known.
+  const openWhenKnown = () => {
+    if (roomId === null || state.activeRoom === roomId || !state.rooms.has(roomId)) return;
     closeRoom = openRoom(roomPane, roomId);
+  };
+  state.activeRoom = null;
+  if (roomId !== null && state.rooms.has(roomId)) {
+    openWhenKnown();
   } else {
-    state.activeRoom = null;
     mount(roomPane, h('div', { class: 'empty pane-empty' }, h('div', { class: 'empty-icon', 'aria-hidden': 'true' }, '💬')));
+    if (roomId !== null) {
+      api.get(`/rooms/${roomId}`).then((fresh) => { mergeRoom(fresh); changed('rooms'); })
+        // Not a member (or offline): the empty pane stays.
+        .catch(() => {});
+    }
   }
-  const unsubscribe = subscribe((what) => { if (what === 'rooms') drawList(); });
+  const unsubscribe = subscribe((what) => {
+    if (what !== 'rooms') return;
+    drawList();
+    openWhenKnown();
+  });
   return () => { unsubscribe(); closeRoom(); state.activeRoom = null; };
 }
 

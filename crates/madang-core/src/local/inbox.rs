@@ -182,6 +182,13 @@ impl Core {
         crate::chat::messages::check_client_id(&req.client_id)?;
         self.check_text(&req.text)?;
         let (_, state) = self.inbox_room(me, channel, room).await?;
+        // Removing a channel means nothing more from it, answers included.
+        if self.repos.channel_friend(channel, state.user_id).await?.is_none() {
+            return Err(Error::refused(
+                "channel_removed",
+                "this person removed the channel; it can no longer write to them",
+            ));
+        }
         self.check_send_rate(me).await?;
         if !req.mentions.is_empty() || req.reply_to.is_some() {
             return Err(Error::invalid(

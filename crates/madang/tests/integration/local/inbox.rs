@@ -176,6 +176,19 @@ async fn agents_share_the_inbox_and_answer_as_the_channel() {
         )
         .await
         .refused(400, "empty_message");
+
+    // Once the person removes the channel, it cannot write to them, answers included.
+    let r = person.delete(&format!("/api/v1/channels/{ch}/friend")).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let before = person.all_messages(room_id).await.len();
+    agent
+        .post(
+            &format!("{conv}/messages"),
+            json!({"client_id": "late", "text": "아직 계세요?"}),
+        )
+        .await
+        .refused(403, "channel_removed");
+    assert_eq!(person.all_messages(room_id).await.len(), before);
 }
 
 #[tokio::test]
