@@ -164,3 +164,25 @@ test('an advertising campaign arrives labelled, and one tap opts out', async () 
     return list[0]?.stats.opted_out === 1;
   });
 });
+
+test('the owner opens a shop from the console with days it is closed', async () => {
+  await owner.goto(`${server.base}/#/local/business`);
+  const f = `#new-shop-${business.id}`;
+  await owner.locator(`details:has(${f}) summary`).click();
+  await owner.fill(`${f}-name`, '서면 커피 2호점');
+  await owner.fill(`${f}-address`, '부산 부산진구 서면로 10');
+  await owner.fill(`${f}-lat`, String(SHOP.lat + 0.001));
+  await owner.fill(`${f}-lon`, String(SHOP.lon));
+  await owner.check(`${f}-closed-mon`);
+  await owner.check(`${f}-closed-sun`);
+  await owner.click(`${f}-submit`);
+  await owner.waitForURL(/#\/local\/shop\/\d+$/);
+  const id = Number(owner.url().split('/').pop());
+  const saved = await apiCall(server.base, ownerSession.token, 'GET', `/shops/${id}`);
+  assert.deepEqual(saved.hours.map((x) => x.day), ['tue', 'wed', 'thu', 'fri', 'sat']);
+  assert.ok(saved.hours.every((x) => x.open === '09:00' && x.close === '21:00'), JSON.stringify(saved.hours));
+  await owner.locator('table.shop-hours').waitFor();
+  const rows = await owner.$$eval('table.shop-hours tr', (trs) => trs.map((tr) => tr.textContent));
+  assert.deepEqual([rows[0], rows[1], rows[6]], ['MonClosed', 'Tue09:00–21:00', 'SunClosed']);
+  await owner.screenshot({ path: join(shots, 'local-new-shop-hours-1280.png') });
+});

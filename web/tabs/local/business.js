@@ -10,13 +10,21 @@ import { api } from '../../lib/api.js';
 import { h, mount } from '../../lib/dom.js';
 import { showError, t } from '../../lib/i18n.js';
 import { CATEGORY_ICONS, categoryName, savedPoint } from './local.js';
+import { DAYS } from './shop.js';
 
-/** A small form: labelled inputs, a submit button, an error line.
+/** A small form: labelled inputs, a submit button, an error line. A
+ * field with `days` is a row of weekday checkboxes; its value is the
+ * checked days, comma-separated.
  * @param {string} id @param {string} submit @param {[string, string, Record<string, any>?][]} fields
  * @param {(values: Record<string, string>) => Promise<void>} done */
 function form(id, submit, fields, done) {
   const error = h('p', { class: 'form-error' });
+  const names = t('weekdays').split(',');
   const inputs = fields.map(([name, label, attrs]) => {
+    if (attrs?.days) {
+      return h('fieldset', { class: 'days', id: `${id}-${name}` }, h('legend', {}, label),
+        DAYS.map((d, i) => h('label', {}, h('input', { type: 'checkbox', value: d, id: `${id}-${name}-${d}` }), names[i] ?? d)));
+    }
     const input = attrs?.options
       ? h('select', { id: `${id}-${name}` }, attrs.options.map((/** @type {[string, string]} */ [v, l]) => h('option', { value: v }, l)))
       : h('input', { id: `${id}-${name}`, name, ...attrs });
@@ -27,7 +35,12 @@ function form(id, submit, fields, done) {
     error.textContent = '';
     /** @type {Record<string, string>} */
     const values = {};
-    for (const [name] of fields) values[name] = /** @type {HTMLInputElement} */ (document.getElementById(`${id}-${name}`)).value;
+    for (const [name, , attrs] of fields) {
+      const el = /** @type {HTMLInputElement} */ (document.getElementById(`${id}-${name}`));
+      values[name] = attrs?.days
+        ? [...el.querySelectorAll('input:checked')].map((c) => /** @type {HTMLInputElement} */ (c).value).join(',')
+        : el.value;
+    }
     try { await done(values); } catch (err) { showError(error, err); }
   } }, inputs, h('button', { type: 'submit', class: 'primary small', id: `${id}-submit` }, submit), error);
 }
@@ -74,9 +87,13 @@ export function renderBusiness(main) {
             ['lat', t('latitude'), { type: 'number', step: 'any', value: point.lat, required: true }],
             ['lon', t('longitude'), { type: 'number', step: 'any', value: point.lon, required: true }],
             ['open', t('opensAt'), { type: 'time', value: '09:00' }], ['close', t('closesAt'), { type: 'time', value: '21:00' }],
+            ['closed', t('closedOn'), { days: true }],
             ['channel', t('channel'), { options: [['', '—'], ...channels.map((/** @type {any} */ c) => [String(c.id), c.name])] }],
           ], async (v) => {
-            const hours = v.open && v.close ? ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, open: v.open, close: v.close })) : [];
+            const closed = v.closed.split(',');
+            const hours = v.open && v.close
+              ? DAYS.filter((day) => !closed.includes(day)).map((day) => ({ day, open: v.open, close: v.close }))
+              : [];
             const shop = await api.post('/shops', {
               business_id: b.id, channel_id: v.channel ? Number(v.channel) : null, name: v.name, category: v.category,
               address: v.address, lat: Number(v.lat), lon: Number(v.lon), time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'Asia/Seoul', hours,

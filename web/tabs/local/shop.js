@@ -12,7 +12,8 @@ import { currentLang, showError, t } from '../../lib/i18n.js';
 import { distanceText } from './map.js';
 import { CATEGORY_ICONS, categoryName, haversine, savedPoint } from './local.js';
 
-const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+/** The week as the API names its days. */
+export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 /** A date in the person's language. @param {number} ms */
 export function dateOf(ms) {
