@@ -64,17 +64,16 @@ pub struct Core {
 
 impl Core {
     pub fn new(deps: Deps) -> Self {
+        // Nodes sharing a database share the limits there.
+        let shared = deps.bus.spans_nodes().then(|| deps.repos.clone());
         Core {
-            // Nodes sharing a database share the limits there.
-            rate: if deps.bus.spans_nodes() {
-                ratelimit::RateLimiter::shared(deps.clock.clone(), deps.repos.clone())
-            } else {
-                ratelimit::RateLimiter::local(deps.clock.clone())
+            rate: match &shared {
+                Some(repos) => ratelimit::RateLimiter::shared(deps.clock.clone(), repos.clone()),
+                None => ratelimit::RateLimiter::local(deps.clock.clone()),
             },
-            flood: if deps.bus.spans_nodes() {
-                openchat::rules::FloodGuard::shared(deps.repos.clone())
-            } else {
-                openchat::rules::FloodGuard::local()
+            flood: match shared {
+                Some(repos) => openchat::rules::FloodGuard::shared(repos),
+                None => openchat::rules::FloodGuard::local(),
             },
             reads: chat::reads::ReadCoalescer::default(),
             discovery: openchat::discovery::Discovery::default(),

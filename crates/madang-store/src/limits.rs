@@ -41,17 +41,18 @@ pub trait LimitRepo: Send + Sync {
 #[async_trait]
 impl LimitRepo for SqlStore {
     async fn take_token(&self, key: &str, capacity: f64, ms_per_token: f64, now: Millis) -> Result<Taken> {
-        // `refilled` is written out three times: SET sees the old row in
-        // every expression, on both engines. A clock that went back refills
+        // The refilled count is written out where it is used: SET sees the
+        // old row in every expression, on both engines, and neither shares
+        // LEAST/GREATEST with the other. A clock that went back refills
         // nothing and keeps the later time.
-        const REFILLED: &str = "(CASE WHEN rate_buckets.tokens + (CASE WHEN $3 > rate_buckets.at \
-             THEN $3 - rate_buckets.at ELSE 0 END) / $4 > $2 THEN $2 ELSE rate_buckets.tokens + \
-             (CASE WHEN $3 > rate_buckets.at THEN $3 - rate_buckets.at ELSE 0 END) / $4 END)";
+        const ELAPSED: &str = "(CASE WHEN $3 > rate_buckets.at THEN $3 - rate_buckets.at ELSE 0 END)";
+        let grown = format!("rate_buckets.tokens + {ELAPSED} / $4");
+        let refilled = format!("(CASE WHEN {grown} > $2 THEN $2 ELSE {grown} END)");
         let sql = format!(
             "INSERT INTO rate_buckets (key, tokens, at, granted) VALUES ($1, $2 - 1.0, $3, 1) \
              ON CONFLICT (key) DO UPDATE SET \
-             tokens = CASE WHEN {REFILLED} >= 1.0 THEN {REFILLED} - 1.0 ELSE {REFILLED} END, \
-             granted = CASE WHEN {REFILLED} >= 1.0 THEN 1 ELSE 0 END, \
+             tokens = CASE WHEN {refilled} >= 1.0 THEN {refilled} - 1.0 ELSE {refilled} END, \
+             granted = CASE WHEN {refilled} >= 1.0 THEN 1 ELSE 0 END, \
              at = CASE WHEN $3 > rate_buckets.at THEN $3 ELSE rate_buckets.at END \
              RETURNING tokens, granted"
         );

@@ -8,6 +8,7 @@ use madang_types::{Millis, RoomId, UserId};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
+use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 
 /// Categories an open chat is filed under.
@@ -283,9 +284,13 @@ impl FloodGuard {
         limits: FloodLimits,
     ) -> Result<()> {
         let digest = Sha256::digest(folded(text).as_bytes());
+        let mut text_hash = String::with_capacity(32);
+        for b in &digest[..16] {
+            let _ = write!(text_hash, "{b:02x}");
+        }
         let mark = FloodMark {
             at: now,
-            text_hash: digest[..16].iter().map(|b| format!("{b:02x}")).collect(),
+            text_hash,
             link: has_link(text),
         };
         let empty = text.trim().is_empty();

@@ -140,18 +140,9 @@ async fn two_nodes_share_a_campaign_and_everyone_gets_it_once() {
     use crate::local::resume::{CONFIG, admin, audit};
     const PEOPLE: i64 = 6_000;
     let db = TestDb::postgres().await;
-    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
-    for d in &dirs {
-        // Small batches polled often, so both nodes find work.
-        std::fs::write(d.path().join("madang.toml"), CONFIG).unwrap();
-    }
     let prefix = format!("madangjobs{}", free_port());
-    let mut nodes = Vec::new();
-    for d in &dirs {
-        let config = d.path().join("madang.toml");
-        let config = config.to_str().unwrap();
-        nodes.push(node(&db, &prefix, d.path(), &["--config", config]).await);
-    }
+    // Small batches polled often, so both nodes find work.
+    let (dirs, nodes) = two_nodes(&db, &prefix, CONFIG).await;
     let mut owner = Client::new(&nodes[0].1);
     owner.sign_up(&format!("jobs_{prefix}")).await;
     let (_, ch) = crate::local::campaigns::channel(&owner, &format!("jobs_{prefix}"), "두 노드 상점").await;
