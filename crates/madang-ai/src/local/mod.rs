@@ -1,0 +1,7 @@
+//! The backends that run on the server's own CPU.
+
+mod bert;
+mod llama;
+
+pub use bert::BertEmbedder;
+pub use llama::{LlamaGenerator, LlamaOptions};
