@@ -52,6 +52,8 @@ pub fn describe(e: &Error) -> (StatusCode, String) {
         Error::Conflict { code, .. } => (S::CONFLICT, (*code).into()),
         Error::PaymentDeclined(_) => (S::PAYMENT_REQUIRED, "payment_declined".into()),
         Error::Unavailable(_) => (S::SERVICE_UNAVAILABLE, "unavailable".into()),
+        Error::FeatureOff(_) => (S::SERVICE_UNAVAILABLE, "feature_off".into()),
+        Error::AiBusy => (S::SERVICE_UNAVAILABLE, "ai_busy".into()),
         Error::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal".into()),
     };
     (status, code)

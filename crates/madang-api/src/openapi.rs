@@ -8,7 +8,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Madang API", description = "Chats, friends, Pungs, open chats, host earnings, local shops, business channels (inbox, posts, campaigns), and live delivery. Errors are \
+    info(title = "Madang API", description = "Chats, friends, Pungs, open chats, host earnings, local shops, business channels (inbox, posts, campaigns), AI summaries of unread messages, and live delivery. Errors are \
         `{\"error\":{\"code\":…,\"message\":…}}`; live events arrive on the WebSocket at `/api/v1/ws`."),
     modifiers(&Bearer),
     components(schemas(madang_types::events::ClientFrame, madang_types::events::ServerFrame))

@@ -49,6 +49,12 @@ pub enum Error {
     /// A service we depend on (the payment provider) failed; retry later.
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
+    /// The operator runs no model for this AI feature, or switched it off.
+    #[error("this server does not offer {0}")]
+    FeatureOff(&'static str),
+    /// The model is answering others; retry shortly.
+    #[error("the model is busy; try again shortly")]
+    AiBusy,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

@@ -6,6 +6,7 @@
 //! comes from the injected [`Clock`], never from the system directly.
 
 pub mod accounts;
+pub mod ai;
 pub mod chat;
 pub mod clock;
 pub mod earnings;
@@ -44,6 +45,8 @@ pub struct Deps {
     pub limits: Limits,
     /// Takes subscription payments.
     pub payments: Arc<dyn earnings::payments::PaymentProvider>,
+    /// The models of the AI features (none: the features answer `feature_off`).
+    pub models: ai::Models,
 }
 
 /// The use cases. Cheap to share: hold it in an `Arc`.
@@ -54,6 +57,7 @@ pub struct Core {
     clock: Arc<dyn Clock>,
     limits: Limits,
     payments: Arc<dyn earnings::payments::PaymentProvider>,
+    models: ai::Models,
     rate: ratelimit::RateLimiter,
     reads: chat::reads::ReadCoalescer,
     flood: openchat::rules::FloodGuard,
@@ -84,6 +88,7 @@ impl Core {
             clock: deps.clock,
             limits: deps.limits,
             payments: deps.payments,
+            models: deps.models,
         }
     }
 

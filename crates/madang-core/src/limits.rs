@@ -112,6 +112,15 @@ pub struct Limits {
     pub campaign_batch: i64,
     /// How often the campaign sender looks for due work, in milliseconds.
     pub campaign_poll_ms: u64,
+    /// Most messages one summary reads (the unread ones beyond are left out).
+    pub max_summary_messages: usize,
+    /// Summaries one account may ask for per hour.
+    pub summaries_per_hour: u32,
+    /// Longest summary, in tokens.
+    pub summary_max_tokens: u32,
+    /// Most tokens of transcript per model call; longer backlogs are
+    /// summarised in parts that are then merged.
+    pub summary_chunk_tokens: usize,
 }
 
 impl Default for Limits {
@@ -166,6 +175,10 @@ impl Default for Limits {
             max_campaign_chars: 1_000,
             campaign_batch: 1_000,
             campaign_poll_ms: 1_000,
+            max_summary_messages: 3_000,
+            summaries_per_hour: 30,
+            summary_max_tokens: 256,
+            summary_chunk_tokens: 1_500,
         }
     }
 }

@@ -10,12 +10,14 @@
 mod db;
 mod http;
 mod lossy;
+mod models;
 pub mod process;
 mod ws;
 
 pub use db::{Backend, TestDb};
 pub use http::{Client, Reply};
 pub use lossy::LossyBus;
+pub use models::models_dir;
 pub use ws::{Ws, event_seqs};
 
 use madang::config::Config;
@@ -62,15 +64,34 @@ impl TestServer {
     }
 
     pub async fn start_full(limits: Limits, bus: Arc<dyn Bus>) -> TestServer {
+        Self::start_configured(limits, bus, |_| {}).await
+    }
+
+    /// A node with the default models of [`models_dir`] (pulled if missing).
+    pub async fn start_with_models(limits: Limits) -> TestServer {
+        let models = models_dir().await;
+        Self::start_configured(limits, Arc::new(LocalBus::new()), move |c| {
+            c.ai.models_dir = models.display().to_string();
+        })
+        .await
+    }
+
+    /// As [`TestServer::start_full`], with the configuration changed by `tweak`.
+    pub async fn start_configured(
+        limits: Limits,
+        bus: Arc<dyn Bus>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let db = TestDb::create().await;
         let data = tempfile::tempdir().expect("temp dir");
-        let config = Config {
+        let mut config = Config {
             listen: "127.0.0.1:0".parse().expect("address"),
             data_dir: data.path().to_path_buf(),
             database_url: db.url.clone(),
             limits,
             ..Config::default()
         };
+        tweak(&mut config);
         let clock = Arc::new(ManualClock::new(EPOCH));
         let node = Node::start_with_bus(&config, clock.clone(), None, bus)
             .await

@@ -2,6 +2,7 @@
 //! response bodies, and the live events that travel over the bus and the
 //! WebSocket. This crate does no I/O; every other crate may depend on it.
 
+pub mod ai;
 pub mod api;
 pub mod channel;
 pub mod earnings;

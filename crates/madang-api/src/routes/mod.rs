@@ -2,6 +2,7 @@
 //! OpenAPI descriptions.
 
 mod accounts;
+mod ai;
 mod channels;
 mod chats;
 mod discovery;
@@ -54,6 +55,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(chats::events))
         .routes(routes!(chats::read))
         .routes(routes!(chats::typing))
+        .routes(routes!(ai::summary))
         .routes(routes!(media::download))
         .routes(routes!(pung::post))
         .routes(routes!(pung::feed))

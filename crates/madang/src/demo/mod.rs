@@ -62,7 +62,8 @@ const PEOPLE: &[(&str, &str, &str)] = &[
 
 /// A 1:1 conversation: (first person, second person, lines; `true` means the
 /// second person speaks).
-const DIRECT: &[(&str, &str, &[(bool, &str)])] = &[
+type Direct = (&'static str, &'static str, &'static [(bool, &'static str)]);
+const DIRECT: &[Direct] = &[
     (
         "minji",
         "seojun",
@@ -129,7 +130,12 @@ const DIRECT: &[(&str, &str, &[(bool, &str)])] = &[
 ];
 
 /// Groups: (title, members, lines as (speaker, text)).
-const GROUPS: &[(&str, &[&str], &[(&str, &str)])] = &[
+type Group = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+const GROUPS: &[Group] = &[
     (
         "주말 등산 모임 ⛰️",
         &["seojun", "minji", "chloe", "jiho", "jimin", "taeyang"],

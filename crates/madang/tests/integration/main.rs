@@ -3,6 +3,7 @@
 //! on PostgreSQL with `MADANG_TEST_DATABASE=postgres` (CI runs both).
 
 mod accounts;
+mod ai;
 mod bad_input;
 mod chat;
 mod cluster;

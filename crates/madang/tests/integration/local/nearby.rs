@@ -132,7 +132,7 @@ async fn nearby_search_agrees_with_independent_distances_at_poles_antimeridian_a
         // Inside by more than a metre: must be found; outside by more than
         // a metre: must not be (the metre absorbs rounding between the two
         // formulas, and is far below the cells' size).
-        for (id, _) in &ids {
+        for id in ids.keys() {
             let dist = d(id);
             if radius == 0.0 {
                 assert_eq!(

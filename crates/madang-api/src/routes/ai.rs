@@ -1,0 +1,76 @@
+//! The AI features a client calls: the unread summary.
+
+use crate::AppState;
+use crate::error::{ApiError, describe};
+use crate::extract::{Auth, Json, Path};
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::{Stream, StreamExt};
+use madang_core::ai::summary::{SummaryEvent as Step, SummaryScope};
+use madang_types::RoomId;
+use madang_types::ai::{SummaryEvent, SummaryRequest};
+use std::convert::Infallible;
+
+/// Summarise the caller's unread messages of a room (or its last `last`),
+/// as server-sent events: the summary streams while it is written. Long
+/// backlogs are summarised in parts first (`progress`). Refusals before
+/// the stream starts are plain JSON errors: `feature_off` (503, no model or
+/// switched off), `nothing_to_summarise`, `invalid_count`, `not_member`,
+/// `rate_limited`.
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/summary", tag = "ai", security(("bearer" = [])),
+    params(("room" = i64, Path)), request_body = SummaryRequest,
+    responses((status = 200, content_type = "text/event-stream", body = SummaryEvent,
+        description = "`event: start|progress|text|done|error`, `data:` the JSON of the event")))]
+pub async fn summary(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+    Json(req): Json<SummaryRequest>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let scope = match req.last {
+        Some(n) => SummaryScope::Last(n),
+        None => SummaryScope::Unread,
+    };
+    let steps = st.core.summarise(&me, room, scope).await?;
+    let events = steps.map(|step| {
+        let wire = match step {
+            Ok(Step::Started {
+                messages,
+                chunks,
+                from_seq,
+                to_seq,
+            }) => SummaryEvent::Start {
+                messages,
+                chunks,
+                from_seq,
+                to_seq,
+            },
+            Ok(Step::Progress { done, of }) => SummaryEvent::Progress { done, of },
+            Ok(Step::Text(text)) => SummaryEvent::Text { text },
+            Ok(Step::Done) => SummaryEvent::Done,
+            Err(e) => {
+                let (_, code) = describe(&e);
+                if let madang_core::Error::Internal(cause) = &e {
+                    tracing::error!(error = %cause, "summary failed");
+                }
+                SummaryEvent::Error {
+                    code,
+                    message: e.to_string(),
+                }
+            }
+        };
+        Ok(sse_event(&wire))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+/// `event:` the variant's name, `data:` its fields.
+fn sse_event(wire: &SummaryEvent) -> Event {
+    let mut value = serde_json::to_value(wire).unwrap_or_default();
+    let name = value
+        .as_object_mut()
+        .and_then(|o| o.remove("event"))
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "error".into());
+    Event::default().event(name).data(value.to_string())
+}

@@ -1,0 +1,43 @@
+//! Wire types of the AI features.
+
+use crate::Seq;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What to summarise: without `last`, the caller's unread messages.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryRequest {
+    /// Summarise the room's last this many messages instead (1 to the
+    /// server's `max_summary_messages`).
+    #[serde(default)]
+    pub last: Option<usize>,
+}
+
+/// One server-sent event of a summary (`event:` is the variant's name,
+/// `data:` the JSON of its fields): `start`, then `progress` per part of a
+/// long backlog, `text` pieces of the summary as they are written, and
+/// `done`; or `error` at any point after `start`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SummaryEvent {
+    Start {
+        messages: usize,
+        /// Parts the backlog was cut into (1 when it fits the model at once).
+        chunks: usize,
+        from_seq: Seq,
+        to_seq: Seq,
+    },
+    Progress {
+        done: usize,
+        of: usize,
+    },
+    Text {
+        text: String,
+    },
+    Done,
+    Error {
+        code: String,
+        message: String,
+    },
+}
