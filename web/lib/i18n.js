@@ -111,6 +111,13 @@ const en = {
   err_unknown_variable: 'The message uses a value that is not defined.', err_unused_variable: 'A value is defined but the message does not use it.',
   err_too_long: 'The message is too long once filled in.', err_night_needs_marketing: 'Advertising at night needs advertising.',
   close: 'Close', justNow: 'just now', minutesAgo: '{n} min ago', hoursAgo: '{n} h ago', open: 'Open',
+  summary: 'Summary', summariseUnread: 'Summarise unread', summarising: 'Summarising…',
+  summaryOf: 'Summarising {n} messages…', summaryProgress: 'Reading part {done} of {of}…', summaryDone: 'Summary of what you missed',
+  nothingUnread: 'You have read everything here.', summariseLatest: 'Summarise the last {n} messages',
+  addAssistant: 'Add the assistant', removeAssistant: 'Remove the assistant', askAssistant: 'Message — mention @{name} to ask it',
+  aiFailed: 'That did not work. Try again in a moment.',
+  err_feature_off: 'This server does not offer that.', err_ai_busy: 'The server’s model is busy. Try again in a moment.',
+  err_not_a_group: 'Only group chats can do that.',
 };
 
 /** @type {typeof en} */
@@ -223,6 +230,13 @@ const ko = {
   err_unknown_variable: '정의하지 않은 값을 쓰고 있어요.', err_unused_variable: '정의한 값 중에 내용에 쓰이지 않은 것이 있어요.',
   err_too_long: '값을 채우면 내용이 너무 길어요.', err_night_needs_marketing: '야간 광고는 광고 수신에 동의해야 받을 수 있어요.',
   close: '닫기', justNow: '방금', minutesAgo: '{n}분 전', hoursAgo: '{n}시간 전', open: '열기',
+  summary: '요약', summariseUnread: '안 읽은 메시지 요약', summarising: '요약하는 중…',
+  summaryOf: '메시지 {n}개를 요약하는 중…', summaryProgress: '{of}개 중 {done}번째 부분을 읽는 중…', summaryDone: '놓친 대화 요약',
+  nothingUnread: '여기서는 모두 읽었어요.', summariseLatest: '최근 메시지 {n}개 요약',
+  addAssistant: '도우미 추가', removeAssistant: '도우미 내보내기', askAssistant: '메시지 입력 — @{name}에게 물어보세요',
+  aiFailed: '잘 되지 않았어요. 잠시 후에 다시 해 보세요.',
+  err_feature_off: '이 서버에서는 쓸 수 없는 기능이에요.', err_ai_busy: '서버의 모델이 바빠요. 잠시 후에 다시 해 보세요.',
+  err_not_a_group: '그룹채팅에서만 할 수 있어요.',
 };
 
 const strings = { en, ko };

@@ -36,6 +36,7 @@ export function changed(what) {
  * @param {any} fresh
  */
 export function mergeRoom(fresh) {
+  remember(fresh.assistant);
   const had = state.rooms.get(fresh.id);
   if (!had) {
     state.rooms.set(fresh.id, fresh);

@@ -1,6 +1,7 @@
 //! `madang-bench`: load scenarios against a real madang server, each
 //! printing a table and optionally writing JSON. See bench/RESULTS.md.
 
+mod ai;
 mod campaign;
 mod catchup;
 mod client;
@@ -19,7 +20,7 @@ use std::time::Instant;
 #[derive(Parser)]
 #[command(
     name = "madang-bench",
-    about = "Measure madang: fan-out, sends, catch-up, connections, discovery, campaigns"
+    about = "Measure madang: fan-out, sends, catch-up, connections, discovery, campaigns, on-box AI"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -40,6 +41,8 @@ enum Scenario {
     Campaign(campaign::CampaignArgs),
     /// Open chat search and recommendations at scale, in process.
     Discovery(discovery::DiscoveryArgs),
+    /// The local generator against llama.cpp's Python bindings; time to summarise.
+    Ai(ai::AiArgs),
     /// (Used by `connections`.) Holds idle sockets from one source address.
     #[command(hide = true)]
     ConnectionsWorker(connections::WorkerArgs),
@@ -71,5 +74,6 @@ async fn main() -> anyhow::Result<()> {
         Scenario::ConnectionsWorker(a) => connections::worker(a).await,
         Scenario::Discovery(a) => discovery::run(a).await,
         Scenario::Campaign(a) => campaign::run(a).await,
+        Scenario::Ai(a) => ai::run(a).await,
     }
 }

@@ -58,6 +58,14 @@ impl Server {
         Self::start_node(args, Vec::new()).await
     }
 
+    /// A started server with more `serve` flags (e.g. `--models-dir`).
+    pub async fn start_with_flags(args: &ServerArgs, flags: Vec<String>) -> anyhow::Result<Server> {
+        if args.url.is_some() {
+            bail!("this scenario starts its own server: leave out --url");
+        }
+        Self::start_node(args, flags).await
+    }
+
     /// `nodes` servers on one PostgreSQL database and NATS (ports `port`,
     /// `port + 1`, …), under a subject prefix of their own.
     pub async fn start_cluster(

@@ -126,6 +126,10 @@ impl Core {
     async fn verify_password(&self, password: String, hash: String) -> Result<bool> {
         let argon = self.argon2()?;
         tokio::task::spawn_blocking(move || {
+            // An account without a password (the assistant's) matches none.
+            if hash.is_empty() {
+                return Ok(false);
+            }
             let parsed = PasswordHash::new(&hash).map_err(|e| Error::Internal(e.to_string().into()))?;
             Ok(argon.verify_password(password.as_bytes(), &parsed).is_ok())
         })

@@ -2,7 +2,8 @@
 //! graceful stop; [`Jobs::stop`] ends them all and waits. The read flusher
 //! lives here; the Pung purge in `pung/purge.rs`; the discovery refresh in
 //! `openchat/discovery.rs`; subscription renewals in
-//! `earnings/subscriptions.rs`; the campaign sender in `local/campaigns.rs`.
+//! `earnings/subscriptions.rs`; the campaign sender in `local/campaigns.rs`; the
+//! assistant's answers in `ai/assistant.rs`.
 
 use crate::Core;
 use madang_bus::{Live, Topic};
@@ -25,6 +26,7 @@ impl Jobs {
             tokio::spawn(crate::openchat::discovery::run(core.clone(), rx.clone())),
             tokio::spawn(crate::earnings::subscriptions::run(core.clone(), rx.clone())),
             tokio::spawn(crate::ratelimit::run(core.clone(), rx.clone())),
+            tokio::spawn(crate::ai::assistant::run(core.clone(), rx.clone())),
             tokio::spawn(crate::local::campaigns::run(core, rx)),
         ];
         Jobs { stop, handles }

@@ -58,6 +58,7 @@ pub struct Core {
     limits: Limits,
     payments: Arc<dyn earnings::payments::PaymentProvider>,
     models: ai::Models,
+    assistant: ai::assistant::Assistant,
     rate: ratelimit::RateLimiter,
     reads: chat::reads::ReadCoalescer,
     flood: openchat::rules::FloodGuard,
@@ -89,6 +90,7 @@ impl Core {
             limits: deps.limits,
             payments: deps.payments,
             models: deps.models,
+            assistant: ai::assistant::Assistant::default(),
         }
     }
 

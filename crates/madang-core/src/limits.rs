@@ -121,6 +121,14 @@ pub struct Limits {
     /// Most tokens of transcript per model call; longer backlogs are
     /// summarised in parts that are then merged.
     pub summary_chunk_tokens: usize,
+    /// Questions a group chat's assistant answers per hour (beyond them it
+    /// says once that it is busy, and stays quiet until the hour refills).
+    pub assistant_answers_per_hour: u32,
+    /// Most recent messages the assistant reads for an answer (fewer when
+    /// they do not fit the model).
+    pub assistant_context_messages: usize,
+    /// Longest answer of the assistant, in tokens.
+    pub assistant_max_tokens: u32,
 }
 
 impl Default for Limits {
@@ -179,6 +187,9 @@ impl Default for Limits {
             summaries_per_hour: 30,
             summary_max_tokens: 256,
             summary_chunk_tokens: 1_500,
+            assistant_answers_per_hour: 30,
+            assistant_context_messages: 40,
+            assistant_max_tokens: 200,
         }
     }
 }

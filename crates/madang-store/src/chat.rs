@@ -27,6 +27,9 @@ pub struct RoomRow {
     pub member_count: i64,
     pub created_by: UserId,
     pub created_at: Millis,
+    /// A group chat's assistant, when one was added: the account it
+    /// speaks as (not a member).
+    pub assistant_id: Option<UserId>,
 }
 
 #[derive(Clone, Debug)]
@@ -98,11 +101,23 @@ pub trait ChatRepo: Send + Sync {
     async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool>;
     /// Every member's read cursor, ascending.
     async fn read_cursors(&self, room: RoomId) -> Result<Vec<Seq>>;
+    /// The account the server's assistant speaks as.
+    async fn assistant_account(&self) -> Result<UserId>;
+    /// Adds (`Some`) or removes (`None`) the room's assistant, logging
+    /// `assistant_added` or `assistant_removed` by `by`; `None` when that
+    /// was already so.
+    async fn set_assistant(
+        &self,
+        room: RoomId,
+        assistant: Option<UserId>,
+        by: UserId,
+        at: Millis,
+    ) -> Result<Option<RoomEvent>>;
 }
 
 // Column names of `rooms` and `room_members` do not overlap, so both lists
 // work unqualified in a join and in `RETURNING`.
-pub(crate) const ROOM_COLS: &str = "id, kind, open_chat_id, channel_id, closed_at, title, last_seq, last_message_seq, member_count, created_by, created_at";
+pub(crate) const ROOM_COLS: &str = "id, kind, open_chat_id, channel_id, closed_at, title, last_seq, last_message_seq, member_count, created_by, created_at, assistant_id";
 pub(crate) const MEMBER_COLS: &str = "room_id, user_id, shown_id, joined_seq, read_seq, muted, pinned_at";
 
 pub(crate) fn room_row(row: &AnyRow) -> Result<RoomRow> {
@@ -120,6 +135,7 @@ pub(crate) fn room_row(row: &AnyRow) -> Result<RoomRow> {
         member_count: i64_col(row, "member_count")?,
         created_by: UserId(i64_col(row, "created_by")?),
         created_at: Millis(i64_col(row, "created_at")?),
+        assistant_id: opt_i64(row, "assistant_id")?.map(UserId),
     })
 }
 
@@ -417,5 +433,46 @@ impl ChatRepo for SqlStore {
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(|r| i64_col(r, "read_seq").map(Seq)).collect()
+    }
+
+    async fn assistant_account(&self) -> Result<UserId> {
+        let row = sqlx::query("SELECT id FROM users WHERE handle = '@assistant'")
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(UserId(i64_col(&row, "id")?))
+    }
+
+    async fn set_assistant(
+        &self,
+        room: RoomId,
+        assistant: Option<UserId>,
+        by: UserId,
+        at: Millis,
+    ) -> Result<Option<RoomEvent>> {
+        let mut tx = self.begin_write().await?;
+        // Lock the room: two members switching it at once log one change.
+        let row = sqlx::query("UPDATE rooms SET last_seq = last_seq WHERE id = $1 RETURNING assistant_id")
+            .bind(room.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let current = opt_i64(&row, "assistant_id")?.map(UserId);
+        if current == assistant {
+            return Ok(None);
+        }
+        let body = match (assistant, current) {
+            (Some(assistant), _) => EventBody::AssistantAdded { assistant },
+            (None, Some(assistant)) => EventBody::AssistantRemoved { assistant },
+            (None, None) => return Ok(None),
+        };
+        let event = append_event(&mut tx, room, by, at, body).await?;
+        sqlx::query("UPDATE rooms SET assistant_id = $2 WHERE id = $1")
+            .bind(room.0)
+            .bind(assistant.map(|a| a.0))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(event))
     }
 }

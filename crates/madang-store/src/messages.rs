@@ -115,10 +115,10 @@ pub trait MessageRepo: Send + Sync {
     /// sender returns the stored message instead (`event: None`).
     /// `NotFound` when the sender is not a member.
     async fn append_message(&self, new: NewMessage) -> Result<Appended>;
-    /// Appends a message a channel's agent sends into a person's channel
-    /// room, shown as the channel: like [`append_message`](Self::append_message)
-    /// but the sender is not a member.
-    async fn append_channel_message(&self, new: NewMessage) -> Result<Appended>;
+    /// Like [`append_message`](Self::append_message), but from a sender who
+    /// is not a member: a channel's agent writing as the channel into a
+    /// person's channel room, or a group chat's assistant.
+    async fn append_outsider_message(&self, new: NewMessage) -> Result<Appended>;
     async fn message(&self, room: RoomId, seq: Seq) -> Result<Option<StoredMessage>>;
     /// Messages with `min_seq <= seq < before`, newest first.
     async fn history(
@@ -406,7 +406,7 @@ impl MessageRepo for SqlStore {
         self.append(new, true).await
     }
 
-    async fn append_channel_message(&self, new: NewMessage) -> Result<Appended> {
+    async fn append_outsider_message(&self, new: NewMessage) -> Result<Appended> {
         self.append(new, false).await
     }
 

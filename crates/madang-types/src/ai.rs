@@ -4,7 +4,8 @@ use crate::Seq;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// What to summarise: without `last`, the caller's unread messages.
+/// What to summarise: without `last` or `after`, the caller's unread
+/// messages (after their read cursor).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SummaryRequest {
@@ -12,6 +13,10 @@ pub struct SummaryRequest {
     /// server's `max_summary_messages`).
     #[serde(default)]
     pub last: Option<usize>,
+    /// Summarise the messages after this seq instead: the read cursor a
+    /// client had when it opened the room (opening marks them read).
+    #[serde(default)]
+    pub after: Option<Seq>,
 }
 
 /// One server-sent event of a summary (`event:` is the variant's name,

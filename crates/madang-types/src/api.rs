@@ -252,6 +252,10 @@ pub struct Room {
     pub pinned: bool,
     /// For a 1:1 room: the other person.
     pub peer: Option<Profile>,
+    /// For a group chat with the assistant added: the account it speaks
+    /// as. Mention it to ask it something; it is not a member.
+    #[serde(default)]
+    pub assistant: Option<Profile>,
     pub created_at: Millis,
 }
 

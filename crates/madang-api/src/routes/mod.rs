@@ -56,6 +56,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(chats::read))
         .routes(routes!(chats::typing))
         .routes(routes!(ai::summary))
+        .routes(routes!(ai::add_assistant, ai::remove_assistant))
         .routes(routes!(media::download))
         .routes(routes!(pung::post))
         .routes(routes!(pung::feed))

@@ -4,6 +4,7 @@
 //! answers [`Error::FeatureOff`]. Chat text reaches a model only on a
 //! person's request and is not kept beyond the answer.
 
+pub mod assistant;
 pub mod summary;
 
 use crate::{Error, Result};
@@ -15,11 +16,16 @@ use std::sync::Arc;
 pub struct AiFeatures {
     /// "Summarise unread" in rooms.
     pub summary: bool,
+    /// The assistant group chats can add.
+    pub assistant: bool,
 }
 
 impl Default for AiFeatures {
     fn default() -> Self {
-        AiFeatures { summary: true }
+        AiFeatures {
+            summary: true,
+            assistant: true,
+        }
     }
 }
 

@@ -21,6 +21,8 @@ use tokio::sync::mpsc;
 pub enum SummaryScope {
     /// Those after the caller's read cursor.
     Unread,
+    /// Those after this seq (a read cursor the client saw earlier).
+    After(Seq),
     /// The room's last `n` (that the caller can see).
     Last(usize),
 }
@@ -109,7 +111,7 @@ fn instructions(language: Language) -> (&'static str, &'static str, &'static str
 
 /// One line of transcript per message the caller can see; `None` for
 /// what says nothing (deleted, hidden).
-fn transcript_line(m: &StoredMessage, names: &HashMap<UserId, String>) -> Option<String> {
+pub(crate) fn transcript_line(m: &StoredMessage, names: &HashMap<UserId, String>) -> Option<String> {
     if m.deleted_at.is_some() || m.hidden_at.is_some() {
         return None;
     }
@@ -172,6 +174,7 @@ impl Core {
         let cap = self.limits.max_summary_messages;
         let (min_seq, limit) = match scope {
             SummaryScope::Unread => (member.joined_seq.max(Seq(member.read_seq.0 + 1)), cap),
+            SummaryScope::After(seq) => (member.joined_seq.max(Seq(seq.0.saturating_add(1))), cap),
             SummaryScope::Last(0) => {
                 return Err(Error::invalid("invalid_count", "ask for at least one message"));
             }

@@ -137,7 +137,8 @@ impl Core {
         let mut mentions: Vec<UserId> = Vec::new();
         for u in req.mentions {
             if !mentions.contains(&u) {
-                if self.repos.member_by_shown(room, u).await?.is_none() {
+                // The assistant is not a member, but may be mentioned (asked).
+                if Some(u) != row.assistant_id && self.repos.member_by_shown(room, u).await?.is_none() {
                     return Err(Error::invalid(
                         "mention_not_member",
                         format!("user {u} is not in this room"),
@@ -159,9 +160,13 @@ impl Core {
             pung_id: None,
             at: self.now(),
         };
-        let sent = self.append(me, new).await?;
+        let asks_assistant = row.assistant_id.is_some_and(|a| new.mentions.contains(&a));
+        let (sent, fresh) = self.append_once(me, new).await?;
         if row.kind == RoomKind::Channel {
             self.customer_wrote(&row).await?;
+        }
+        if asks_assistant && fresh {
+            self.ask_assistant(&row, &sent).await;
         }
         Ok(sent)
     }
@@ -169,6 +174,11 @@ impl Core {
     /// Stores a message the caller may send and publishes its event. A
     /// retry (a client id seen before) returns the stored message.
     pub(crate) async fn append(&self, me: &Session, new: NewMessage) -> Result<Message> {
+        Ok(self.append_once(me, new).await?.0)
+    }
+
+    /// As [`Core::append`], saying whether the message is new (not a retry).
+    async fn append_once(&self, me: &Session, new: NewMessage) -> Result<(Message, bool)> {
         let room = new.room_id;
         let appended = match self.repos.append_message(new).await {
             Err(StoreError::NotFound) => return Err(Error::NotMember),
@@ -188,14 +198,16 @@ impl Core {
                 let unread = appended.member_count - 1;
                 let message = appended.message.into_message(Vec::new(), unread);
                 self.publish(Topic::Room(room), Live::Event(event)).await;
-                Ok(message)
+                Ok((message, true))
             }
             // A retry: the message is older, so count from today's cursors.
-            None => Ok(self
-                .decorate(me, room, vec![appended.message])
-                .await?
-                .pop()
-                .ok_or(Error::NotFound("message"))?),
+            None => Ok((
+                self.decorate(me, room, vec![appended.message])
+                    .await?
+                    .pop()
+                    .ok_or(Error::NotFound("message"))?,
+                false,
+            )),
         }
     }
 

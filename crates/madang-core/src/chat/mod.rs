@@ -55,6 +55,9 @@ impl Core {
             ));
         }
         self.repos.user(peer).await?.ok_or(Error::NotFound("user"))?;
+        if peer == self.assistant_account().await? {
+            return Err(Error::NotFound("user"));
+        }
         let key = direct_key(me.user, peer);
         if let Some(id) = self.repos.direct_room(&key).await? {
             return self.room(me, id).await;
@@ -97,7 +100,9 @@ impl Core {
             }
         }
         let found = self.repos.users(&unique).await?;
-        if found.len() != unique.len() {
+        // The assistant is added with `set_assistant`, never as a member.
+        let assistant = self.assistant_account().await?;
+        if found.len() != unique.len() || unique.contains(&assistant) {
             return Err(Error::NotFound("user"));
         }
         for &u in &unique {
@@ -232,7 +237,9 @@ impl Core {
                 peers_of.insert(r.room.id, p);
             }
         }
-        let ids: Vec<UserId> = peers_of.values().copied().collect();
+        let mut ids: Vec<UserId> = peers_of.values().copied().collect();
+        // One account is every room's assistant.
+        ids.extend(rows.iter().find_map(|r| r.room.assistant_id));
         let profiles = self.profiles_seen_by(me.user, &ids).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -270,6 +277,7 @@ impl Core {
                 muted: r.member.muted,
                 pinned: r.member.pinned_at.is_some(),
                 peer,
+                assistant: r.room.assistant_id.and_then(|a| profiles.get(&a)).cloned(),
                 created_at: r.room.created_at,
             });
         }

@@ -222,7 +222,7 @@ impl Core {
             pung_id: None,
             at: self.now(),
         };
-        let appended = match self.repos.append_channel_message(new).await {
+        let appended = match self.repos.append_outsider_message(new).await {
             Err(StoreError::Conflict(_)) => {
                 return Err(Error::invalid(
                     "client_id_reused",

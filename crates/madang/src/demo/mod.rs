@@ -376,6 +376,13 @@ pub async fn seed(core: &Core) -> anyhow::Result<Vec<DemoLogin>> {
         for (k, &(who, text)) in lines.iter().enumerate() {
             seqs.push(say(core, &by_handle(who)?, room, format!("demo-g{g}-{k}"), text).await?);
         }
+        // The first group has the assistant, where the server runs a model.
+        if g == 0 {
+            match core.set_assistant(&owner, room, true).await {
+                Ok(_) | Err(Error::FeatureOff(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         if let Some(&first) = seqs.first() {
             for (m, emoji) in members.iter().skip(1).zip(["👍", "❤️", "😂"]) {
                 core.react(&by_handle(m)?, room, first, emoji).await?;

@@ -100,6 +100,27 @@ async fn a_summary_of_unread_messages_streams_and_names_the_topic() {
     // Nothing was marked read by asking.
     let room_view = carol.room(room).await;
     assert_eq!(room_view["unread"], json!(HIKE.len()), "{room_view}");
+
+    // A client that opened the room (marking all read) asks for what was
+    // unread when it opened it: the messages after the cursor it saw.
+    let (cursor, last) = (
+        start["from_seq"].as_i64().unwrap_or(0) - 1,
+        start["to_seq"].clone(),
+    );
+    carol
+        .post(&format!("/api/v1/rooms/{room}/read"), json!({"seq": last}))
+        .await
+        .ok();
+    carol
+        .post(&summary_path(room), json!({}))
+        .await
+        .refused(400, "nothing_to_summarise");
+    let reply = carol
+        .post(&summary_path(room), json!({"after": cursor + 4}))
+        .await;
+    let after = self::events(&reply.ok());
+    assert_eq!(after[0].1["messages"], json!(HIKE.len() - 4), "{after:?}");
+    assert_eq!(after[0].1["from_seq"], json!(cursor + 5), "{after:?}");
 }
 
 #[tokio::test]
@@ -167,6 +188,10 @@ async fn summary_refusals() {
         .post(&summary_path(room), json!({"last": "all"}))
         .await
         .refused(400, "invalid_body");
+    carol
+        .post(&summary_path(room), json!({"last": 2, "after": 1}))
+        .await
+        .refused(400, "invalid_scope");
     // One summary an hour here: the second is refused, and the refusals
     // above did not count.
     let first = carol.post(&summary_path(room), json!({"last": 2})).await;
@@ -177,30 +202,55 @@ async fn summary_refusals() {
         .refused(429, "rate_limited");
 }
 
+/// A node with the default models and `off` applied to its configuration.
+async fn with_models_but(off: fn(&mut madang::config::Config)) -> TestServer {
+    let models = madang_testkit::models_dir().await;
+    let limits = Limits {
+        summary_max_tokens: 4,
+        ..test_limits()
+    };
+    TestServer::start_configured(
+        limits,
+        std::sync::Arc::new(madang_bus::LocalBus::new()),
+        move |c| {
+            c.ai.models_dir = models.display().to_string();
+            off(c);
+        },
+    )
+    .await
+}
+
+/// Without models every AI feature is off; each switch turns off its own
+/// feature and leaves the others on.
 #[tokio::test]
-async fn without_a_model_or_when_switched_off_summaries_are_off() {
+async fn without_a_model_or_when_switched_off_ai_features_are_off() {
     let srv = TestServer::start().await; // no models in its data folder
-    let (_alice, _bob, carol, room) = planned_hike(&srv).await;
+    let (alice, _bob, carol, room) = planned_hike(&srv).await;
     carol
         .post(&summary_path(room), json!({}))
+        .await
+        .refused(503, "feature_off");
+    alice
+        .put(&assistant_path(room), json!({}))
         .await
         .refused(503, "feature_off");
 
-    let models = madang_testkit::models_dir().await;
-    let srv = TestServer::start_configured(
-        test_limits(),
-        std::sync::Arc::new(madang_bus::LocalBus::new()),
-        |c| {
-            c.ai.models_dir = models.display().to_string();
-            c.ai.summary = false;
-        },
-    )
-    .await;
-    let (_alice, _bob, carol, room) = planned_hike(&srv).await;
+    let srv = with_models_but(|c| c.ai.summary = false).await;
+    let (alice, _bob, carol, room) = planned_hike(&srv).await;
     carol
         .post(&summary_path(room), json!({}))
         .await
         .refused(503, "feature_off");
+    add_assistant(&alice, room).await;
+
+    let srv = with_models_but(|c| c.ai.assistant = false).await;
+    let (alice, _bob, carol, room) = planned_hike(&srv).await;
+    alice
+        .put(&assistant_path(room), json!({}))
+        .await
+        .refused(503, "feature_off");
+    let summary = carol.post(&summary_path(room), json!({"last": 1})).await;
+    assert_eq!(events(&summary.ok())[0].0, "start");
 }
 
 #[tokio::test]
@@ -235,4 +285,202 @@ async fn related_room_titles_embed_closer_than_unrelated_ones() {
         sim(0, 1),
         sim(0, 3)
     );
+}
+
+fn assistant_path(room: RoomId) -> String {
+    format!("/api/v1/rooms/{room}/assistant")
+}
+
+/// Asks the room's assistant `text` (mentioning it); the question's seq.
+async fn ask(who: &Client, room: RoomId, assistant: i64, client_id: &str, text: &str) -> i64 {
+    let sent = who
+        .post(
+            &format!("/api/v1/rooms/{room}/messages"),
+            json!({"client_id": client_id, "text": format!("@Assistant {text}"), "mentions": [assistant]}),
+        )
+        .await
+        .ok();
+    sent["seq"].as_i64().expect("seq")
+}
+
+/// The assistant's reply to the message at `question`, waiting for it.
+async fn answer_to(who: &Client, room: RoomId, question: i64) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let found = who
+            .all_messages(room)
+            .await
+            .into_iter()
+            .find(|m| m["reply_to"] == json!(question));
+        if let Some(m) = found {
+            return m;
+        }
+        assert!(std::time::Instant::now() < deadline, "no answer to {question}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// Adds the assistant to `room`; its account id.
+async fn add_assistant(who: &Client, room: RoomId) -> i64 {
+    let view = who.put(&assistant_path(room), json!({})).await.ok();
+    assert_eq!(view["assistant"]["display_name"], json!("Assistant"), "{view}");
+    view["assistant"]["id"].as_i64().expect("assistant id")
+}
+
+#[tokio::test]
+async fn the_assistant_answers_a_mention_from_the_rooms_context() {
+    let srv = TestServer::start_with_models(test_limits()).await;
+    let (alice, bob, carol, room) = planned_hike(&srv).await;
+    let assistant = add_assistant(&alice, room).await;
+    // Everyone sees it on the room, and it is not a member.
+    assert_eq!(bob.room(room).await["assistant"]["id"], json!(assistant));
+    let members = carol.get(&format!("/api/v1/rooms/{room}/members")).await.ok();
+    assert_eq!(members.as_array().map(Vec::len), Some(3), "{members}");
+
+    let question = ask(&carol, room, assistant, "q1", "Where do we meet for the hike?").await;
+    let answer = answer_to(&alice, room, question).await;
+    assert_eq!(answer["sender_id"], json!(assistant), "{answer}");
+    assert_eq!(answer["mentions"], json!([carol.user_id]), "{answer}");
+    let text = answer["text"].as_str().unwrap_or_default();
+    assert!(!text.trim().is_empty(), "{answer}");
+    assert!(!text.contains("can't answer"), "the model answered: {answer}");
+    // From the room's context: "Let's meet at Bukhansan entrance at 8 am".
+    let lower = text.to_lowercase();
+    assert!(
+        ["bukhansan", "entrance", "8"].iter().any(|w| lower.contains(w)),
+        "the answer should come from the chat: {text:?}"
+    );
+    // It counts in nobody's unread number but as a message by someone else.
+    let room_view = carol.room(room).await;
+    assert_eq!(room_view["member_count"], json!(3), "{room_view}");
+    assert_eq!(room_view["last_message"]["unread_count"], json!(3), "{room_view}");
+
+    // A retried question (same client id) is not asked again: by the time
+    // a later question is answered (they are taken in order), there is
+    // still one answer to the first.
+    assert_eq!(
+        ask(&carol, room, assistant, "q1", "Where do we meet for the hike?").await,
+        question
+    );
+    let later = ask(&bob, room, assistant, "q3", "How long is the hike?").await;
+    answer_to(&alice, room, later).await;
+    let answers = alice
+        .all_messages(room)
+        .await
+        .into_iter()
+        .filter(|m| m["reply_to"] == json!(question))
+        .count();
+    assert_eq!(answers, 1, "one answer per question");
+
+    // Removed, it can no longer be asked.
+    let view = bob.delete(&assistant_path(room)).await.ok();
+    assert!(view["assistant"].is_null(), "{view}");
+    carol
+        .post(
+            &format!("/api/v1/rooms/{room}/messages"),
+            json!({"client_id": "q2", "text": "@Assistant hello?", "mentions": [assistant]}),
+        )
+        .await
+        .refused(400, "mention_not_member");
+}
+
+#[tokio::test]
+async fn the_assistant_answers_a_rooms_allowance_then_says_once_it_is_busy() {
+    let limits = Limits {
+        assistant_answers_per_hour: 1,
+        assistant_max_tokens: 8,
+        ..test_limits()
+    };
+    let srv = TestServer::start_with_models(limits).await;
+    let (alice, bob, carol, room) = planned_hike(&srv).await;
+    let assistant = add_assistant(&alice, room).await;
+    let first = ask(&alice, room, assistant, "a1", "What time is the hike?").await;
+    let answered = answer_to(&bob, room, first).await;
+    assert!(
+        !answered["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("a lot of questions")
+    );
+    // Over the allowance: one notice, in the question's language…
+    let second = ask(&alice, room, assistant, "a2", "What should I bring?").await;
+    let notice = answer_to(&bob, room, second).await;
+    assert!(
+        notice["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("a lot of questions"),
+        "{notice}"
+    );
+    // …then silence. Another room's question, asked after, is answered
+    // after this one was passed over (questions are taken in order).
+    let third = ask(&alice, room, assistant, "a3", "Are you there?").await;
+    let other = carol.group("other", &[&alice]).await;
+    add_assistant(&carol, other).await;
+    let elsewhere = ask(&carol, other, assistant, "b1", "Hello, who are you?").await;
+    answer_to(&carol, other, elsewhere).await;
+    let replies: Vec<Value> = bob
+        .all_messages(room)
+        .await
+        .into_iter()
+        .filter(|m| m["reply_to"] == json!(third))
+        .collect();
+    assert!(replies.is_empty(), "{replies:?}");
+}
+
+#[tokio::test]
+async fn assistant_refusals() {
+    let srv = TestServer::start_with_models(test_limits()).await;
+    let (alice, bob, _carol, room) = planned_hike(&srv).await;
+    let outsider = srv.user("outsider").await;
+    outsider
+        .put(&assistant_path(room), json!({}))
+        .await
+        .refused(403, "not_member");
+    let direct = alice.direct(&bob).await;
+    alice
+        .put(&assistant_path(direct), json!({}))
+        .await
+        .refused(400, "not_a_group");
+    // Where it was not added, it cannot be mentioned.
+    let assistant = add_assistant(&alice, room).await;
+    let plain = alice.group("plain", &[&bob]).await;
+    alice
+        .post(
+            &format!("/api/v1/rooms/{plain}/messages"),
+            json!({"client_id": "p1", "text": "@Assistant hi", "mentions": [assistant]}),
+        )
+        .await
+        .refused(400, "mention_not_member");
+    // It is never a member, nor anyone's 1:1 peer, nor can one log in as it.
+    alice
+        .post(
+            &format!("/api/v1/rooms/{plain}/members"),
+            json!({"user_ids": [assistant]}),
+        )
+        .await
+        .refused(404, "user_not_found");
+    alice
+        .post("/api/v1/rooms/direct", json!({"user_id": assistant}))
+        .await
+        .refused(404, "user_not_found");
+    let stranger = Client::new(&srv.base);
+    stranger
+        .post(
+            "/api/v1/sessions",
+            json!({"handle": "@assistant", "password": "anything-at-all"}),
+        )
+        .await
+        .refused(401, "bad_credentials");
+    stranger
+        .post(
+            "/api/v1/accounts",
+            json!({"handle": "@assistant", "password": "anything-at-all"}),
+        )
+        .await
+        .refused(400, "invalid_handle");
+    // Adding it twice changes nothing; removing it twice neither.
+    add_assistant(&bob, room).await;
+    bob.delete(&assistant_path(room)).await.ok();
+    bob.delete(&assistant_path(room)).await.ok();
 }
