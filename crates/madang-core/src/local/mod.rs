@@ -15,6 +15,7 @@ pub mod hours;
 pub mod inbox;
 pub mod template;
 
+use crate::accounts::normalize_handle;
 use crate::{Core, Error, Result, Session};
 use madang_store::{AgentRow, ChannelFriendRow, ChannelRow, NewChannel, NewShop, ShopRow, StoreError};
 use madang_types::local::{
@@ -193,9 +194,12 @@ impl Core {
         if self.agent_of(me, business).await? != AgentRole::Owner {
             return Err(Error::refused("not_owner", "only the owner adds agents"));
         }
+        // As people type it; a handle nobody can sign up with (the
+        // assistant's) names nobody here.
+        let handle = normalize_handle(&req.handle).map_err(|_| Error::NotFound("user"))?;
         let user = self
             .repos
-            .user_by_handle(req.handle.trim())
+            .user_by_handle(&handle)
             .await?
             .ok_or(Error::NotFound("user"))?;
         let row = match self.repos.add_agent(business, user.id, self.now()).await {

@@ -63,6 +63,11 @@ async fn businesses_agents_and_channel_consents() {
         .post(&agents, json!({"handle": "nobody_here"}))
         .await
         .refused(404, "user_not_found");
+    // Nor can the server's assistant work for a business.
+    owner
+        .post(&agents, json!({"handle": "@assistant"}))
+        .await
+        .refused(404, "user_not_found");
     let added = owner.post(&agents, json!({"handle": handle})).await;
     assert_eq!(added.status, 201, "{}", added.body);
     owner
