@@ -58,10 +58,11 @@ async function start() {
     return;
   }
   try {
-    const [me, rooms, friends, birthdays] = await Promise.all([
-      api.get('/me'), api.get('/rooms'), api.get('/friends'), api.get('/friends/birthdays'),
+    const [me, rooms, friends, birthdays, ai] = await Promise.all([
+      api.get('/me'), api.get('/rooms'), api.get('/friends'), api.get('/friends/birthdays'), api.get('/ai'),
     ]);
     state.me = me;
+    state.ai = ai;
     remember(me);
     state.rooms = new Map(rooms.map((/** @type {any} */ r) => [r.id, r]));
     for (const r of rooms) {

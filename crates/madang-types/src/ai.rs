@@ -46,3 +46,13 @@ pub enum SummaryEvent {
         message: String,
     },
 }
+
+/// The AI features this server offers: switched on, with a model to run
+/// them. A client shows only these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AiOffer {
+    /// `POST /rooms/{id}/summary`.
+    pub summary: bool,
+    /// `PUT /rooms/{id}/assistant` and mentions of it.
+    pub assistant: bool,
+}

@@ -3,13 +3,13 @@
  * The AI in a room: "summarise unread" (the summary streams into a panel
  * above the messages, nothing is marked read) and, in a group chat, the
  * switch that adds or removes the assistant. Both run on the server's own
- * models; a server without them says so.
+ * models; only what the server offers (`GET /ai`) is shown.
  */
 
 import { api, ApiError } from '../../lib/api.js';
 import { h, mount } from '../../lib/dom.js';
 import { errorText, t } from '../../lib/i18n.js';
-import { mergeRoom } from '../../lib/state.js';
+import { mergeRoom, state } from '../../lib/state.js';
 
 /** How many recent messages "summarise the latest" reads when nothing is unread. */
 const LATEST = 50;
@@ -73,10 +73,14 @@ export function aiTools(room, roomId, onRoomChanged) {
     }
   }
 
-  const summaryButton = h('button', { type: 'button', class: 'icon-button', id: 'summarise',
-    'aria-label': t('summariseUnread'), title: t('summariseUnread'), onclick: () => summarise({ after: readAtOpen }) }, '✨');
+  const summaryButton = state.ai.summary
+    ? h('button', { type: 'button', class: 'icon-button', id: 'summarise',
+      'aria-label': t('summariseUnread'), title: t('summariseUnread'), onclick: () => summarise({ after: readAtOpen }) }, '✨')
+    : null;
 
-  const assistantButton = room.kind === 'group'
+  // Shown where the assistant is on even if the server stopped offering
+  // it, so it can still be removed.
+  const assistantButton = room.kind === 'group' && (state.ai.assistant || room.assistant)
     ? h('button', { type: 'button', class: 'icon-button', id: 'assistant-toggle', onclick: toggleAssistant }, '🤖')
     : null;
 

@@ -10,9 +10,17 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
 use madang_core::ai::summary::{SummaryEvent as Step, SummaryScope};
 use madang_types::RoomId;
-use madang_types::ai::{SummaryEvent, SummaryRequest};
+use madang_types::ai::{AiOffer, SummaryEvent, SummaryRequest};
 use madang_types::api::Room;
 use std::convert::Infallible;
+
+/// The AI features this server offers (on, with a model): a client shows
+/// only these.
+#[utoipa::path(get, path = "/api/v1/ai", tag = "ai", security(("bearer" = [])),
+    responses((status = 200, body = AiOffer)))]
+pub async fn offer(State(st): State<AppState>, Auth(_me): Auth) -> JsonResult<AiOffer> {
+    Ok(axum::Json(st.core.ai_offer()))
+}
 
 /// Summarise the caller's unread messages of a room (or its last `last`),
 /// as server-sent events: the summary streams while it is written. Long

@@ -55,6 +55,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(chats::events))
         .routes(routes!(chats::read))
         .routes(routes!(chats::typing))
+        .routes(routes!(ai::offer))
         .routes(routes!(ai::summary))
         .routes(routes!(ai::add_assistant, ai::remove_assistant))
         .routes(routes!(media::download))

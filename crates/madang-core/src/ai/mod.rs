@@ -47,6 +47,18 @@ impl Models {
     }
 }
 
+impl crate::Core {
+    /// What this node offers (for clients to show only that).
+    pub fn ai_offer(&self) -> madang_types::ai::AiOffer {
+        let features = self.models.features;
+        let generator = self.models.generator.is_some();
+        madang_types::ai::AiOffer {
+            summary: generator && features.summary,
+            assistant: generator && features.assistant,
+        }
+    }
+}
+
 impl From<AiError> for Error {
     fn from(e: AiError) -> Self {
         match e {

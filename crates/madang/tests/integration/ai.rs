@@ -226,6 +226,8 @@ async fn with_models_but(off: fn(&mut madang::config::Config)) -> TestServer {
 async fn without_a_model_or_when_switched_off_ai_features_are_off() {
     let srv = TestServer::start().await; // no models in its data folder
     let (alice, _bob, carol, room) = planned_hike(&srv).await;
+    let offer = alice.get("/api/v1/ai").await.ok();
+    assert_eq!(offer, json!({"summary": false, "assistant": false}));
     carol
         .post(&summary_path(room), json!({}))
         .await
@@ -235,8 +237,19 @@ async fn without_a_model_or_when_switched_off_ai_features_are_off() {
         .await
         .refused(503, "feature_off");
 
+    let srv = with_models_but(|_| {}).await;
+    let alice = srv.user("alice").await;
+    let offer = alice.get("/api/v1/ai").await.ok();
+    assert_eq!(offer, json!({"summary": true, "assistant": true}));
+    madang_testkit::Client::new(&srv.base)
+        .get("/api/v1/ai")
+        .await
+        .refused(401, "unauthenticated");
+
     let srv = with_models_but(|c| c.ai.summary = false).await;
     let (alice, _bob, carol, room) = planned_hike(&srv).await;
+    let offer = alice.get("/api/v1/ai").await.ok();
+    assert_eq!(offer, json!({"summary": false, "assistant": true}));
     carol
         .post(&summary_path(room), json!({}))
         .await
