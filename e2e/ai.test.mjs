@@ -56,12 +56,19 @@ test('summarise unread, then add the assistant and ask it something', async () =
   await page.locator('.summary-panel button[aria-label="Close"]').click();
   assert.equal(await panel.isHidden(), true);
 
-  // Add the assistant; the composer says how to ask it.
+  // Add the assistant; the composer says how to ask it, here and, live,
+  // for Bob who has the room open too.
+  const bobPage = await loggedIn(browser, server.base, bob.token);
+  await bobPage.goto(`${server.base}/#/chats/${room.id}`);
+  await bobPage.waitForSelector('#assistant-toggle[aria-pressed="false"]');
   const toggle = page.locator('#assistant-toggle');
   assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
   await toggle.click();
   await page.waitForSelector('#assistant-toggle[aria-pressed="true"]');
   assert.match((await page.locator('#composer').getAttribute('placeholder')) ?? '', /@Assistant/);
+  await bobPage.waitForSelector('#assistant-toggle[aria-pressed="true"]');
+  assert.match((await bobPage.locator('#composer').getAttribute('placeholder')) ?? '', /@Assistant/);
+  await bobPage.context().close();
 
   await page.fill('#composer', '@Assistant where do we meet on Saturday?');
   await page.keyboard.press('Enter');

@@ -406,7 +406,11 @@ export function openRoom(pane, roomId) {
   document.addEventListener('visibilitychange', onVisible);
   const unsubscribe = subscribe((what) => {
     if (what === 'typing') drawTyping();
-    if (what === 'rooms') roomTitle.textContent = state.rooms.get(roomId)?.title ?? room.title;
+    if (what === 'rooms') {
+      roomTitle.textContent = state.rooms.get(roomId)?.title ?? room.title;
+      // Another member may have added or removed the assistant.
+      drawHeaderButtons();
+    }
     if (what === 'messages' || what === 'reads') draw(false);
     if (what === 'messages') tools?.refresh();
     if (what === 'messages') markRead();
