@@ -2,7 +2,8 @@
 // who missed a conversation asks for a summary of what is unread (it
 // streams into a panel; nothing is marked read), adds the assistant and
 // asks it a question by mentioning it; the answer arrives as a message
-// replying to the question. A picture of the room goes to target/e2e/.
+// replying to the question. A business owner has an advertisement reworded
+// per person from the campaign composer. Pictures go to target/e2e/.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
@@ -88,5 +89,57 @@ test('summarise unread, then add the assistant and ask it something', async () =
   // Removed again.
   await toggle.click();
   await page.waitForSelector('#assistant-toggle[aria-pressed="false"]');
+  await page.context().close();
+});
+
+test('the campaign composer rewords an advertisement per person and shows which wording each got', async () => {
+  const owner = await apiSignUp(server.base, `owner_${run}`, 'Owner');
+  const customer = await apiSignUp(server.base, `dana_${run}`, 'Dana');
+  const call = (who, method, path, body) => apiCall(server.base, who.token, method, path, body);
+  const business = await call(owner, 'POST', '/businesses', { name: '서면 커피' });
+  const channel = await call(owner, 'POST', `/businesses/${business.id}/channels`, { handle: `seomyeon_${run}`, name: '서면 커피' });
+  await call(customer, 'PUT', `/channels/${channel.id}/friend`, { marketing: true, marketing_night: true });
+  await call(owner, 'PUT', `/channels/${channel.id}/friends/${customer.user.id}`, { attributes: { drink: '라떼' } });
+
+  const page = await loggedIn(browser, server.base, owner.token);
+  await page.goto(`${server.base}/#/local/business`);
+  await page.click(`a.console-link[data-channel="${channel.id}"]`);
+  await page.click('#console-campaigns');
+  await page.fill('#camp-name', '라떼 할인');
+  await page.check('#camp-ad');
+  await page.fill('#camp-template', '#{name}님, 오늘 #{drink} #{price}원!');
+  await page.fill('#camp-vars', 'price=3,900');
+  await page.fill('#camp-attrs', 'drink');
+  await page.check('#camp-rewrite');
+  await page.fill('#camp-sample', 'drink=라떼');
+  // The model writes the preview now: either its wording, past the
+  // guardrails, or the message as written with the reason.
+  await page.click('#camp-preview-button');
+  const wording = page.locator('#camp-wording');
+  await wording.waitFor({ timeout: 120_000 });
+  const previewed = (await page.locator('#camp-preview .text').textContent()) ?? '';
+  assert.match(previewed, /^\(광고\) 서면 커피\n/);
+  assert.match(previewed, /수신거부: 이 메시지의 \[광고 수신거부\]를 누르세요$/);
+  if ((await wording.getAttribute('class'))?.includes('reworded')) {
+    for (const value of ['3,900', '라떼', 'Owner']) assert.ok(previewed.includes(value), `${value} in ${previewed}`);
+  } else {
+    assert.equal(previewed.split('\n')[1], 'Owner님, 오늘 라떼 3,900원!');
+  }
+  await page.screenshot({ path: join(shots, 'ai-campaign-preview-desktop.png') });
+
+  await page.click('#camp-send');
+  const card = page.locator('#campaigns .campaign', { hasText: '라떼 할인' });
+  await card.locator('dd[data-stat="delivered"]:has-text("1")').waitFor({ timeout: 120_000 });
+  const rewritten = Number(await card.locator('dd[data-stat="rewritten"]').textContent());
+  const asWritten = Number(await card.locator('dd[data-stat="fell_back"]').textContent());
+  assert.equal(rewritten + asWritten, 1);
+  const room = await call(customer, 'GET', `/channels/${channel.id}/room`);
+  const got = (await call(customer, 'GET', `/rooms/${room.id}/messages?limit=5`)).messages.filter((m) => m.campaign_id);
+  assert.equal(got.length, 1);
+  assert.match(got[0].text, /^\(광고\) 서면 커피\n/);
+  if (asWritten === 1) assert.equal(got[0].text.split('\n')[1], 'Dana님, 오늘 라떼 3,900원!');
+  else for (const value of ['3,900', '라떼', 'Dana']) assert.ok(got[0].text.includes(value), `${value} in ${got[0].text}`);
+  await card.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, 'ai-campaign-stats-desktop.png') });
   await page.context().close();
 });

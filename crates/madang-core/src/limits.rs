@@ -110,6 +110,9 @@ pub struct Limits {
     pub max_campaign_chars: usize,
     /// Recipients per campaign batch (one transaction each).
     pub campaign_batch: i64,
+    /// Wordings the model writes for one campaign with `rewrite` (one per
+    /// set of attribute values); recipients past it get the template.
+    pub campaign_rewrite_variants: usize,
     /// How often the campaign sender looks for due work, in milliseconds.
     pub campaign_poll_ms: u64,
     /// Most messages one summary reads (the unread ones beyond are left out).
@@ -182,6 +185,7 @@ impl Default for Limits {
             default_time_zone: "Asia/Seoul".into(),
             max_campaign_chars: 1_000,
             campaign_batch: 1_000,
+            campaign_rewrite_variants: 50,
             campaign_poll_ms: 1_000,
             max_summary_messages: 3_000,
             summaries_per_hour: 30,

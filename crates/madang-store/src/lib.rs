@@ -39,10 +39,10 @@ pub use earnings::{
 pub use friends::{FriendFlags, FriendRepo, FriendRow};
 pub use limits::{FloodMark, LimitRepo, Taken};
 pub use local::{
-    AgentRow, AudienceSeed, BatchReport, BusinessRow, CampaignAudit, CampaignRepo, CampaignRow, Candidate,
-    ChannelFriendRow, ChannelRepo, ChannelRoomRow, ChannelRow, ClaimRow, CouponRepo, CouponRow, InboxRow,
-    Judge, LocalRepo, NewCampaign, NewChannel, NewCoupon, NewShop, Outcome, PlaceRow, PostRow, ShopRow,
-    WalletRow,
+    AgentRow, AudienceSeed, BatchReport, BusinessRow, CampaignAudit, CampaignCopy, CampaignRepo, CampaignRow,
+    Candidate, ChannelFriendRow, ChannelRepo, ChannelRoomRow, ChannelRow, ClaimRow, CouponRepo, CouponRow,
+    InboxRow, Judge, LocalRepo, NewCampaign, NewChannel, NewCoupon, NewShop, Outcome, PlaceRow, PostRow,
+    ShopRow, WalletRow, Wording,
 };
 pub use media::{MediaPurpose, MediaRepo, MediaRow};
 pub use messages::{Actor, Appended, MessageRepo, NewMessage, StoredMessage};

@@ -55,4 +55,6 @@ pub struct AiOffer {
     pub summary: bool,
     /// `PUT /rooms/{id}/assistant` and mentions of it.
     pub assistant: bool,
+    /// `rewrite` on campaigns.
+    pub campaign_copy: bool,
 }

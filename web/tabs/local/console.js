@@ -140,7 +140,8 @@ function campaignCard(c, /** @type {() => void} */ reload) {
   const s = c.stats;
   const progress = s.audience ? Math.round((100 * s.passed) / s.audience) : 100;
   const numbers = [['targeted', s.targeted], ['delivered', s.delivered], ['read', s.read ?? '…'], ['deferred', s.deferred],
-    ['waiting', s.waiting], ['opted_out', s.opted_out], ['skipped', s.skipped]];
+    ['waiting', s.waiting], ['opted_out', s.opted_out], ['skipped', s.skipped],
+    ...(c.rewrite ? [['rewritten', s.rewritten], ['fell_back', s.fell_back]] : [])];
   return h('li', { class: 'campaign', dataset: { campaign: c.id, status: c.status } },
     h('div', { class: 'camp-head' }, h('strong', {}, c.name),
       h('span', { class: `chip camp-kind ${c.kind}` }, c.kind === 'advertising' ? t('advertising') : t('informational')),
@@ -153,7 +154,23 @@ function campaignCard(c, /** @type {() => void} */ reload) {
     h('dl', { class: 'camp-stats' }, numbers.map(([k, n]) => h('div', { class: `camp-stat camp-stat-${k}` },
       h('dt', {}, t(/** @type {any} */ (`stat_${k}`))), h('dd', { dataset: { stat: k } }, String(n))))),
     Object.keys(s.skipped_by_reason).length ? h('p', { class: 'muted small' }, Object.entries(s.skipped_by_reason)
-      .map(([r, n]) => `${t(/** @type {any} */ (`skip_${r}`))} ${n}`).join(' · ')) : null);
+      .map(([r, n]) => `${t(/** @type {any} */ (`skip_${r}`))} ${n}`).join(' · ')) : null,
+    c.rewrite && Object.keys(s.fell_back_by_reason).length ? h('p', { class: 'muted small camp-fallbacks' }, `${t('asWritten')}: `,
+      Object.entries(s.fell_back_by_reason).map(([r, n]) => `${fallbackReason(r)} ${n}`).join(' · ')) : null);
+}
+
+/** Why a person got the message as written. @param {string} r */
+const fallbackReason = (r) => t(/** @type {any} */ (`fb_${r}`));
+
+/** `key=value` lines as an object. @param {string} text */
+function pairs(text) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const line of text.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+  }
+  return out;
 }
 
 /** Campaigns: the composer and the list. @param {HTMLElement} body @param {number} channel @returns {() => void} */
@@ -168,12 +185,7 @@ function campaigns(body, channel) {
     [h('label', { for: id }, label), h(attrs.rows ? 'textarea' : 'input', { id, ...attrs })];
 
   function request() {
-    /** @type {Record<string, string>} */
-    const variables = {};
-    for (const line of valueOf('camp-vars').split('\n')) {
-      const i = line.indexOf('=');
-      if (i > 0) variables[line.slice(0, i).trim()] = line.slice(i + 1).trim();
-    }
+    const variables = pairs(valueOf('camp-vars'));
     /** @type {any} */
     const segment = {};
     const regulars = valueOf('camp-regulars');
@@ -187,6 +199,7 @@ function campaigns(body, channel) {
       name: valueOf('camp-name'), kind, template: valueOf('camp-template'), variables,
       attributes: valueOf('camp-attrs').split(/[\s,]+/).filter(Boolean), segment,
       send_at: when ? new Date(when).getTime() : null,
+      rewrite: Boolean(/** @type {HTMLInputElement | null} */ (document.getElementById('camp-rewrite'))?.checked),
     };
   }
 
@@ -234,14 +247,25 @@ function campaigns(body, channel) {
           h('div', {}, ...field('camp-radius', t('radiusMetres'), { type: 'number', min: 0, placeholder: t('anywhere') }))),
         ...field('camp-tags', t('tags'), { placeholder: 'vip' })),
       ...field('camp-when', t('sendAt'), { type: 'datetime-local' }),
+      // Only where the server runs a model for it.
+      state.ai.campaign_copy ? h('div', { class: 'camp-rewrite' },
+        h('label', { class: 'pick' }, h('input', { type: 'checkbox', id: 'camp-rewrite' }), t('rewriteCopy')),
+        h('p', { class: 'muted small' }, t('rewriteHint'))) : null,
+      ...field('camp-sample', t('sampleValues'), { rows: 2, placeholder: 'visits=12' }),
       h('div', { class: 'actions' },
-        h('button', { type: 'button', id: 'camp-preview-button', onclick: async () => {
+        h('button', { type: 'button', id: 'camp-preview-button', onclick: async (/** @type {Event} */ e) => {
           error.textContent = '';
+          const button = /** @type {HTMLButtonElement} */ (e.currentTarget);
+          button.disabled = true;
           try {
-            const p = await api.post(`/channels/${channel}/campaigns/preview`, { ...request(), sample: {} });
-            mount(preview, h('div', { class: 'bubble' }, h('p', { class: 'text' }, p.text)),
+            const p = await api.post(`/channels/${channel}/campaigns/preview`, { ...request(), sample: pairs(valueOf('camp-sample')) });
+            const how = request().rewrite
+              ? h('span', { class: `chip camp-wording ${p.rewritten ? 'reworded' : 'as-written'}`, id: 'camp-wording' },
+                p.rewritten ? t('reworded') : `${t('asWritten')} (${fallbackReason(p.fell_back)})`)
+              : null;
+            mount(preview, how, h('div', { class: 'bubble' }, h('p', { class: 'text' }, p.text)),
               h('p', { class: `muted${p.chars > p.max_chars ? ' form-error' : ''}` }, t('charsOf', { n: p.chars, max: p.max_chars })));
-          } catch (err) { mount(preview); showError(error, err); }
+          } catch (err) { mount(preview); showError(error, err); } finally { button.disabled = false; }
         } }, t('preview')),
         h('button', { type: 'submit', class: 'primary', id: 'camp-send' }, t('sendCampaign'))),
       preview, error)));

@@ -188,7 +188,10 @@ pub async fn friend_data(
 }
 
 /// Exactly what one recipient (with the sample's attributes) would get,
-/// after every check a real campaign passes.
+/// after every check a real campaign passes. With `rewrite`, the server's
+/// model writes it for the sample now (nothing is kept) and the answer
+/// says whether it passed the guardrails or why not; `feature_off` (503)
+/// when the server has no model for it.
 #[utoipa::path(post, path = "/api/v1/channels/{id}/campaigns/preview", tag = "channels",
     security(("bearer" = [])), params(("id" = i64, Path)), request_body = PreviewRequest,
     responses((status = 200, body = Preview)))]
@@ -215,7 +218,10 @@ pub async fn campaigns(
 /// Send a campaign now or at `send_at`. The server applies the rules to
 /// each recipient: consents, the advertising label and opt-out line, one
 /// advertisement a day, and no advertising at night without night consent
-/// (deferred to 08:00 in the recipient's time zone).
+/// (deferred to 08:00 in the recipient's time zone). With `rewrite`, each
+/// set of attribute values gets the model's wording when it keeps every
+/// value verbatim and fits, else the template (`feature_off`, 503, when
+/// the server has no model for it).
 #[utoipa::path(post, path = "/api/v1/channels/{id}/campaigns", tag = "channels", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = CreateCampaignRequest, responses((status = 201, body = Campaign)))]
 pub async fn create_campaign(

@@ -8,10 +8,11 @@
 //! `assistant_answers_per_hour`, beyond which the assistant says once that
 //! it is busy. Nothing but the answer is stored.
 
+use super::complete_patiently;
 use super::summary::{Language, language_of, transcript_line};
 use crate::ratelimit::Rate;
 use crate::{Core, Error, Result, Session};
-use madang_ai::{AiError, ChatMessage, Prompt};
+use madang_ai::{ChatMessage, Prompt};
 use madang_bus::{Live, Topic};
 use madang_store::{NewMessage, RoomRow, StoreError};
 use madang_types::api::{Message, MessageKind, Room, RoomKind};
@@ -241,7 +242,6 @@ impl Core {
         if question.deleted_at.is_some() {
             return Ok(());
         }
-        let me = self.repos.user(assistant).await?.ok_or(Error::NotFound("user"))?;
         let language = language_of(&question.text);
         let [system, so_far, cannot, busy] = instructions(language);
         let text = if q.over_limit {
@@ -276,7 +276,8 @@ impl Core {
                 .into_iter()
                 .map(|u| (u.id, u.display_name))
                 .collect();
-            let question = question_text(&question.text, &me.display_name);
+            let my_name = names.get(&assistant).ok_or(Error::NotFound("user"))?;
+            let question = question_text(&question.text, my_name);
             let budget = generator
                 .context_tokens()
                 .saturating_sub(max_tokens as usize + PROMPT_OVERHEAD + generator.count_tokens(&question));
@@ -358,22 +359,6 @@ impl Core {
             }
         }
     }
-}
-
-/// Completes `prompt`, waiting a little for a model that is busy with
-/// others (summaries share it).
-async fn complete_patiently(generator: &dyn madang_ai::Generator, prompt: Prompt) -> Result<String> {
-    let mut wait = Duration::from_millis(500);
-    for _ in 0..6 {
-        match generator.complete(prompt.clone()).await {
-            Err(AiError::Busy) => {
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-            }
-            other => return Ok(other?),
-        }
-    }
-    Err(Error::AiBusy)
 }
 
 /// Answers the questions this node took, one at a time, until stopped.

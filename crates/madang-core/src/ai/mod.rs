@@ -8,8 +8,9 @@ pub mod assistant;
 pub mod summary;
 
 use crate::{Error, Result};
-use madang_ai::{AiError, Embedder, Generator};
+use madang_ai::{AiError, Embedder, Generator, Prompt};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Which AI features the operator allows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +19,8 @@ pub struct AiFeatures {
     pub summary: bool,
     /// The assistant group chats can add.
     pub assistant: bool,
+    /// Campaigns reworded per recipient attributes.
+    pub campaign_copy: bool,
 }
 
 impl Default for AiFeatures {
@@ -25,6 +28,7 @@ impl Default for AiFeatures {
         AiFeatures {
             summary: true,
             assistant: true,
+            campaign_copy: true,
         }
     }
 }
@@ -45,16 +49,37 @@ impl Models {
             _ => Err(Error::FeatureOff(feature)),
         }
     }
+
+    /// Whether a feature switched `on` has a generator to run it.
+    fn offers(&self, on: bool) -> bool {
+        on && self.generator.is_some()
+    }
+}
+
+/// Completes `prompt`, waiting a little for a model that is busy with
+/// others (the features share it).
+pub(crate) async fn complete_patiently(generator: &dyn Generator, prompt: Prompt) -> Result<String> {
+    let mut wait = Duration::from_millis(500);
+    for _ in 0..6 {
+        match generator.complete(prompt.clone()).await {
+            Err(AiError::Busy) => {
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+            }
+            other => return Ok(other?),
+        }
+    }
+    Err(Error::AiBusy)
 }
 
 impl crate::Core {
     /// What this node offers (for clients to show only that).
     pub fn ai_offer(&self) -> madang_types::ai::AiOffer {
-        let features = self.models.features;
-        let generator = self.models.generator.is_some();
+        let (m, f) = (&self.models, self.models.features);
         madang_types::ai::AiOffer {
-            summary: generator && features.summary,
-            assistant: generator && features.assistant,
+            summary: m.offers(f.summary),
+            assistant: m.offers(f.assistant),
+            campaign_copy: m.offers(f.campaign_copy),
         }
     }
 }

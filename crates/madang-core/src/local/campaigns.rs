@@ -14,12 +14,12 @@
 //! `campaign_batch`.
 
 use super::template::{Template, TemplateError};
-use super::{geo, hours};
+use super::{geo, hours, rewrite};
 use crate::{Core, Error, Result, Session};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use madang_bus::{Live, Topic};
-use madang_store::{CampaignRow, Candidate, NewCampaign, Outcome};
+use madang_store::{CampaignCopy, CampaignRow, Candidate, NewCampaign, Outcome, Wording};
 use madang_types::channel::{
     Campaign, CampaignKind, CampaignStats, CampaignStatus, CreateCampaignRequest, Preview, PreviewRequest,
     Segment,
@@ -145,73 +145,143 @@ fn in_segment(seg: &Segment, p: &Candidate) -> bool {
 }
 
 /// What the sender needs to judge a batch: the template, the channel's
-/// name, the time zones seen so far.
+/// name, the time zones seen so far; with `rewrite`, the wordings by
+/// variant so far.
 struct Rules {
     template: Template,
     channel: String,
     default_tz: TimeZone,
     max_chars: usize,
+    copies: HashMap<String, CampaignCopy>,
 }
 
 impl Rules {
+    /// The ad day to send under, or the outcome when the person is not
+    /// sent to now.
+    fn verdict<'a>(
+        &self,
+        c: &CampaignRow,
+        p: &'a Candidate,
+        zones: &mut HashMap<&'a str, Option<TimeZone>>,
+        now: Millis,
+    ) -> std::result::Result<Option<i64>, Outcome> {
+        if !in_segment(&c.segment, p) {
+            return Err(Outcome::Pass);
+        }
+        if !p.friend {
+            return Err(Outcome::Skip {
+                reason: "unsubscribed",
+            });
+        }
+        let tz = match p.place.time_zone.as_deref() {
+            Some(name) => zones
+                .entry(name)
+                .or_insert_with(|| hours::zone(name).ok())
+                .clone()
+                .unwrap_or_else(|| self.default_tz.clone()),
+            None => self.default_tz.clone(),
+        };
+        let consent = Consent {
+            informational: p.informational,
+            marketing: p.marketing,
+            marketing_night: p.marketing_night,
+        };
+        match judge(c.kind, consent, &tz, now) {
+            Verdict::Skip { reason } => Err(Outcome::Skip { reason }),
+            Verdict::Defer { until } => Err(Outcome::Defer { until }),
+            Verdict::Send { ad_day } => Ok(ad_day),
+        }
+    }
+
+    /// The wordings the people of `batch` who are sent to now need and
+    /// the campaign does not have yet, one per variant.
+    fn wanted(&self, c: &CampaignRow, batch: &[Candidate], now: Millis) -> Vec<rewrite::Ask> {
+        let mut zones = HashMap::new();
+        let mut out: Vec<rewrite::Ask> = Vec::new();
+        for p in batch {
+            if self.verdict(c, p, &mut zones, now).is_err() {
+                continue;
+            }
+            let Some(ask) = rewrite::ask(
+                &self.template,
+                &self.channel,
+                &c.variables,
+                &c.attributes,
+                &p.attributes,
+            ) else {
+                continue;
+            };
+            if !self.copies.contains_key(&ask.key) && !out.iter().any(|a| a.key == ask.key) {
+                out.push(ask);
+            }
+        }
+        out
+    }
+
+    /// The message `p` gets, composed: the stored wording for their
+    /// attributes when it fits, else `plain`.
+    fn wording(&self, c: &CampaignRow, p: &Candidate, plain: String) -> (String, Wording) {
+        if !c.rewrite {
+            return (plain, Wording::Template);
+        }
+        let key = rewrite::variant_key(&c.attributes, &p.attributes);
+        let reason = match self.copies.get(&key) {
+            Some(CampaignCopy { text: Some(t), .. }) => {
+                let text = compose(c.kind, &self.channel, &t.replace(rewrite::NAME, &p.display_name));
+                if text.chars().count() <= self.max_chars {
+                    return (text, Wording::Rewritten);
+                }
+                "too_long"
+            }
+            Some(copy) => rewrite::reason(copy.reason.as_deref()),
+            None => rewrite::NOT_READY,
+        };
+        (plain, Wording::FellBack { reason })
+    }
+
     fn outcomes(&self, c: &CampaignRow, batch: &[Candidate], now: Millis) -> Vec<Outcome> {
         let mut zones: HashMap<&str, Option<TimeZone>> = HashMap::new();
         batch
             .iter()
             .map(|p| {
-                if !in_segment(&c.segment, p) {
-                    return Outcome::Pass;
-                }
-                if !p.friend {
+                let ad_day = match self.verdict(c, p, &mut zones, now) {
+                    Ok(ad_day) => ad_day,
+                    Err(outcome) => return outcome,
+                };
+                let body = self.template.render(|v| match v {
+                    "name" => Some(p.display_name.as_str()),
+                    "channel" => Some(self.channel.as_str()),
+                    _ => c
+                        .variables
+                        .get(v)
+                        .or_else(|| p.attributes.get(v))
+                        .map(String::as_str)
+                        .filter(|s| !s.is_empty()),
+                });
+                let Ok(body) = body else {
                     return Outcome::Skip {
-                        reason: "unsubscribed",
+                        reason: "missing_variable",
                     };
-                }
-                let tz = match p.place.time_zone.as_deref() {
-                    Some(name) => zones
-                        .entry(name)
-                        .or_insert_with(|| hours::zone(name).ok())
-                        .clone()
-                        .unwrap_or_else(|| self.default_tz.clone()),
-                    None => self.default_tz.clone(),
                 };
-                let consent = Consent {
-                    informational: p.informational,
-                    marketing: p.marketing,
-                    marketing_night: p.marketing_night,
-                };
-                match judge(c.kind, consent, &tz, now) {
-                    Verdict::Skip { reason } => Outcome::Skip { reason },
-                    Verdict::Defer { until } => Outcome::Defer { until },
-                    Verdict::Send { ad_day } => {
-                        let body = self.template.render(|v| match v {
-                            "name" => Some(p.display_name.as_str()),
-                            "channel" => Some(self.channel.as_str()),
-                            _ => c
-                                .variables
-                                .get(v)
-                                .or_else(|| p.attributes.get(v))
-                                .map(String::as_str)
-                                .filter(|s| !s.is_empty()),
-                        });
-                        match body {
-                            Err(_) => Outcome::Skip {
-                                reason: "missing_variable",
-                            },
-                            Ok(body) => {
-                                let text = compose(c.kind, &self.channel, &body);
-                                if text.chars().count() > self.max_chars {
-                                    Outcome::Skip { reason: "too_long" }
-                                } else {
-                                    Outcome::Deliver { text, ad_day }
-                                }
-                            }
-                        }
+                let (text, wording) = self.wording(c, p, compose(c.kind, &self.channel, &body));
+                if text.chars().count() > self.max_chars {
+                    Outcome::Skip { reason: "too_long" }
+                } else {
+                    Outcome::Deliver {
+                        text,
+                        ad_day,
+                        wording,
                     }
                 }
             })
             .collect()
     }
+}
+
+/// The characters a rewritten body may take: the limit less the label,
+/// the channel's name and the opt-out line.
+fn body_budget(kind: CampaignKind, channel: &str, max_chars: usize) -> usize {
+    max_chars.saturating_sub(compose(kind, channel, "").chars().count())
 }
 
 fn template_error(e: TemplateError) -> Error {
@@ -224,7 +294,13 @@ fn template_error(e: TemplateError) -> Error {
     }
 }
 
-fn view(c: &CampaignRow, skips: BTreeMap<String, i64>, read: Option<i64>, waiting: i64) -> Campaign {
+fn view(
+    c: &CampaignRow,
+    skips: BTreeMap<String, i64>,
+    fallbacks: BTreeMap<String, i64>,
+    read: Option<i64>,
+    waiting: i64,
+) -> Campaign {
     Campaign {
         id: c.id,
         channel_id: c.channel_id,
@@ -235,6 +311,7 @@ fn view(c: &CampaignRow, skips: BTreeMap<String, i64>, read: Option<i64>, waitin
         attributes: c.attributes.clone(),
         segment: c.segment.clone(),
         send_at: c.send_at,
+        rewrite: c.rewrite,
         status: c.status,
         stats: CampaignStats {
             audience: c.audience,
@@ -247,6 +324,9 @@ fn view(c: &CampaignRow, skips: BTreeMap<String, i64>, read: Option<i64>, waitin
             opted_out: c.opted_out,
             skipped: c.skipped,
             skipped_by_reason: skips,
+            rewritten: c.rewritten,
+            fell_back: c.fell_back,
+            fell_back_by_reason: fallbacks,
         },
         created_by: c.created_by,
         created_at: c.created_at,
@@ -258,13 +338,18 @@ fn view(c: &CampaignRow, skips: BTreeMap<String, i64>, read: Option<i64>, waitin
 impl Core {
     /// Checks a campaign as asked for and renders it for a sample
     /// recipient: the template and its variables, the segment, the time.
+    /// The template, and the sample's message and name.
     async fn check_campaign(
         &self,
         me: &Session,
         channel: &madang_store::ChannelRow,
         req: &CreateCampaignRequest,
         sample: &BTreeMap<String, String>,
-    ) -> Result<(Template, String)> {
+    ) -> Result<(Template, String, String)> {
+        if req.rewrite {
+            self.models
+                .generator_for("campaign_copy", self.models.features.campaign_copy)?;
+        }
         let template = Template::parse(&req.template).map_err(template_error)?;
         if req.template.trim().is_empty() {
             return Err(Error::invalid("invalid_template", "the message is empty"));
@@ -365,10 +450,11 @@ impl Core {
                 ),
             ));
         }
-        Ok((template, text))
+        Ok((template, text, me_row.display_name))
     }
 
-    /// Exactly what a recipient with the sample's attributes would get.
+    /// Exactly what a recipient with the sample's attributes would get;
+    /// with `rewrite`, the model writes it for them now (not kept).
     pub async fn preview_campaign(
         &self,
         me: &Session,
@@ -376,11 +462,45 @@ impl Core {
         req: PreviewRequest,
     ) -> Result<Preview> {
         let row = self.channel_as_agent(me, channel).await?;
-        let (_, text) = self.check_campaign(me, &row, &req.campaign, &req.sample).await?;
+        let c = &req.campaign;
+        let (template, mut text, me_name) = self.check_campaign(me, &row, c, &req.sample).await?;
+        let max_chars = self.limits.max_campaign_chars;
+        let mut rewritten = false;
+        let mut fell_back = None;
+        if c.rewrite {
+            // A sample without an attribute reads it as empty, as above.
+            let person: BTreeMap<String, String> = c
+                .attributes
+                .iter()
+                .map(|a| (a.clone(), req.sample.get(a).cloned().unwrap_or_default()))
+                .collect();
+            let budget = body_budget(c.kind, &row.name, max_chars);
+            let copy = match rewrite::ask(&template, &row.name, &c.variables, &c.attributes, &person) {
+                Some(ask) => self.write_copy(&ask, budget).await,
+                None => CampaignCopy {
+                    text: None,
+                    reason: Some("missing_variable".into()),
+                },
+            };
+            match copy.text {
+                Some(t) => {
+                    let composed = compose(c.kind, &row.name, &t.replace(rewrite::NAME, &me_name));
+                    if composed.chars().count() <= max_chars {
+                        text = composed;
+                        rewritten = true;
+                    } else {
+                        fell_back = Some("too_long".to_owned());
+                    }
+                }
+                None => fell_back = copy.reason,
+            }
+        }
         Ok(Preview {
             chars: text.chars().count(),
             text,
-            max_chars: self.limits.max_campaign_chars,
+            max_chars,
+            rewritten,
+            fell_back,
         })
     }
 
@@ -413,17 +533,23 @@ impl Core {
                 attributes: req.attributes,
                 segment: req.segment,
                 send_at: send_at.max(now),
+                rewrite: req.rewrite,
                 at: now,
             })
             .await?;
         self.campaign_wake.notify_one();
-        Ok(view(&created, BTreeMap::new(), None, 0))
+        Ok(view(&created, BTreeMap::new(), BTreeMap::new(), None, 0))
     }
 
     /// Reads are counted once the first pass is over (counting them means
     /// visiting every delivered message; progress polls stay cheap).
     async fn campaign_view(&self, row: &CampaignRow) -> Result<Campaign> {
         let skips = self.repos.campaign_skips(row.id).await?;
+        let fallbacks = if row.rewrite {
+            self.repos.campaign_fallbacks(row.id).await?
+        } else {
+            BTreeMap::new()
+        };
         let (read, waiting) = match row.status {
             CampaignStatus::Scheduled | CampaignStatus::Sending => (None, 0),
             _ => {
@@ -431,7 +557,7 @@ impl Core {
                 (Some(r), w)
             }
         };
-        Ok(view(row, skips, read, waiting))
+        Ok(view(row, skips, fallbacks, read, waiting))
     }
 
     /// A campaign with its stats, for the business's agents.
@@ -513,24 +639,30 @@ impl Core {
             .channel(row.channel_id)
             .await?
             .ok_or(Error::NotFound("channel"))?;
-        let rules = Rules {
+        let mut rules = Rules {
             template: Template::parse(&row.template).map_err(template_error)?,
             channel: channel.name,
             default_tz: hours::zone(&self.limits.default_time_zone)?,
             max_chars: self.limits.max_campaign_chars,
+            copies: if row.rewrite {
+                self.repos.campaign_copies(id).await?
+            } else {
+                HashMap::new()
+            },
         };
         let shown = super::inbox::channel_shown_id(row.channel_id);
+        let batch = self.limits.campaign_batch.max(1);
         let mut sent = 0u64;
         loop {
             if stop.is_some_and(|s| *s.borrow()) {
                 return Ok(sent);
             }
+            if row.rewrite {
+                self.write_batch_copies(&row, &mut rules, batch, stop).await?;
+            }
             let now = self.now();
             let judge = |c: &CampaignRow, batch: &[Candidate]| rules.outcomes(c, batch, now);
-            let report = self
-                .repos
-                .campaign_batch(id, shown, now, self.limits.campaign_batch.max(1), &judge)
-                .await?;
+            let report = self.repos.campaign_batch(id, shown, now, batch, &judge).await?;
             sent += report.events.len() as u64;
             metrics::counter!("madang_campaign_messages_total").increment(report.events.len() as u64);
             for e in report.events {
@@ -543,6 +675,40 @@ impl Core {
                 return Ok(sent);
             }
         }
+    }
+
+    /// Before a batch, outside its transaction: the wordings the next
+    /// batch's recipients need, written by the model (up to the campaign's
+    /// cap on variants) and stored with the campaign.
+    async fn write_batch_copies(
+        &self,
+        row: &CampaignRow,
+        rules: &mut Rules,
+        batch: i64,
+        stop: Option<&watch::Receiver<bool>>,
+    ) -> Result<()> {
+        let now = self.now();
+        let next = self.repos.peek_campaign_batch(row.id, now, batch).await?;
+        let budget = body_budget(row.kind, &rules.channel, rules.max_chars);
+        for ask in rules.wanted(row, &next, now) {
+            if stop.is_some_and(|s| *s.borrow()) {
+                return Ok(());
+            }
+            let copy = if rules.copies.len() >= self.limits.campaign_rewrite_variants {
+                CampaignCopy {
+                    text: None,
+                    reason: Some(rewrite::VARIANT_CAP.to_owned()),
+                }
+            } else {
+                self.write_copy(&ask, budget).await
+            };
+            let kept = self
+                .repos
+                .put_campaign_copy(row.id, &ask.key, &copy, self.now())
+                .await?;
+            rules.copies.insert(ask.key, kept);
+        }
+        Ok(())
     }
 
     /// One round of the sender: every campaign with work due.

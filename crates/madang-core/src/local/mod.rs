@@ -13,6 +13,7 @@ pub mod coupons;
 pub mod geo;
 pub mod hours;
 pub mod inbox;
+pub mod rewrite;
 pub mod template;
 
 use crate::accounts::normalize_handle;

@@ -35,6 +35,8 @@ pub struct NewCampaign {
     pub attributes: Vec<String>,
     pub segment: Segment,
     pub send_at: Millis,
+    /// Reworded per attribute set by the server's model.
+    pub rewrite: bool,
     pub at: Millis,
 }
 
@@ -60,6 +62,11 @@ pub struct CampaignRow {
     pub deferred: i64,
     pub skipped: i64,
     pub opted_out: i64,
+    /// Reworded per attribute set by the server's model.
+    pub rewrite: bool,
+    /// Delivered in a rewritten wording, and in the template instead.
+    pub rewritten: i64,
+    pub fell_back: i64,
     pub created_at: Millis,
     pub started_at: Option<Millis>,
     pub finished_at: Option<Millis>,
@@ -95,6 +102,7 @@ pub enum Outcome {
     Deliver {
         text: String,
         ad_day: Option<i64>,
+        wording: Wording,
     },
     /// Not now: deliver at `until`.
     Defer {
@@ -103,6 +111,25 @@ pub enum Outcome {
     Skip {
         reason: &'static str,
     },
+}
+
+/// Which wording a delivered message has, for a campaign's counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wording {
+    /// The campaign did not ask for rewriting.
+    Template,
+    /// The model's, past every guardrail.
+    Rewritten,
+    /// Asked for, but the template was sent, for this reason.
+    FellBack { reason: &'static str },
+}
+
+/// One stored wording of a campaign: the text (with `#{name}` still in
+/// it), or why there is none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignCopy {
+    pub text: Option<String>,
+    pub reason: Option<String>,
 }
 
 /// The rules, applied to a batch: one outcome per candidate, in order.
@@ -142,6 +169,23 @@ pub trait CampaignRepo: Send + Sync {
         judge: &Judge<'_>,
     ) -> Result<BatchReport>;
     async fn campaign_skips(&self, id: CampaignId) -> Result<BTreeMap<String, i64>>;
+    /// Messages that fell back to the template, by reason.
+    async fn campaign_fallbacks(&self, id: CampaignId) -> Result<BTreeMap<String, i64>>;
+    /// The people the next batch would look at, read without taking the
+    /// campaign (so the caller can prepare for them outside the batch's
+    /// transaction). Empty when nothing is due.
+    async fn peek_campaign_batch(&self, id: CampaignId, now: Millis, limit: i64) -> Result<Vec<Candidate>>;
+    /// The campaign's stored wordings by variant.
+    async fn campaign_copies(&self, id: CampaignId) -> Result<HashMap<String, CampaignCopy>>;
+    /// Stores a wording unless the variant has one (another node's wins);
+    /// the one kept.
+    async fn put_campaign_copy(
+        &self,
+        id: CampaignId,
+        variant: &str,
+        copy: &CampaignCopy,
+        at: Millis,
+    ) -> Result<CampaignCopy>;
     /// Delivered messages read, and recipients waiting for the morning.
     async fn campaign_reads(&self, id: CampaignId) -> Result<(i64, i64)>;
     /// Counts `user`'s opt-out on the campaign that reached them, once;
@@ -186,7 +230,7 @@ pub struct CampaignAudit {
 
 const CAMPAIGN_COLS: &str = "id, channel_id, created_by, name, kind, template, variables, attributes, segment, \
      send_at, status, after_user, passed, audience, targeted, delivered, deferred, skipped, opted_out, \
-     created_at, started_at, finished_at";
+     rewrite, rewritten, fell_back, created_at, started_at, finished_at";
 
 /// Rows per multi-row statement: well under either backend's limit on
 /// bound parameters (SQLite's is 32,766) at ten columns.
@@ -217,6 +261,9 @@ fn campaign_row(row: &AnyRow) -> Result<CampaignRow> {
         deferred: i64_col(row, "deferred")?,
         skipped: i64_col(row, "skipped")?,
         opted_out: i64_col(row, "opted_out")?,
+        rewrite: flag(row, "rewrite")?,
+        rewritten: i64_col(row, "rewritten")?,
+        fell_back: i64_col(row, "fell_back")?,
         created_at: Millis(i64_col(row, "created_at")?),
         started_at: opt_i64(row, "started_at")?.map(Millis),
         finished_at: opt_i64(row, "finished_at")?.map(Millis),
@@ -515,12 +562,49 @@ async fn record_recipients(
     Ok(())
 }
 
+/// Adds per-reason counts to one of the campaign's count tables.
+async fn add_counts(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    campaign: CampaignId,
+    counts: &BTreeMap<&'static str, i64>,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO {table} (campaign_id, reason, count) VALUES ($1, $2, $3) \
+         ON CONFLICT (campaign_id, reason) DO UPDATE SET count = {table}.count + excluded.count"
+    );
+    for (reason, n) in counts {
+        sqlx::query(AssertSqlSafe(sql.as_str()))
+            .bind(campaign.0)
+            .bind(*reason)
+            .bind(*n)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn counts(
+    store: &SqlStore,
+    table: &'static str,
+    campaign: CampaignId,
+) -> Result<BTreeMap<String, i64>> {
+    let sql = format!("SELECT reason, count FROM {table} WHERE campaign_id = $1");
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(campaign.0)
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter()
+        .map(|r| Ok((text(r, "reason")?, i64_col(r, "count")?)))
+        .collect()
+}
+
 #[async_trait]
 impl CampaignRepo for SqlStore {
     async fn create_campaign(&self, new: NewCampaign) -> Result<CampaignRow> {
         let sql = format!(
             "INSERT INTO campaigns (channel_id, created_by, name, kind, template, variables, attributes, segment, \
-             send_at, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'scheduled', $10) \
+             send_at, status, created_at, rewrite) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'scheduled', $10, $11) \
              RETURNING {CAMPAIGN_COLS}"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
@@ -534,6 +618,7 @@ impl CampaignRepo for SqlStore {
             .bind(to_json(&new.segment)?)
             .bind(new.send_at.0)
             .bind(new.at.0)
+            .bind(i64::from(new.rewrite))
             .fetch_one(self.pool())
             .await?;
         campaign_row(&row)
@@ -680,6 +765,8 @@ impl CampaignRepo for SqlStore {
         let mut recorded = Vec::with_capacity(candidates.len());
         let (mut targeted, mut delivered, mut deferred, mut skipped) = (0i64, 0i64, 0i64, 0i64);
         let mut skips: BTreeMap<&'static str, i64> = BTreeMap::new();
+        let mut fallbacks: BTreeMap<&'static str, i64> = BTreeMap::new();
+        let (mut rewritten, mut fell_back) = (0i64, 0i64);
         for (p, o) in candidates.iter().zip(outcomes) {
             let mut rec = Recorded {
                 user: p.user_id,
@@ -691,7 +778,15 @@ impl CampaignRepo for SqlStore {
             };
             match o {
                 Outcome::Pass => continue,
-                Outcome::Deliver { text, .. } => {
+                Outcome::Deliver { text, wording, .. } => {
+                    match wording {
+                        Wording::Template => {}
+                        Wording::Rewritten => rewritten += 1,
+                        Wording::FellBack { reason } => {
+                            fell_back += 1;
+                            *fallbacks.entry(reason).or_default() += 1;
+                        }
+                    }
                     let (seq, members) = *seqs.get(&p.room_id).ok_or(StoreError::NotFound)?;
                     let message = StoredMessage {
                         room_id: p.room_id,
@@ -747,17 +842,8 @@ impl CampaignRepo for SqlStore {
         insert_messages(&mut tx, self.backend(), c.created_by, &messages).await?;
         insert_events(&mut tx, self.backend(), &events).await?;
         record_recipients(&mut tx, self.backend(), c.id, now, &recorded, !first_pass).await?;
-        for (reason, n) in &skips {
-            sqlx::query(
-                "INSERT INTO campaign_skips (campaign_id, reason, count) VALUES ($1, $2, $3) \
-                 ON CONFLICT (campaign_id, reason) DO UPDATE SET count = campaign_skips.count + excluded.count",
-            )
-            .bind(c.id.0)
-            .bind(*reason)
-            .bind(*n)
-            .execute(&mut *tx)
-            .await?;
-        }
+        add_counts(&mut tx, "campaign_skips", c.id, &skips).await?;
+        add_counts(&mut tx, "campaign_fallbacks", c.id, &fallbacks).await?;
 
         let looked_at = candidates.len();
         if first_pass {
@@ -780,7 +866,8 @@ impl CampaignRepo for SqlStore {
         sqlx::query(
             "UPDATE campaigns SET status = $2, after_user = $3, passed = $4, audience = $5, \
              targeted = targeted + $6, delivered = delivered + $7, deferred = deferred + $8, skipped = skipped + $9, \
-             started_at = $10, finished_at = $11 WHERE id = $1",
+             started_at = $10, finished_at = $11, rewritten = rewritten + $12, fell_back = fell_back + $13 \
+             WHERE id = $1",
         )
         .bind(c.id.0)
         .bind(c.status.as_str())
@@ -793,6 +880,8 @@ impl CampaignRepo for SqlStore {
         .bind(skipped)
         .bind(c.started_at.map(|t| t.0))
         .bind(c.finished_at.map(|t| t.0))
+        .bind(rewritten)
+        .bind(fell_back)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -805,13 +894,72 @@ impl CampaignRepo for SqlStore {
     }
 
     async fn campaign_skips(&self, id: CampaignId) -> Result<BTreeMap<String, i64>> {
-        let rows = sqlx::query("SELECT reason, count FROM campaign_skips WHERE campaign_id = $1")
+        counts(self, "campaign_skips", id).await
+    }
+
+    async fn campaign_fallbacks(&self, id: CampaignId) -> Result<BTreeMap<String, i64>> {
+        counts(self, "campaign_fallbacks", id).await
+    }
+
+    async fn peek_campaign_batch(&self, id: CampaignId, now: Millis, limit: i64) -> Result<Vec<Candidate>> {
+        let Some(c) = self.campaign(id).await? else {
+            return Ok(Vec::new());
+        };
+        let mut conn = self.pool().acquire().await?;
+        match c.status {
+            CampaignStatus::Scheduled if c.send_at > now => Ok(Vec::new()),
+            CampaignStatus::Scheduled | CampaignStatus::Sending => next_friends(&mut conn, &c, limit).await,
+            CampaignStatus::Waiting => due_deferred(&mut conn, &c, now, limit).await,
+            CampaignStatus::Done | CampaignStatus::Cancelled => Ok(Vec::new()),
+        }
+    }
+
+    async fn campaign_copies(&self, id: CampaignId) -> Result<HashMap<String, CampaignCopy>> {
+        let rows = sqlx::query("SELECT variant, text, reason FROM campaign_copies WHERE campaign_id = $1")
             .bind(id.0)
             .fetch_all(self.pool())
             .await?;
         rows.iter()
-            .map(|r| Ok((text(r, "reason")?, i64_col(r, "count")?)))
+            .map(|r| {
+                Ok((
+                    text(r, "variant")?,
+                    CampaignCopy {
+                        text: r.try_get("text")?,
+                        reason: r.try_get("reason")?,
+                    },
+                ))
+            })
             .collect()
+    }
+
+    async fn put_campaign_copy(
+        &self,
+        id: CampaignId,
+        variant: &str,
+        copy: &CampaignCopy,
+        at: Millis,
+    ) -> Result<CampaignCopy> {
+        sqlx::query(
+            "INSERT INTO campaign_copies (campaign_id, variant, text, reason, at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (campaign_id, variant) DO NOTHING",
+        )
+        .bind(id.0)
+        .bind(variant)
+        .bind(copy.text.as_deref())
+        .bind(copy.reason.as_deref())
+        .bind(at.0)
+        .execute(self.pool())
+        .await?;
+        let row =
+            sqlx::query("SELECT text, reason FROM campaign_copies WHERE campaign_id = $1 AND variant = $2")
+                .bind(id.0)
+                .bind(variant)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(CampaignCopy {
+            text: row.try_get("text")?,
+            reason: row.try_get("reason")?,
+        })
     }
 
     async fn campaign_reads(&self, id: CampaignId) -> Result<(i64, i64)> {

@@ -16,8 +16,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 pub use campaigns::{
-    AudienceSeed, BatchReport, CampaignAudit, CampaignRepo, CampaignRow, Candidate, Judge, NewCampaign,
-    Outcome,
+    AudienceSeed, BatchReport, CampaignAudit, CampaignCopy, CampaignRepo, CampaignRow, Candidate, Judge,
+    NewCampaign, Outcome, Wording,
 };
 pub use coupons::{ClaimRow, CouponRepo, CouponRow, NewCoupon, WalletRow};
 pub use inbox::{ChannelRepo, ChannelRoomRow, InboxRow, PlaceRow, PostRow};

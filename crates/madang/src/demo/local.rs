@@ -410,6 +410,7 @@ pub(super) async fn seed(core: &Core, people: &[(&str, Session)]) -> anyhow::Res
                 attributes: Vec::new(),
                 segment: Segment::default(),
                 send_at: None,
+                rewrite: false,
             };
             core.create_campaign(&owner, channel, req).await?;
         }
@@ -493,6 +494,7 @@ async fn coffee_inbox_and_campaigns(
         attributes: Vec::new(),
         segment: Segment::default(),
         send_at: None,
+        rewrite: false,
     };
     core.create_campaign(owner, channel, notice).await?;
     let offer = CreateCampaignRequest {
@@ -506,6 +508,8 @@ async fn coffee_inbox_and_campaigns(
             ..Segment::default()
         },
         send_at: None,
+        // Reworded by the on-box model when one runs here.
+        rewrite: core.ai_offer().campaign_copy,
     };
     core.create_campaign(owner, channel, offer).await?;
     Ok(())

@@ -227,7 +227,10 @@ async fn without_a_model_or_when_switched_off_ai_features_are_off() {
     let srv = TestServer::start().await; // no models in its data folder
     let (alice, _bob, carol, room) = planned_hike(&srv).await;
     let offer = alice.get("/api/v1/ai").await.ok();
-    assert_eq!(offer, json!({"summary": false, "assistant": false}));
+    assert_eq!(
+        offer,
+        json!({"summary": false, "assistant": false, "campaign_copy": false})
+    );
     carol
         .post(&summary_path(room), json!({}))
         .await
@@ -240,7 +243,10 @@ async fn without_a_model_or_when_switched_off_ai_features_are_off() {
     let srv = with_models_but(|_| {}).await;
     let alice = srv.user("alice").await;
     let offer = alice.get("/api/v1/ai").await.ok();
-    assert_eq!(offer, json!({"summary": true, "assistant": true}));
+    assert_eq!(
+        offer,
+        json!({"summary": true, "assistant": true, "campaign_copy": true})
+    );
     madang_testkit::Client::new(&srv.base)
         .get("/api/v1/ai")
         .await
@@ -249,7 +255,10 @@ async fn without_a_model_or_when_switched_off_ai_features_are_off() {
     let srv = with_models_but(|c| c.ai.summary = false).await;
     let (alice, _bob, carol, room) = planned_hike(&srv).await;
     let offer = alice.get("/api/v1/ai").await.ok();
-    assert_eq!(offer, json!({"summary": false, "assistant": true}));
+    assert_eq!(
+        offer,
+        json!({"summary": false, "assistant": true, "campaign_copy": true})
+    );
     carol
         .post(&summary_path(room), json!({}))
         .await
@@ -264,6 +273,22 @@ async fn without_a_model_or_when_switched_off_ai_features_are_off() {
         .refused(503, "feature_off");
     let summary = carol.post(&summary_path(room), json!({"last": 1})).await;
     assert_eq!(events(&summary.ok())[0].0, "start");
+
+    let srv = with_models_but(|c| c.ai.campaign_copy = false).await;
+    let alice = srv.user("alice").await;
+    let offer = alice.get("/api/v1/ai").await.ok();
+    assert_eq!(
+        offer,
+        json!({"summary": true, "assistant": true, "campaign_copy": false})
+    );
+    let (_, channel) = crate::local::campaigns::channel(&alice, "off_cafe", "꺼진 카페").await;
+    alice
+        .post(
+            &format!("/api/v1/channels/{channel}/campaigns"),
+            json!({"name": "x", "kind": "informational", "template": "안녕하세요", "rewrite": true}),
+        )
+        .await
+        .refused(503, "feature_off");
 }
 
 #[tokio::test]

@@ -2,9 +2,11 @@
 //! agents, channels and consents, shops found nearby (checked against an
 //! independent great-circle distance at the poles, across the antimeridian
 //! and at a 0 km radius), open now by local hours, regulars, and coupons
-//! (1,000 concurrent claims on 100, each refusal, redeeming once).
+//! (1,000 concurrent claims on 100, each refusal, redeeming once);
+//! campaigns, and their copy reworded by a scripted model (`copy`).
 
 pub(crate) mod campaigns;
+mod copy;
 mod coupons;
 mod inbox;
 mod nearby;
