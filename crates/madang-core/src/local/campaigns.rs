@@ -227,11 +227,10 @@ impl Rules {
         let key = rewrite::variant_key(&c.attributes, &p.attributes);
         let reason = match self.copies.get(&key) {
             Some(CampaignCopy { text: Some(t), .. }) => {
-                let text = compose(c.kind, &self.channel, &t.replace(rewrite::NAME, &p.display_name));
-                if text.chars().count() <= self.max_chars {
-                    return (text, Wording::Rewritten);
+                match filled(c.kind, &self.channel, t, &p.display_name, self.max_chars) {
+                    Some(text) => return (text, Wording::Rewritten),
+                    None => "too_long",
                 }
-                "too_long"
             }
             Some(copy) => rewrite::reason(copy.reason.as_deref()),
             None => rewrite::NOT_READY,
@@ -276,6 +275,13 @@ impl Rules {
             })
             .collect()
     }
+}
+
+/// A stored wording for the person named `name`, composed, if it fits in
+/// `max_chars` with their name in it.
+fn filled(kind: CampaignKind, channel: &str, wording: &str, name: &str, max_chars: usize) -> Option<String> {
+    let text = compose(kind, channel, &wording.replace(rewrite::NAME, name));
+    (text.chars().count() <= max_chars).then_some(text)
 }
 
 /// The characters a rewritten body may take: the limit less the label,
@@ -482,16 +488,15 @@ impl Core {
                     reason: Some("missing_variable".into()),
                 },
             };
-            match copy.text {
-                Some(t) => {
-                    let composed = compose(c.kind, &row.name, &t.replace(rewrite::NAME, &me_name));
-                    if composed.chars().count() <= max_chars {
-                        text = composed;
-                        rewritten = true;
-                    } else {
-                        fell_back = Some("too_long".to_owned());
-                    }
+            match copy
+                .text
+                .map(|t| filled(c.kind, &row.name, &t, &me_name, max_chars))
+            {
+                Some(Some(composed)) => {
+                    text = composed;
+                    rewritten = true;
                 }
+                Some(None) => fell_back = Some("too_long".to_owned()),
                 None => fell_back = copy.reason,
             }
         }
