@@ -4,7 +4,8 @@
 //! descriptions, 22 topics) and M memberships (people who mostly join rooms
 //! of their two topics, popular rooms more often). Reports build times and
 //! per-request latency percentiles of a mixed query set and of
-//! recommendations for random people.
+//! recommendations for random people, without and with the topic signal
+//! (generated room embeddings in the exact vector index).
 //!
 //! This times what a request spends in discovery itself; a request through
 //! the API adds one batched database read for the cards it returns.
@@ -13,6 +14,7 @@ use crate::stats::Latencies;
 use clap::Args;
 use madang_search::index::{Doc, RoomIndex};
 use madang_search::recommend::{Recommender, RoomInfo};
+use madang_search::vectors::VectorIndex;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -31,6 +33,11 @@ pub struct DiscoveryArgs {
     /// Recommendation requests to time.
     #[arg(long, default_value_t = 5_000)]
     pub recommendations: usize,
+    /// Length of the rooms' embeddings for the topic signal (generated:
+    /// each topic a direction, each room near its topic's); 0 leaves it
+    /// out. 384 is all-MiniLM-L6-v2's.
+    #[arg(long, default_value_t = 384)]
+    pub topic_dims: usize,
     /// Write the result as JSON here.
     #[arg(long)]
     pub json: Option<std::path::PathBuf>,
@@ -147,6 +154,23 @@ impl Rng {
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
+
+    /// A random unit vector of `dims`, or one near `around` (`noise` the
+    /// weight of the random part).
+    fn unit(&mut self, dims: usize, around: Option<&[f32]>, noise: f32) -> Vec<f32> {
+        let mut v: Vec<f32> = (0..dims)
+            .map(|_| self.below(2_000_001) as f32 / 1_000_000.0 - 1.0)
+            .collect();
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+        v.iter_mut().for_each(|x| *x /= n);
+        if let Some(centre) = around {
+            v.iter_mut().zip(centre).for_each(|(x, c)| *x = c + noise * *x);
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+            v.iter_mut().for_each(|x| *x /= n);
+        }
+        v
+    }
+
     /// Skewed towards 0: the smaller of two draws.
     fn skewed(&mut self, n: usize) -> usize {
         self.below(n).min(self.below(n))
@@ -163,6 +187,15 @@ struct Report {
     recommender_build_s: f64,
     search: crate::stats::LatencySummary,
     recommend: crate::stats::LatencySummary,
+    /// With the topic signal: the person's interests and rooms looked up
+    /// in an exact vector index of every room.
+    recommend_with_topics: Option<crate::stats::LatencySummary>,
+    topic_dims: usize,
+    /// Building the vector index of every room's embedding.
+    topic_index_build_s: Option<f64>,
+    /// Of the 50 true nearest rooms to a person's taste, the share the
+    /// index's cells find (1.0 = exact).
+    topic_recall_at_50: Option<f64>,
 }
 
 pub async fn run(args: DiscoveryArgs) -> anyhow::Result<()> {
@@ -177,6 +210,7 @@ fn measure(args: DiscoveryArgs) -> anyhow::Result<()> {
     );
     let mut docs = Vec::with_capacity(args.rooms);
     let mut by_topic: Vec<Vec<i64>> = vec![Vec::new(); TOPICS.len()];
+    let mut topic_of: Vec<usize> = Vec::with_capacity(args.rooms);
     for id in 0..args.rooms as i64 {
         let t = rng.below(TOPICS.len());
         let (category, tags, names) = TOPICS[t];
@@ -204,6 +238,7 @@ fn measure(args: DiscoveryArgs) -> anyhow::Result<()> {
             category: category.to_owned(),
         });
         by_topic[t].push(id);
+        topic_of.push(t);
     }
     let people = (args.members / 7).max(1);
     let mut memberships = Vec::with_capacity(args.members);
@@ -282,10 +317,59 @@ fn measure(args: DiscoveryArgs) -> anyhow::Result<()> {
             .map(|&t| TOPICS[t].1[0].to_owned())
             .collect();
         let t = Instant::now();
-        given += recommender.recommend(&mine, &wanted, &none, 20).len();
+        given += recommender.recommend(&mine, &wanted, None, &none, 20).len();
         recommend.record(t.elapsed());
     }
     anyhow::ensure!(found > 0 && given > 0, "the generated world answered nothing");
+
+    // The same requests with the topic signal.
+    let mut topic_index_build_s = None;
+    let mut topic_recall_at_50 = None;
+    let recommend_with_topics = if args.topic_dims > 0 {
+        let dims = args.topic_dims;
+        let directions: Vec<Vec<f32>> = (0..TOPICS.len()).map(|_| rng.unit(dims, None, 0.0)).collect();
+        let vectors: Vec<(i64, Vec<f32>)> = (0..args.rooms)
+            .map(|r| (r as i64, rng.unit(dims, Some(&directions[topic_of[r]]), 0.6)))
+            .collect();
+        let started = Instant::now();
+        let index = VectorIndex::new(dims, vectors);
+        topic_index_build_s = Some(started.elapsed().as_secs_f64());
+        eprintln!(
+            "vector index of {} {dims}-long room embeddings built in {:.2} s; timing requests…",
+            index.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let tastes: Vec<Vec<f32>> = (0..20)
+            .map(|i| rng.unit(dims, Some(&directions[i % TOPICS.len()]), 0.3))
+            .collect();
+        let (mut found, mut wanted) = (0usize, 0usize);
+        for taste in &tastes {
+            let truth = index.nearest_exact(taste, 50);
+            let got: HashSet<i64> = index.nearest(taste, 50, |_| true).iter().map(|x| x.0).collect();
+            found += truth.iter().filter(|t| got.contains(&t.0)).count();
+            wanted += truth.len();
+        }
+        topic_recall_at_50 = Some(found as f64 / wanted.max(1) as f64);
+        let topical = Recommender::build(&memberships, &rooms).with_topics(std::sync::Arc::new(index));
+        let mut timed = Latencies::default();
+        let mut topical_given = 0usize;
+        for _ in 0..args.recommendations {
+            let p = rng.below(people) as i64;
+            let mine = rooms_of.get(&p).cloned().unwrap_or_default();
+            let wanted: Vec<String> = interests[p as usize]
+                .iter()
+                .map(|&t| TOPICS[t].1[0].to_owned())
+                .collect();
+            let taste = rng.unit(dims, Some(&directions[interests[p as usize][0]]), 0.3);
+            let t = Instant::now();
+            topical_given += topical.recommend(&mine, &wanted, Some(&taste), &none, 20).len();
+            timed.record(t.elapsed());
+        }
+        anyhow::ensure!(topical_given > 0, "the topic signal answered nothing");
+        Some(timed.summary())
+    } else {
+        None
+    };
     let report = Report {
         scenario: "discovery",
         rooms: args.rooms,
@@ -295,6 +379,10 @@ fn measure(args: DiscoveryArgs) -> anyhow::Result<()> {
         recommender_build_s: recommender_build.as_secs_f64(),
         search: search.summary(),
         recommend: recommend.summary(),
+        recommend_with_topics,
+        topic_dims: args.topic_dims,
+        topic_index_build_s,
+        topic_recall_at_50,
     };
     println!();
     println!(
@@ -309,10 +397,20 @@ fn measure(args: DiscoveryArgs) -> anyhow::Result<()> {
         "  {:<16} {:>10} {:>10} {:>10} {:>9}",
         "", "p50 ms", "p99 ms", "p99.9 ms", "requests"
     );
-    for (name, s) in [("search", &report.search), ("recommendations", &report.recommend)] {
+    let topics = report.recommend_with_topics.as_ref().map(|s| ("+ topics", s));
+    for (name, s) in [("search", &report.search), ("recommendations", &report.recommend)]
+        .into_iter()
+        .chain(topics)
+    {
         println!(
             "  {:<16} {:>10.3} {:>10.3} {:>10.3} {:>9}",
             name, s.p50_ms, s.p99_ms, s.p999_ms, s.samples
+        );
+    }
+    if let (Some(build), Some(recall)) = (report.topic_index_build_s, report.topic_recall_at_50) {
+        println!(
+            "  topics: {}-long embeddings, vector index built in {build:.2} s, recall@50 {recall:.3} of exact",
+            report.topic_dims
         );
     }
     if let Some(path) = &args.json {

@@ -1,6 +1,7 @@
 //! Discovery for Madang's open chats, as plain data structures with no I/O:
-//! a Korean-aware text index ([`index`]), trending scores ([`trending`]) and
-//! recommendations with their offline evaluation ([`recommend`]). The core
+//! a Korean-aware text index ([`index`]), trending scores ([`trending`]),
+//! an index of sentence embeddings ([`vectors`]) and recommendations with
+//! their offline evaluation ([`recommend`]). The core
 //! fills them from the database and keeps them current; they are rebuilt
 //! at start, so every node holds the same picture.
 
@@ -8,3 +9,4 @@ pub mod index;
 pub mod recommend;
 pub mod tokenize;
 pub mod trending;
+pub mod vectors;

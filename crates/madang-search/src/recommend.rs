@@ -1,17 +1,26 @@
-//! Open chat recommendations from three signals:
+//! Open chat recommendations from four signals:
 //!
 //! - *co-membership*: rooms whose members are also in the user's rooms
 //!   (item-to-item cosine over shared members, the top few per room,
 //!   computed when the recommender is built);
 //! - *interests*: rooms tagged with (or filed under) what the user said
 //!   they like;
+//! - *topic*, when rooms have embeddings ([`Recommender::with_topics`]):
+//!   rooms whose title, description and hashtags mean something close to
+//!   the user's taste (the direction of their interests' embedding and
+//!   their rooms' embeddings together), found in a [`VectorIndex`]; this
+//!   reaches rooms no tag or co-member links to ("#hiking" finds
+//!   "Weekend mountain trails");
 //! - *popularity*: members and recent engagement, a small prior.
 //!
 //! Each recommendation says why ("because you follow #등산", "people in
-//! your room also joined this", "popular now"). [`evaluate`] measures it
-//! offline against a popularity-only baseline by hiding one room per user.
+//! your room also joined this", "close to what you like", "popular now").
+//! [`evaluate`] measures it offline against a popularity-only baseline by
+//! hiding one room per user, with and without the topic signal.
 
+use crate::vectors::{VectorIndex, mean_direction};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// What the recommender knows of an open chat.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +42,8 @@ pub enum Reason {
     Interest(String),
     /// People in this room of the user's also joined it.
     SimilarTo(i64),
+    /// Its topic is close to the user's taste.
+    Topic,
     Popular,
 }
 
@@ -53,9 +64,23 @@ const SAMPLE_ROOMS: usize = 60;
 /// Rooms kept per tag, most popular first.
 const PER_TAG: usize = 300;
 
+/// Rooms taken from the vector index per request.
+const NEAREST: usize = 50;
+/// A person's rooms whose embeddings stand for their taste.
+const TASTE_ROOMS: usize = 20;
+
 const W_SIMILAR: f32 = 1.0;
 const W_INTEREST: f32 = 0.6;
+const W_TOPIC: f32 = 0.3;
 const W_POPULAR: f32 = 0.15;
+/// Cosine below which two sentence embeddings share no topic to speak of
+/// (all-MiniLM-L6-v2 puts unrelated short texts at about 0–0.2).
+const TOPIC_FLOOR: f32 = 0.25;
+
+/// How much of a topic two embeddings share, 0–1.
+fn topic(cosine: f32) -> f32 {
+    ((cosine - TOPIC_FLOOR) / (1.0 - TOPIC_FLOOR)).clamp(0.0, 1.0)
+}
 
 fn fold(tag: &str) -> String {
     tag.trim().trim_start_matches('#').to_lowercase()
@@ -69,6 +94,9 @@ pub struct Recommender {
     /// Joinable rooms, most popular first.
     popular: Vec<i64>,
     joinable: HashSet<i64>,
+    /// Rooms' embeddings (empty: no topic signal), shared with whoever
+    /// built them.
+    topics: Arc<VectorIndex>,
 }
 
 impl Recommender {
@@ -131,15 +159,47 @@ impl Recommender {
             popularity,
             popular,
             joinable,
+            topics: Arc::default(),
         }
     }
 
+    /// The same, with each room's embedding for the topic signal.
+    pub fn with_topics(mut self, topics: Arc<VectorIndex>) -> Recommender {
+        self.topics = topics;
+        self
+    }
+
+    /// Replaces the rooms' embeddings.
+    pub fn set_topics(&mut self, topics: Arc<VectorIndex>) {
+        self.topics = topics;
+    }
+
+    /// Whether rooms have embeddings.
+    pub fn has_topics(&self) -> bool {
+        !self.topics.is_empty()
+    }
+
+    /// The dimensions of the rooms' embeddings (0 without).
+    pub fn topic_dims(&self) -> usize {
+        self.topics.dims()
+    }
+
+    /// Where someone in `mine` whose interests embed as `interests` points:
+    /// the direction of their interests and their rooms together. One
+    /// query keeps a request to one pass over the index.
+    fn taste(&self, mine: &[i64], interests: Option<&[f32]>) -> Option<Vec<f32>> {
+        let rooms = mine.iter().take(TASTE_ROOMS).filter_map(|r| self.topics.get(*r));
+        mean_direction(self.topics.dims(), interests.into_iter().chain(rooms))
+    }
+
     /// The best `limit` rooms for someone in `mine` who follows
-    /// `interests`, never one in `exclude` (theirs, banned from, full).
+    /// `interests` (embedded together as `interest_vector`, for the topic
+    /// signal), never one in `exclude` (theirs, banned from, full).
     pub fn recommend(
         &self,
         mine: &[i64],
         interests: &[String],
+        interest_vector: Option<&[f32]>,
         exclude: &HashSet<i64>,
         limit: usize,
     ) -> Vec<Recommendation> {
@@ -150,6 +210,7 @@ impl Recommender {
             source: i64,
             interest: f32,
             tag: String,
+            topic: f32,
         }
         let mut acc: HashMap<i64, Acc> = HashMap::new();
         for &room in mine {
@@ -173,22 +234,36 @@ impl Recommender {
         }
         let allowed =
             |room: &i64| !exclude.contains(room) && !mine.contains(room) && self.joinable.contains(room);
+        if let Some(taste) = self.taste(mine, interest_vector) {
+            for (room, cosine) in self.topics.nearest(&taste, NEAREST, |r| allowed(&r)) {
+                let t = topic(cosine);
+                if t > 0.0 {
+                    acc.entry(room).or_default().topic = t;
+                }
+            }
+        }
         let mut out: Vec<Recommendation> = acc
             .into_iter()
             .filter(|(room, _)| allowed(room))
             .map(|(room, a)| {
-                let (s, i) = (W_SIMILAR * a.similar, W_INTEREST * a.interest.min(3.0));
-                let reason = if s > 0.0 && s >= i {
+                let (s, i, t) = (
+                    W_SIMILAR * a.similar,
+                    W_INTEREST * a.interest.min(3.0),
+                    W_TOPIC * a.topic,
+                );
+                let reason = if s > 0.0 && s >= i && s >= t {
                     Reason::SimilarTo(a.source)
-                } else if i > 0.0 {
+                } else if i > 0.0 && i >= t {
                     Reason::Interest(a.tag)
+                } else if t > 0.0 {
+                    Reason::Topic
                 } else {
                     Reason::Popular
                 };
                 let pop = self.popularity.get(&room).copied().unwrap_or(0.0);
                 Recommendation {
                     room,
-                    score: s + i + W_POPULAR * pop,
+                    score: s + i + t + W_POPULAR * pop,
                     reason,
                 }
             })
@@ -231,16 +306,29 @@ pub struct Evaluation {
     pub ndcg_at_10: f64,
     pub baseline_recall_at_10: f64,
     pub baseline_ndcg_at_10: f64,
+    /// With the topic signal (rooms' and interests' embeddings), when
+    /// there were embeddings to evaluate.
+    pub topic_recall_at_10: Option<f64>,
+    pub topic_ndcg_at_10: Option<f64>,
+}
+
+/// Embeddings for [`evaluate`]: each room's, and each user's interests'.
+#[derive(Clone, Debug, Default)]
+pub struct Embeddings {
+    pub rooms: Arc<VectorIndex>,
+    pub interests: HashMap<i64, Vec<f32>>,
 }
 
 /// Hides one room of each user in two or more (chosen by `seed`), builds
 /// the recommender without those memberships, and asks it for each user's
 /// top 10: recall@10 is how often the hidden room is among them, NDCG@10
-/// rewards it near the top. The same for popularity alone.
+/// rewards it near the top. The same for popularity alone, and, given
+/// `embeddings`, for the recommender with the topic signal.
 pub fn evaluate(
     memberships: &[(i64, i64)],
     rooms: &[RoomInfo],
     interests: &HashMap<i64, Vec<String>>,
+    embeddings: Option<&Embeddings>,
     seed: u64,
 ) -> Evaluation {
     let mut rooms_of: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -273,6 +361,12 @@ pub fn evaluate(
         .filter(|(u, r)| hidden.get(u) != Some(r))
         .collect();
     let rec = Recommender::build(&kept, rooms);
+    let with_topics = embeddings.filter(|e| !e.rooms.is_empty()).map(|e| {
+        (
+            Recommender::build(&kept, rooms).with_topics(e.rooms.clone()),
+            &e.interests,
+        )
+    });
     let gain = |ranked: &[i64], target: i64| -> (f64, f64) {
         match ranked.iter().take(10).position(|&r| r == target) {
             Some(i) => (1.0, 1.0 / ((i as f64) + 2.0).log2()),
@@ -280,19 +374,31 @@ pub fn evaluate(
         }
     };
     let (mut hit, mut ndcg, mut base_hit, mut base_ndcg) = (0.0, 0.0, 0.0, 0.0);
+    let (mut topic_hit, mut topic_ndcg) = (0.0, 0.0);
     let none = HashSet::new();
     for u in &users {
         let target = hidden[u];
         let mine: Vec<i64> = rooms_of[u].iter().copied().filter(|r| *r != target).collect();
         let wanted = interests.get(u).cloned().unwrap_or_default();
         let ranked: Vec<i64> = rec
-            .recommend(&mine, &wanted, &none, 10)
+            .recommend(&mine, &wanted, None, &none, 10)
             .iter()
             .map(|r| r.room)
             .collect();
         let (h, n) = gain(&ranked, target);
         hit += h;
         ndcg += n;
+        if let Some((topical, vectors)) = &with_topics {
+            let v = vectors.get(u).map(Vec::as_slice);
+            let ranked: Vec<i64> = topical
+                .recommend(&mine, &wanted, v, &none, 10)
+                .iter()
+                .map(|r| r.room)
+                .collect();
+            let (h, n) = gain(&ranked, target);
+            topic_hit += h;
+            topic_ndcg += n;
+        }
         let (h, n) = gain(&rec.popular(&mine, &none, 10), target);
         base_hit += h;
         base_ndcg += n;
@@ -304,6 +410,8 @@ pub fn evaluate(
         ndcg_at_10: ndcg / count,
         baseline_recall_at_10: base_hit / count,
         baseline_ndcg_at_10: base_ndcg / count,
+        topic_recall_at_10: with_topics.as_ref().map(|_| topic_hit / count),
+        topic_ndcg_at_10: with_topics.as_ref().map(|_| topic_ndcg / count),
     }
 }
 
@@ -340,17 +448,17 @@ mod tests {
             room(30, &["books"], 900),
         ];
         let rec = Recommender::build(&m, &rooms);
-        let got = rec.recommend(&[10], &[], &HashSet::new(), 3);
+        let got = rec.recommend(&[10], &[], None, &HashSet::new(), 3);
         assert_eq!((got[0].room, &got[0].reason), (11, &Reason::SimilarTo(10)));
-        let got = rec.recommend(&[], &["#맛집".into()], &HashSet::new(), 2);
+        let got = rec.recommend(&[], &["#맛집".into()], None, &HashSet::new(), 2);
         assert_eq!(
             (got[0].room, &got[0].reason),
             (20, &Reason::Interest("맛집".into()))
         );
-        let cold = rec.recommend(&[], &[], &HashSet::new(), 1);
+        let cold = rec.recommend(&[], &[], None, &HashSet::new(), 1);
         assert_eq!((cold[0].room, &cold[0].reason), (30, &Reason::Popular));
         // Never a room of theirs, nor an excluded one.
-        let got = rec.recommend(&[10], &[], &HashSet::from([11]), 5);
+        let got = rec.recommend(&[10], &[], None, &HashSet::from([11]), 5);
         assert!(got.iter().all(|r| r.room != 10 && r.room != 11));
     }
 
@@ -361,7 +469,7 @@ mod tests {
         full.joinable = false;
         let rec = Recommender::build(&m, &[room(1, &["x"], 2), full]);
         assert!(
-            rec.recommend(&[1], &["x".into()], &HashSet::new(), 5)
+            rec.recommend(&[1], &["x".into()], None, &HashSet::new(), 5)
                 .iter()
                 .all(|r| r.room != 2)
         );
@@ -389,9 +497,83 @@ mod tests {
         }
         m.sort();
         m.dedup();
-        let e = evaluate(&m, &rooms, &interests, 42);
+        let e = evaluate(&m, &rooms, &interests, None, 42);
+        assert_eq!(e.topic_recall_at_10, None);
         assert!(e.users > 300);
         assert!(e.recall_at_10 > e.baseline_recall_at_10, "{e:?}");
         assert!(e.ndcg_at_10 > e.baseline_ndcg_at_10, "{e:?}");
+    }
+
+    /// A unit vector mostly along axis `axis` of 8, nudged by `jitter`.
+    fn along(axis: usize, jitter: f32) -> Vec<f32> {
+        let mut v = vec![jitter.abs() * 0.3; 8];
+        v[axis] = 1.0;
+        v[(axis + 1) % 8] += jitter;
+        let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / n).collect()
+    }
+
+    #[test]
+    fn a_room_close_in_topic_is_found_without_a_tag_or_a_co_member() {
+        // Room 40 shares nothing with the user but its meaning.
+        let rooms = [
+            room(10, &["등산"], 3),
+            room(40, &[], 2),
+            room(50, &[], 2),
+            room(30, &["books"], 900),
+        ];
+        let m = vec![(1, 10), (2, 10), (3, 40), (4, 50)];
+        let topics = Arc::new(VectorIndex::new(
+            8,
+            [
+                (10, along(0, 0.1)),
+                (40, along(0, 0.2)),
+                (50, along(4, 0.0)),
+                (30, along(6, 0.0)),
+            ],
+        ));
+        let rec = Recommender::build(&m, &rooms).with_topics(topics);
+        let interest = along(0, 0.0);
+        let got = rec.recommend(&[10], &[], Some(&interest), &HashSet::new(), 2);
+        assert_eq!((got[0].room, &got[0].reason), (40, &Reason::Topic));
+        // Unrelated rooms get no topic score, only popularity.
+        assert!(got.iter().all(|r| r.room != 50), "{got:?}");
+        // Without embeddings nothing leads to it.
+        let plain = Recommender::build(&m, &rooms);
+        let got = plain.recommend(&[10], &[], Some(&interest), &HashSet::new(), 2);
+        assert!(got.iter().all(|r| r.reason != Reason::Topic));
+    }
+
+    #[test]
+    fn where_tags_say_little_the_topic_signal_lifts_recall() {
+        // 8 topics × 10 untagged rooms; each user joins 3 rooms of their
+        // topic and says what they like in words (their interest vector).
+        let mut rooms = Vec::new();
+        let mut vectors = Vec::new();
+        for i in 0..80i64 {
+            rooms.push(room(i, &[], 5 + (79 - i)));
+            vectors.push((i, along((i / 10) as usize, ((i % 10) as f32 - 5.0) / 20.0)));
+        }
+        let mut m = Vec::new();
+        let mut interests = HashMap::new();
+        let mut x: u64 = 11;
+        for u in 1000..1400i64 {
+            let t = u % 8;
+            interests.insert(u, along(t as usize, 0.05));
+            for _ in 0..3 {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                m.push((u, t * 10 + ((x >> 33) % 10) as i64));
+            }
+        }
+        m.sort();
+        m.dedup();
+        let embeddings = Embeddings {
+            rooms: Arc::new(VectorIndex::new(8, vectors)),
+            interests,
+        };
+        let e = evaluate(&m, &rooms, &HashMap::new(), Some(&embeddings), 42);
+        let (r, n) = (e.topic_recall_at_10.unwrap(), e.topic_ndcg_at_10.unwrap());
+        assert!(r > e.recall_at_10 && r > e.baseline_recall_at_10, "{e:?}");
+        assert!(n > e.ndcg_at_10, "{e:?}");
     }
 }

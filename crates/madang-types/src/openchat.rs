@@ -335,6 +335,10 @@ pub enum RecommendReason {
     Interest { tag: String },
     /// "People in {title} also joined this": one of the caller's own chats.
     SimilarTo { open_chat_id: OpenChatId, title: String },
+    /// Its title, description and hashtags mean something close to the
+    /// caller's interests and chats (sentence embeddings, where the server
+    /// runs an embedder).
+    Topic,
     /// Busy and growing.
     Popular,
 }

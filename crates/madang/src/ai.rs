@@ -23,6 +23,7 @@ pub async fn models(config: &Config) -> anyhow::Result<Models> {
         summary: ai.summary,
         assistant: ai.assistant,
         campaign_copy: ai.campaign_copy,
+        recommendations: ai.recommendations,
     };
     let models_dir = config.models_dir();
     let generator: Option<Arc<dyn Generator>> = match ai.generator {

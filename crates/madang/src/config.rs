@@ -80,6 +80,9 @@ pub struct AiConfig {
     /// Campaigns may ask for their message reworded per recipient
     /// attributes (with guardrails; see `rewrite` on campaigns).
     pub campaign_copy: bool,
+    /// Open chat recommendations also weigh how close rooms' topics are to
+    /// a person's (the embedder's vectors of rooms and interests).
+    pub recommendations: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -109,6 +112,7 @@ impl Default for AiConfig {
             summary: true,
             assistant: true,
             campaign_copy: true,
+            recommendations: true,
         }
     }
 }
@@ -126,6 +130,7 @@ impl fmt::Debug for AiConfig {
             .field("summary", &self.summary)
             .field("assistant", &self.assistant)
             .field("campaign_copy", &self.campaign_copy)
+            .field("recommendations", &self.recommendations)
             .finish_non_exhaustive()
     }
 }

@@ -1,7 +1,9 @@
 //! `madang eval recommendations`: the offline evaluation of open chat
 //! recommendations on the demo world (seeded first if the database has no
 //! open chats): one room hidden per person, recall@10 and NDCG@10 of the
-//! recommender beside a popularity-only baseline.
+//! recommender, of the recommender with the topic signal (embeddings of
+//! rooms and interests, where an embedder runs) and of a popularity-only
+//! baseline, side by side.
 
 use crate::config::Config;
 use crate::node::open_core;
@@ -30,11 +32,17 @@ pub async fn recommendations(config: &Config, seed: u64) -> anyhow::Result<()> {
         "  {:<24} {:>10.3} {:>10.3}",
         "recommender", e.recall_at_10, e.ndcg_at_10
     );
+    if let (Some(r), Some(n)) = (e.topic_recall_at_10, e.topic_ndcg_at_10) {
+        println!("  {:<24} {:>10.3} {:>10.3}", "recommender + topics", r, n);
+    }
     println!(
         "  {:<24} {:>10.3} {:>10.3}",
         "popularity (baseline)", e.baseline_recall_at_10, e.baseline_ndcg_at_10
     );
     println!();
+    if e.topic_recall_at_10.is_none() {
+        println!("  (no embedder here: `madang models pull` adds the topic signal)");
+    }
     let beats = e.recall_at_10 > e.baseline_recall_at_10 && e.ndcg_at_10 > e.baseline_ndcg_at_10;
     println!(
         "  the recommender {} the baseline",

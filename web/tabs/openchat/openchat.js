@@ -24,7 +24,8 @@ const CATEGORY_ICONS = /** @type {Record<string, string>} */ ({
 export function chatCard(c) {
   const reason = c.reason?.type === 'interest' ? t('becauseTopic', { tag: c.reason.tag })
     : c.reason?.type === 'similar_to' ? t('becauseRoom', { title: c.reason.title })
-      : c.reason?.type === 'popular' ? t('popularNow') : null;
+      : c.reason?.type === 'topic' ? t('closeToYou')
+        : c.reason?.type === 'popular' ? t('popularNow') : null;
   return h('li', {}, h('a', { href: `#/openchat/${c.id}`, class: 'oc-card', dataset: { openChat: c.id } },
     c.cover ? h('img', { class: 'oc-cover', src: api.mediaUrl(`${c.cover}.thumb`), alt: '', loading: 'lazy' })
       : h('span', { class: 'oc-cover', 'aria-hidden': 'true' }, CATEGORY_ICONS[c.category] ?? '💬'),

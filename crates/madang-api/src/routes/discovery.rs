@@ -87,7 +87,10 @@ pub async fn keywords(State(st): State<AppState>, Auth(_me): Auth) -> JsonResult
     }))
 }
 
-/// Open chats for the caller, each with the reason.
+/// Open chats for the caller, each with the reason: a followed topic,
+/// people in one of their chats joined it, its meaning is close to what
+/// they follow and are in (`topic`, where the server runs an embedder), or
+/// popular now.
 #[utoipa::path(get, path = "/api/v1/openchats/recommended", tag = "openchat", security(("bearer" = [])),
     params(LimitQuery), responses((status = 200, body = Vec<OpenChatCard>)))]
 pub async fn recommended(

@@ -21,6 +21,9 @@ pub struct AiFeatures {
     pub assistant: bool,
     /// Campaigns reworded per recipient attributes.
     pub campaign_copy: bool,
+    /// Open chat recommendations weigh sentence embeddings of rooms and
+    /// interests (needs the embedder).
+    pub recommendations: bool,
 }
 
 impl Default for AiFeatures {
@@ -29,6 +32,7 @@ impl Default for AiFeatures {
             summary: true,
             assistant: true,
             campaign_copy: true,
+            recommendations: true,
         }
     }
 }

@@ -9,12 +9,15 @@
 //! once, and on the other nodes of a cluster as soon as the bus tells them
 //! (they re-read it from the database). Every node rebuilds trending and
 //! recommendations from the same database, so all agree after a refresh.
+//! Where an embedder runs, recommendations also weigh how close a room's
+//! topic is to the person's ([`super::topics`]).
 
 use super::rules;
+use super::topics::TopicCache;
 use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};
 use madang_search::index::{Doc, RoomIndex};
-use madang_search::recommend::{Evaluation, Reason, Recommender, RoomInfo, evaluate};
+use madang_search::recommend::{Embeddings, Evaluation, Reason, Recommender, RoomInfo, evaluate};
 use madang_search::trending;
 use madang_store::{ListedChat, OpenChatRow};
 use madang_types::openchat::{OpenChatCard, OpenChatPage, RecommendReason, Visibility};
@@ -50,6 +53,8 @@ pub struct Discovery {
     /// Open chats by how much they trend, most first.
     trending: RwLock<Vec<(OpenChatId, f32)>>,
     keywords: RwLock<Vec<String>>,
+    /// Open chats' embeddings, kept between rebuilds (`topics`).
+    topics: Mutex<TopicCache>,
 }
 
 /// What a rebuild found.
@@ -97,6 +102,10 @@ fn apply(index: &mut RoomIndex, change: &IndexChange) {
 }
 
 impl Discovery {
+    pub(crate) fn topics(&self) -> std::sync::MutexGuard<'_, TopicCache> {
+        self.topics.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn change(&self, change: IndexChange) {
         let mut replay = self.replay.lock().unwrap_or_else(|p| p.into_inner());
         apply(&mut write(&self.index), &change);
@@ -186,18 +195,26 @@ impl Core {
         let _one_at_a_time = self.discovery.rebuilding.lock().await;
         *self.discovery.replay.lock().unwrap_or_else(|p| p.into_inner()) = Some(Vec::new());
         let built = self.rebuild_discovery().await;
-        let mut replay = self.discovery.replay.lock().unwrap_or_else(|p| p.into_inner());
-        let changes = replay.take().unwrap_or_default();
-        let (mut index, rest) = built?;
-        for c in &changes {
-            apply(&mut index, c);
-        }
-        *write(&self.discovery.index) = index;
-        drop(replay);
-        let (stats, recommender, trending_list, keywords) = rest;
+        let rest = {
+            let mut replay = self.discovery.replay.lock().unwrap_or_else(|p| p.into_inner());
+            let changes = replay.take().unwrap_or_default();
+            let (mut index, rest) = built?;
+            for c in &changes {
+                apply(&mut index, c);
+            }
+            *write(&self.discovery.index) = index;
+            rest
+        };
+        let (stats, recommender, trending_list, keywords, chats) = rest;
         *write(&self.discovery.recommender) = recommender;
         *write(&self.discovery.trending) = trending_list;
         *write(&self.discovery.keywords) = keywords;
+        // Embedding new rooms can take a while (all of them, at a first
+        // start): search and recommendations are already up to date, and
+        // the topic signal follows when it is done.
+        if let Some(topics) = self.room_topics(&chats).await? {
+            write(&self.discovery.recommender).set_topics(topics);
+        }
         Ok(stats)
     }
 
@@ -207,7 +224,13 @@ impl Core {
         &self,
     ) -> Result<(
         RoomIndex,
-        (DiscoveryStats, Recommender, Vec<(OpenChatId, f32)>, Vec<String>),
+        (
+            DiscoveryStats,
+            Recommender,
+            Vec<(OpenChatId, f32)>,
+            Vec<String>,
+            Vec<ListedChat>,
+        ),
     )> {
         let (chats, memberships, rooms, scores) = self.recommendation_inputs().await?;
         let membership_count = memberships.len();
@@ -223,6 +246,8 @@ impl Core {
         let recommender = tokio::task::spawn_blocking(move || Recommender::build(&memberships, &rooms))
             .await
             .map_err(|e| Error::Internal(Box::new(e)))?;
+        // The rooms' embeddings so far; new ones are added after the swap.
+        let recommender = recommender.with_topics(self.discovery.topics().index());
         let mut trending_list: Vec<(OpenChatId, f32)> =
             scores.iter().map(|(&c, &s)| (OpenChatId(c), s)).collect();
         trending_list.retain(|(c, _)| chats.iter().any(|l| l.chat.id == *c));
@@ -237,7 +262,7 @@ impl Core {
             memberships: membership_count,
             trending: trending_list.len(),
         };
-        Ok((index, (stats, recommender, trending_list, keywords)))
+        Ok((index, (stats, recommender, trending_list, keywords, chats)))
     }
 
     /// Cards for open chats in the given order, leaving out those the
@@ -357,7 +382,19 @@ impl Core {
             .map(|c| c.0)
             .collect();
         let interests = self.repos.interests(me.user).await?;
-        let recs = read(&self.discovery.recommender).recommend(&mine, &interests, &exclude, limit as usize);
+        let topical = read(&self.discovery.recommender).has_topics();
+        let vector = if topical {
+            self.interest_vector(&interests).await
+        } else {
+            None
+        };
+        let recs = read(&self.discovery.recommender).recommend(
+            &mine,
+            &interests,
+            vector.as_deref(),
+            &exclude,
+            limit as usize,
+        );
         let ids: Vec<OpenChatId> = recs.iter().map(|r| OpenChatId(r.room)).collect();
         let sources: Vec<OpenChatId> = recs
             .iter()
@@ -392,6 +429,7 @@ impl Core {
                         open_chat_id: OpenChatId(c),
                         title: titles.get(&OpenChatId(c)).cloned().unwrap_or_default(),
                     },
+                    Reason::Topic => RecommendReason::Topic,
                     Reason::Popular => RecommendReason::Popular,
                 });
                 Some(card)
@@ -427,14 +465,23 @@ impl Core {
     /// Offline quality of recommendations on what is in the database now
     /// (one room hidden per person), beside a popularity baseline.
     pub async fn evaluate_recommendations(&self, seed: u64) -> Result<Evaluation> {
-        let (_, memberships, rooms, _) = self.recommendation_inputs().await?;
+        let (chats, memberships, rooms, _) = self.recommendation_inputs().await?;
         let mut interests: HashMap<i64, Vec<String>> = HashMap::new();
         for (user, tag) in self.repos.all_interests().await? {
             interests.entry(user.0).or_default().push(tag);
         }
-        tokio::task::spawn_blocking(move || evaluate(&memberships, &rooms, &interests, seed))
-            .await
-            .map_err(|e| Error::Internal(Box::new(e)))
+        let embeddings = match self.room_topics(&chats).await? {
+            Some(rooms) => Some(Embeddings {
+                rooms,
+                interests: self.interest_vectors(&interests).await?,
+            }),
+            None => None,
+        };
+        tokio::task::spawn_blocking(move || {
+            evaluate(&memberships, &rooms, &interests, embeddings.as_ref(), seed)
+        })
+        .await
+        .map_err(|e| Error::Internal(Box::new(e)))
     }
 }
 

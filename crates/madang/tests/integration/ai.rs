@@ -325,6 +325,66 @@ async fn related_room_titles_embed_closer_than_unrelated_ones() {
     );
 }
 
+/// With the real embedder, a room no tag or co-member links to is found by
+/// its meaning: someone who follows #hiking gets the mountain-walk room
+/// first, "close to what you like"; rooms about other things get no topic
+/// reason. With the feature switched off, nothing leads there but
+/// popularity.
+#[tokio::test]
+async fn recommendations_find_rooms_close_in_topic_to_the_interests() {
+    use crate::openchat::{create, group};
+    for on in [true, false] {
+        let off: fn(&mut madang::config::Config) = if on {
+            |_| {}
+        } else {
+            |c| c.ai.recommendations = false
+        };
+        let srv = with_models_but(off).await;
+        let host = srv.user("host").await;
+        let rooms = [
+            (
+                "Mountain trail walkers",
+                "walks",
+                "Climbing peaks and forest trails every Saturday.",
+            ),
+            (
+                "Stock market investors",
+                "stocks",
+                "Dividends, ETFs and quarterly earnings.",
+            ),
+            ("K-pop dance covers", "kpop", "Learning choreography together."),
+            ("Home bread baking", "bread", "Sourdough starters and oven tips."),
+        ];
+        for (title, tag, description) in rooms {
+            let mut body = group(title);
+            body["hashtags"] = json!([tag]);
+            body["category"] = json!("friends");
+            body["description"] = json!(description);
+            create(&host, body).await;
+        }
+        let walker = srv.user("walker").await;
+        walker
+            .put("/api/v1/me/interests", json!({"tags": ["hiking"]}))
+            .await
+            .ok();
+        srv.node().core.refresh_discovery().await.unwrap();
+        let recs = walker.get("/api/v1/openchats/recommended").await.ok();
+        let recs = recs.as_array().unwrap();
+        let topical: Vec<&str> = recs
+            .iter()
+            .filter(|r| r["reason"]["type"] == "topic")
+            .map(|r| r["title"].as_str().unwrap())
+            .collect();
+        if on {
+            assert_eq!(recs[0]["title"], "Mountain trail walkers", "{recs:?}");
+            assert_eq!(recs[0]["reason"], json!({"type": "topic"}));
+            assert!(!topical.contains(&"Stock market investors"), "{recs:?}");
+        } else {
+            assert!(topical.is_empty(), "{recs:?}");
+        }
+    }
+}
+
 fn assistant_path(room: RoomId) -> String {
     format!("/api/v1/rooms/{room}/assistant")
 }

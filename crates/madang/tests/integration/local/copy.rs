@@ -26,7 +26,7 @@ fn scripted(prompt: &str) -> (String, String) {
     let coupon = prompt
         .split("coupon: ")
         .nth(1)
-        .and_then(|rest| rest.split(|c: char| c == ',' || c == '\n').next())
+        .and_then(|rest| rest.split([',', '\n']).next())
         .unwrap_or("")
         .to_string();
     let items: Vec<&str> = prompt.lines().filter_map(|l| l.strip_prefix("- ")).collect();
