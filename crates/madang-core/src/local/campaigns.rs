@@ -684,7 +684,8 @@ impl Core {
 
     /// Before a batch, outside its transaction: the wordings the next
     /// batch's recipients need, written by the model (up to the campaign's
-    /// cap on variants) and stored with the campaign.
+    /// cap on variants) and stored with the campaign (all but a model's
+    /// passing failure, which is tried again on the next run).
     async fn write_batch_copies(
         &self,
         row: &CampaignRow,
@@ -707,10 +708,19 @@ impl Core {
             } else {
                 self.write_copy(&ask, budget).await
             };
-            let kept = self
-                .repos
-                .put_campaign_copy(row.id, &ask.key, &copy, self.now())
-                .await?;
+            // A model that is off or failing now may be back by the next
+            // run: that fallback holds for this run only, unstored.
+            let transient = matches!(
+                copy.reason.as_deref(),
+                Some(rewrite::MODEL_OFF | rewrite::MODEL_ERROR)
+            );
+            let kept = if transient {
+                copy
+            } else {
+                self.repos
+                    .put_campaign_copy(row.id, &ask.key, &copy, self.now())
+                    .await?
+            };
             rules.copies.insert(ask.key, kept);
         }
         Ok(())

@@ -20,6 +20,9 @@ const BATCH: usize = 32;
 /// Characters of a description that are embedded (the model reads ~256
 /// tokens; the start says what a room is about).
 const DESCRIPTION_CHARS: usize = 300;
+/// Distinct interest sets whose embeddings are remembered (many people
+/// follow the same few topics); past it the memory starts over.
+const REMEMBERED_INTERESTS: usize = 10_000;
 
 /// The rooms' embeddings in use (the recommender shares the index), and
 /// the hash of the text each was made from.
@@ -27,6 +30,8 @@ const DESCRIPTION_CHARS: usize = 300;
 pub(crate) struct TopicCache {
     hashes: HashMap<i64, u64>,
     index: Arc<VectorIndex>,
+    /// Interests' embeddings by their text.
+    interests: HashMap<String, Vec<f32>>,
 }
 
 impl TopicCache {
@@ -121,23 +126,34 @@ impl Core {
         let index = tokio::task::spawn_blocking(move || Arc::new(VectorIndex::new(dims, items)))
             .await
             .map_err(|e| crate::Error::Internal(Box::new(e)))?;
-        *self.discovery.topics() = TopicCache {
-            hashes: next_hashes,
-            index: index.clone(),
-        };
+        let mut cache = self.discovery.topics();
+        cache.hashes = next_hashes;
+        cache.index = index.clone();
         Ok(Some(index))
     }
 
-    /// The embedding of a person's interests; `None` without an embedder,
-    /// without interests, or when it fails (recommendations go on without
-    /// it).
+    /// The embedding of a person's interests (remembered by their text);
+    /// `None` without an embedder, without interests, or when it fails
+    /// (recommendations go on without it).
     pub(crate) async fn interest_vector(&self, tags: &[String]) -> Option<Vec<f32>> {
         let embedder = self.topic_embedder()?;
         if tags.is_empty() {
             return None;
         }
-        match embedder.embed(&[interests_text(tags)]).await {
-            Ok(mut v) => v.pop(),
+        let text = interests_text(tags);
+        if let Some(v) = self.discovery.topics().interests.get(&text) {
+            return Some(v.clone());
+        }
+        match embedder.embed(std::slice::from_ref(&text)).await {
+            Ok(mut v) => {
+                let v = v.pop()?;
+                let mut cache = self.discovery.topics();
+                if cache.interests.len() >= REMEMBERED_INTERESTS {
+                    cache.interests.clear();
+                }
+                cache.interests.insert(text, v.clone());
+                Some(v)
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "embedding interests failed");
                 None

@@ -1,14 +1,15 @@
 //! Personalised campaign copy through the API, with the server's generator
 //! an OpenAI-compatible endpoint on 127.0.0.1 that this test scripts: by
 //! the reader's coupon it keeps every value, drops the price, runs past
-//! the length limit, or writes the "(광고)" label itself. Only the first
-//! passes the guardrails; the others' recipients get the template. Equal
+//! the length limit, writes the "(광고)" label itself, or fails. Only the
+//! first passes the guardrails; the others' recipients get the template. Equal
 //! attribute sets are generated once; the campaign's cap on wordings
 //! holds; stats count both; the preview shows either; a server without a
 //! model refuses `rewrite`.
 
 use super::campaigns::{add, channel, settle};
 use axum::Router;
+use axum::http::StatusCode;
 use axum::routing::post;
 use madang_testkit::{Client, TestServer, test_limits};
 use serde_json::{Value, json};
@@ -54,7 +55,13 @@ async fn endpoint(asked: Asked) -> String {
         async move {
             let prompt = body["messages"][1]["content"].as_str().unwrap_or("").to_string();
             let (coupon, text) = scripted(&prompt);
-            *asked.lock().unwrap().entry(coupon).or_default() += 1;
+            *asked.lock().unwrap().entry(coupon.clone()).or_default() += 1;
+            if coupon.starts_with("FAIL") {
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "{\"error\":\"boom\"}".to_string(),
+                );
+            }
             let mut sse = String::new();
             for piece in text.chars().collect::<Vec<_>>().chunks(16) {
                 let piece: String = piece.iter().collect();
@@ -64,7 +71,7 @@ async fn endpoint(asked: Asked) -> String {
                 ));
             }
             sse.push_str("data: [DONE]\n\n");
-            sse
+            (StatusCode::OK, sse)
         }
     };
     let app = Router::new().route("/v1/chat/completions", post(chat));
@@ -79,7 +86,7 @@ async fn server(asked: Asked) -> TestServer {
     let limits = madang_core::Limits {
         campaign_poll_ms: 20,
         campaign_batch: 2,
-        campaign_rewrite_variants: 4,
+        campaign_rewrite_variants: 5,
         ..test_limits()
     };
     TestServer::start_configured(limits, Arc::new(madang_bus::LocalBus::new()), move |c| {
@@ -129,7 +136,7 @@ async fn rewritten_copy_keeps_every_value_and_the_cap_or_falls_back_to_the_templ
     assert_eq!(owner.get("/api/v1/ai").await.ok()["campaign_copy"], true);
     let (_, ch) = channel(&owner, "dongne_cafe", "동네카페").await;
     // In user id order, which is the order batches take them.
-    let coupons = ["GOLD10", "GOLD10", "DROP1", "LONG1", "LABEL1", "EXTRA1"];
+    let coupons = ["GOLD10", "GOLD10", "DROP1", "LONG1", "FAIL1", "LABEL1", "EXTRA1"];
     let mut people = Vec::new();
     for (i, coupon) in coupons.iter().enumerate() {
         let p = srv.user(&format!("rw{i}")).await;
@@ -175,17 +182,17 @@ async fn rewritten_copy_keeps_every_value_and_the_cap_or_falls_back_to_the_templ
     let id = created.body["id"].as_i64().unwrap();
     let done = settle(&owner, id, &["done"]).await;
     let stats = &done["stats"];
-    assert_eq!(stats["delivered"], 6, "{done}");
+    assert_eq!(stats["delivered"], 7, "{done}");
     assert_eq!(stats["rewritten"], 2, "{done}");
-    assert_eq!(stats["fell_back"], 4, "{done}");
+    assert_eq!(stats["fell_back"], 5, "{done}");
     assert_eq!(
         stats["fell_back_by_reason"],
-        json!({"dropped_value": 1, "too_long": 1, "forbidden_text": 1, "variant_cap": 1}),
+        json!({"dropped_value": 1, "too_long": 1, "model_error": 1, "forbidden_text": 1, "variant_cap": 1}),
         "{done}"
     );
 
     // The two with the same attributes share one generation; the one past
-    // the cap of four wordings was never asked for.
+    // the cap of five wordings was never asked for.
     {
         let asked = asked.lock().unwrap();
         assert_eq!(asked.get("GOLD10"), Some(&1), "{asked:?}");
@@ -276,4 +283,45 @@ async fn a_server_without_a_model_refuses_rewrite_and_sends_the_template_without
     assert_eq!(done["stats"]["rewritten"], 0, "{done}");
     assert_eq!(done["stats"]["fell_back"], 0, "{done}");
     assert_eq!(received(&p, ch).await, plain(&p.handle, "GOLD10"));
+}
+
+/// A model that fails now may work later: that fallback is not kept with
+/// the campaign, so the morning's deferred recipients ask again.
+#[tokio::test]
+async fn a_failing_model_is_asked_again_on_the_next_run() {
+    /// 2026-11-23 22:00 in Seoul.
+    const NIGHT_KST: i64 = 1_795_438_800_000;
+    let asked: Asked = Arc::default();
+    let srv = server(asked.clone()).await;
+    srv.clock.set(madang_types::Millis(NIGHT_KST));
+    let owner = srv.user("rwm").await;
+    let (_, ch) = channel(&owner, "dongne_cafe4", "동네카페").await;
+    let night_ok = srv.user("rm0").await;
+    let day_only = srv.user("rm1").await;
+    add(&night_ok, ch, json!({"marketing": true, "marketing_night": true})).await;
+    add(&day_only, ch, json!({"marketing": true})).await;
+    for p in [&night_ok, &day_only] {
+        owner
+            .put(
+                &format!("/api/v1/channels/{ch}/friends/{}", p.user_id),
+                json!({"attributes": {"coupon": "FAIL1"}}),
+            )
+            .await
+            .ok();
+    }
+    let created = owner
+        .post(&format!("/api/v1/channels/{ch}/campaigns"), campaign(true))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_i64().unwrap();
+    let waiting = settle(&owner, id, &["waiting"]).await;
+    assert_eq!(waiting["stats"]["fell_back_by_reason"], json!({"model_error": 1}));
+    assert_eq!(asked.lock().unwrap().get("FAIL1"), Some(&1));
+    // 08:00 the next morning.
+    srv.clock.set(madang_types::Millis(NIGHT_KST + 10 * 3_600_000));
+    let done = settle(&owner, id, &["done"]).await;
+    assert_eq!(done["stats"]["delivered"], 2, "{done}");
+    assert_eq!(done["stats"]["fell_back_by_reason"], json!({"model_error": 2}));
+    assert_eq!(asked.lock().unwrap().get("FAIL1"), Some(&2));
+    assert_eq!(received(&day_only, ch).await, plain(&day_only.handle, "FAIL1"));
 }
