@@ -309,13 +309,15 @@ fn measure(args: DiscoveryArgs) -> anyhow::Result<()> {
     let mut recommend = Latencies::default();
     let none = HashSet::new();
     let mut given = 0usize;
+    // A random person: their rooms and the topics they follow.
+    let asker = |rng: &mut Rng| {
+        let p = rng.below(people);
+        let mine = rooms_of.get(&(p as i64)).cloned().unwrap_or_default();
+        let wanted: Vec<String> = interests[p].iter().map(|&t| TOPICS[t].1[0].to_owned()).collect();
+        (p, mine, wanted)
+    };
     for _ in 0..args.recommendations {
-        let p = rng.below(people) as i64;
-        let mine = rooms_of.get(&p).cloned().unwrap_or_default();
-        let wanted: Vec<String> = interests[p as usize]
-            .iter()
-            .map(|&t| TOPICS[t].1[0].to_owned())
-            .collect();
+        let (_, mine, wanted) = asker(&mut rng);
         let t = Instant::now();
         given += recommender.recommend(&mine, &wanted, None, &none, 20).len();
         recommend.record(t.elapsed());
@@ -354,13 +356,8 @@ fn measure(args: DiscoveryArgs) -> anyhow::Result<()> {
         let mut timed = Latencies::default();
         let mut topical_given = 0usize;
         for _ in 0..args.recommendations {
-            let p = rng.below(people) as i64;
-            let mine = rooms_of.get(&p).cloned().unwrap_or_default();
-            let wanted: Vec<String> = interests[p as usize]
-                .iter()
-                .map(|&t| TOPICS[t].1[0].to_owned())
-                .collect();
-            let taste = rng.unit(dims, Some(&directions[interests[p as usize][0]]), 0.3);
+            let (p, mine, wanted) = asker(&mut rng);
+            let taste = rng.unit(dims, Some(&directions[interests[p][0]]), 0.3);
             let t = Instant::now();
             topical_given += topical.recommend(&mine, &wanted, Some(&taste), &none, 20).len();
             timed.record(t.elapsed());

@@ -147,12 +147,8 @@ impl VectorIndex {
         self.cells = cells;
     }
 
-    /// The rows a query looks at: all, or those of the [`PROBE`] closest
-    /// cells.
-    fn candidates(&self, query: &[f32]) -> Vec<u32> {
-        if self.cells.is_empty() {
-            return (0..self.len() as u32).collect();
-        }
+    /// The rows of the [`PROBE`] cells whose centres are closest to `query`.
+    fn probed(&self, query: &[f32]) -> Vec<u32> {
         let mut order: Vec<(usize, f32)> = self
             .centres
             .chunks_exact(self.dims)
@@ -174,12 +170,34 @@ impl VectorIndex {
     /// that `keep` accepts: exact up to [`EXACT_UP_TO`] vectors, from the
     /// closest cells beyond.
     pub fn nearest(&self, query: &[f32], k: usize, keep: impl Fn(i64) -> bool) -> Vec<(i64, f32)> {
-        if query.len() != self.dims || k == 0 || self.is_empty() {
+        if self.cells.is_empty() {
+            return self.best(query, k, 0..self.len() as u32, keep);
+        }
+        if query.len() != self.dims {
             return Vec::new();
         }
-        let mut scored: Vec<(i64, f32)> = self
-            .candidates(query)
-            .into_iter()
+        let rows = self.probed(query);
+        self.best(query, k, rows.into_iter(), keep)
+    }
+
+    /// Every id closest to `query`, by scanning all (what [`Self::nearest`]
+    /// approximates past [`EXACT_UP_TO`]; for measuring its recall).
+    pub fn nearest_exact(&self, query: &[f32], k: usize) -> Vec<(i64, f32)> {
+        self.best(query, k, 0..self.len() as u32, |_| true)
+    }
+
+    /// The `k` best of `rows` for `query`.
+    fn best(
+        &self,
+        query: &[f32],
+        k: usize,
+        rows: impl Iterator<Item = u32>,
+        keep: impl Fn(i64) -> bool,
+    ) -> Vec<(i64, f32)> {
+        if query.len() != self.dims || k == 0 {
+            return Vec::new();
+        }
+        let mut scored: Vec<(i64, f32)> = rows
             .map(|r| (self.ids[r as usize], r as usize))
             .filter(|(id, _)| keep(*id))
             .map(|(id, r)| (id, dot(query, self.row(r))))
@@ -191,17 +209,6 @@ impl VectorIndex {
         }
         scored.sort_by(by_score);
         scored
-    }
-
-    /// Every id closest to `query`, by scanning all (what [`Self::nearest`]
-    /// approximates past [`EXACT_UP_TO`]; for measuring its recall).
-    pub fn nearest_exact(&self, query: &[f32], k: usize) -> Vec<(i64, f32)> {
-        let exact = VectorIndex {
-            centres: Vec::new(),
-            cells: Vec::new(),
-            ..self.clone()
-        };
-        exact.nearest(query, k, |_| true)
     }
 }
 

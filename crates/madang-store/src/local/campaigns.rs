@@ -939,7 +939,7 @@ impl CampaignRepo for SqlStore {
         copy: &CampaignCopy,
         at: Millis,
     ) -> Result<CampaignCopy> {
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO campaign_copies (campaign_id, variant, text, reason, at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (campaign_id, variant) DO NOTHING",
         )
@@ -950,6 +950,10 @@ impl CampaignRepo for SqlStore {
         .bind(at.0)
         .execute(self.pool())
         .await?;
+        if inserted.rows_affected() == 1 {
+            return Ok(copy.clone());
+        }
+        // Another node stored this variant first: theirs stands.
         let row =
             sqlx::query("SELECT text, reason FROM campaign_copies WHERE campaign_id = $1 AND variant = $2")
                 .bind(id.0)
