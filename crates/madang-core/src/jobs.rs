@@ -27,6 +27,7 @@ impl Jobs {
             tokio::spawn(crate::earnings::subscriptions::run(core.clone(), rx.clone())),
             tokio::spawn(crate::ratelimit::run(core.clone(), rx.clone())),
             tokio::spawn(crate::ai::assistant::run(core.clone(), rx.clone())),
+            tokio::spawn(crate::openchat::screening::run(core.clone(), rx.clone())),
             tokio::spawn(crate::local::campaigns::run(core, rx)),
         ];
         Jobs { stop, handles }
@@ -81,6 +82,56 @@ async fn read_flusher(core: Arc<Core>, mut stop: watch::Receiver<bool>) {
         }
         if stopping {
             break;
+        }
+    }
+}
+
+/// Work a node took on and does in the background, one item at a time
+/// (the assistant's questions, messages to screen). Bounded: when full,
+/// [`WorkQueue::push`] refuses rather than have the work done minutes
+/// late.
+pub(crate) struct WorkQueue<T> {
+    tx: tokio::sync::mpsc::Sender<T>,
+    rx: std::sync::Mutex<Option<tokio::sync::mpsc::Receiver<T>>>,
+}
+
+impl<T: Send + 'static> WorkQueue<T> {
+    pub(crate) fn new(capacity: usize) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::channel(capacity);
+        WorkQueue {
+            tx,
+            rx: std::sync::Mutex::new(Some(rx)),
+        }
+    }
+
+    /// Queues `item`; false when the queue is full.
+    pub(crate) fn push(&self, item: T) -> bool {
+        self.tx.try_send(item).is_ok()
+    }
+
+    /// Does each queued item with `work` until stopped. Only the first
+    /// call gets the items; a second returns at once.
+    pub(crate) async fn serve<F, Fut>(&self, job: &'static str, mut stop: watch::Receiver<bool>, mut work: F)
+    where
+        F: FnMut(T) -> Fut,
+        Fut: std::future::Future<Output = crate::Result<()>>,
+    {
+        let taken = self.rx.lock().ok().and_then(|mut rx| rx.take());
+        let Some(mut items) = taken else {
+            return;
+        };
+        loop {
+            let item = tokio::select! {
+                item = items.recv() => match item {
+                    Some(item) => item,
+                    None => return,
+                },
+                _ = stop.changed() => return,
+            };
+            if let Err(e) = work(item).await {
+                metrics::counter!("madang_job_errors_total", "job" => job).increment(1);
+                tracing::warn!(error = %e, job, "background work failed");
+            }
         }
     }
 }

@@ -59,6 +59,7 @@ pub struct Core {
     payments: Arc<dyn earnings::payments::PaymentProvider>,
     models: ai::Models,
     assistant: ai::assistant::Assistant,
+    screening: openchat::screening::Screener,
     rate: ratelimit::RateLimiter,
     reads: chat::reads::ReadCoalescer,
     flood: openchat::rules::FloodGuard,
@@ -91,6 +92,7 @@ impl Core {
             payments: deps.payments,
             models: deps.models,
             assistant: ai::assistant::Assistant::default(),
+            screening: openchat::screening::Screener::default(),
         }
     }
 

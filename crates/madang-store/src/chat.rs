@@ -101,8 +101,9 @@ pub trait ChatRepo: Send + Sync {
     async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool>;
     /// Every member's read cursor, ascending.
     async fn read_cursors(&self, room: RoomId) -> Result<Vec<Seq>>;
-    /// The account the server's assistant speaks as.
-    async fn assistant_account(&self) -> Result<UserId>;
+    /// An account the server itself acts as (`@assistant`, `@screening`):
+    /// nobody can sign up with or log in as one.
+    async fn system_account(&self, handle: &str) -> Result<UserId>;
     /// Adds (`Some`) or removes (`None`) the room's assistant, logging
     /// `assistant_added` or `assistant_removed` by `by`; `None` when that
     /// was already so.
@@ -435,8 +436,9 @@ impl ChatRepo for SqlStore {
         rows.iter().map(|r| i64_col(r, "read_seq").map(Seq)).collect()
     }
 
-    async fn assistant_account(&self) -> Result<UserId> {
-        let row = sqlx::query("SELECT id FROM users WHERE handle = '@assistant'")
+    async fn system_account(&self, handle: &str) -> Result<UserId> {
+        let row = sqlx::query("SELECT id FROM users WHERE handle = $1")
+            .bind(handle)
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound)?;

@@ -48,8 +48,9 @@ pub use media::{MediaPurpose, MediaRepo, MediaRow};
 pub use messages::{Actor, Appended, MessageRepo, NewMessage, StoredMessage};
 pub use openchat::{
     BanRow, DiscoveryRepo, Kick, KickEvents, ListedChat, NewOpenChat, OpenChatRepo, OpenChatRow,
-    OpenChatSettings, OpenJoin, OpenMemberRow, OpenModerationRepo, OpenProfile,
+    OpenChatSettings, OpenJoin, OpenMemberRow, OpenModerationRepo, OpenProfile, Restored,
 };
+pub use openchat::{FlagRow, NewFlag, ScreeningRepo, SpamExample};
 pub use pung::{
     NewPung, PungActivityRepo, PungForViewer, PungRepo, PungRow, PungStats, PurgedPung, VoteCount,
 };
@@ -101,6 +102,7 @@ pub trait Repos:
     + OpenModerationRepo
     + DiscoveryRepo
     + SafetyRepo
+    + ScreeningRepo
     + SubscriptionRepo
     + AdRepo
     + LocalRepo
@@ -122,6 +124,7 @@ impl<T> Repos for T where
         + OpenModerationRepo
         + DiscoveryRepo
         + SafetyRepo
+        + ScreeningRepo
         + SubscriptionRepo
         + AdRepo
         + LocalRepo

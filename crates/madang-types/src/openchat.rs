@@ -271,6 +271,145 @@ pub struct BannedWords {
     pub words: Vec<String>,
 }
 
+/// What screening does in an open chat, beyond banned words and the
+/// flood guard (which always apply). The host chooses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Screening {
+    /// Nothing more.
+    Off,
+    /// Hide, pending review, what reads like the spam the operator
+    /// labelled (needs the server's embedder).
+    #[default]
+    Model,
+    /// That, and every link from someone who joined less than a day ago.
+    Strict,
+}
+
+impl Screening {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Screening::Off => "off",
+            Screening::Model => "model",
+            Screening::Strict => "strict",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "off" => Some(Screening::Off),
+            "model" => Some(Screening::Model),
+            "strict" => Some(Screening::Strict),
+            _ => None,
+        }
+    }
+}
+
+/// An open chat's screening as its hosts see it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ScreeningSettings {
+    pub mode: Screening,
+    /// Whether this server compares messages with labelled spam (it runs
+    /// an embedder, the operator has labelled some, and the feature is on).
+    pub model_signal: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetScreening {
+    pub mode: Screening,
+}
+
+/// Why screening hid a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagReason {
+    /// Close to a message the operator labelled spam, and not as close to
+    /// one labelled fine.
+    LikeSpam,
+    /// A link from a newcomer, in a strict room.
+    NewcomerLink,
+}
+
+impl FlagReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagReason::LikeSpam => "like_spam",
+            FlagReason::NewcomerLink => "newcomer_link",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "like_spam" => Some(FlagReason::LikeSpam),
+            "newcomer_link" => Some(FlagReason::NewcomerLink),
+            _ => None,
+        }
+    }
+}
+
+/// A message screening hid, waiting for a host or co-host.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct FlaggedMessage {
+    pub room_id: RoomId,
+    pub seq: Seq,
+    /// The sender's room identity and nickname there.
+    pub sender_id: UserId,
+    pub nickname: String,
+    pub text: String,
+    pub reason: FlagReason,
+    /// Cosine similarity to the closest labelled spam (`like_spam`).
+    pub score: Option<f32>,
+    pub flagged_at: Millis,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct FlaggedMessages {
+    /// Newest first.
+    pub messages: Vec<FlaggedMessage>,
+}
+
+/// A message the operator labelled for screening: spam, or fine (so that
+/// screening learns where the line is).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SpamLabel {
+    pub id: i64,
+    pub text: String,
+    pub spam: bool,
+    pub added_at: Millis,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpamLabelRequest {
+    /// Up to 500 characters.
+    pub text: String,
+    pub spam: bool,
+}
+
+/// A host's decision on a flagged message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagVerdict {
+    /// It was spam: it stays hidden.
+    Spam,
+    /// It was fine: everyone sees it again.
+    Fine,
+}
+
+impl FlagVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagVerdict::Spam => "spam",
+            FlagVerdict::Fine => "fine",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewFlag {
+    pub verdict: FlagVerdict,
+}
+
 /// What a report is about.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]

@@ -11,7 +11,7 @@ use madang_bus::LocalBus;
 use madang_core::SystemClock;
 use madang_core::safety::Authority;
 use madang_types::earnings::{Ad, AdFormat, CreateAdRequest};
-use madang_types::openchat::SuspendRequest;
+use madang_types::openchat::{SpamLabelRequest, SuspendRequest};
 use madang_types::{AdId, ReportId};
 use std::sync::Arc;
 
@@ -39,6 +39,10 @@ pub enum AdminCommand {
     /// Ads in open chats: list them with their counts, define, pause.
     #[command(subcommand)]
     Ads(AdsCommand),
+    /// Examples for spam screening in open chats: messages labelled spam
+    /// (hide what is like them) or fine (do not hide what is like them).
+    #[command(subcommand)]
+    Spam(SpamCommand),
     /// Check the money ledger: every transaction balances, every balance
     /// equals its entries. Exits with 1 if not.
     Ledger,
@@ -59,6 +63,18 @@ pub enum AdminCommand {
     /// A campaign's stats checked against its messages: every delivered
     /// recipient has exactly one. Prints JSON; exits with 1 if not.
     Campaign { id: i64 },
+}
+
+#[derive(Subcommand)]
+pub enum SpamCommand {
+    /// Every labelled example.
+    List,
+    /// Label a message as spam.
+    Add { text: String },
+    /// Label a message as fine.
+    Ok { text: String },
+    /// Take an example away.
+    Remove { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -132,6 +148,32 @@ pub async fn run(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
                     r.reporter_handle
                 );
             }
+        }
+        AdminCommand::Spam(SpamCommand::List) => {
+            let labels = core.spam_labels(&console).await?;
+            if labels.is_empty() {
+                println!("no examples: label some with `madang admin spam add TEXT` and `ok TEXT`");
+            }
+            for l in labels {
+                let label = if l.spam { "spam" } else { "fine" };
+                println!("#{:<5} {}  {label}  {:?}", l.id, when(l.added_at.0), l.text);
+            }
+        }
+        AdminCommand::Spam(SpamCommand::Add { text }) => {
+            let l = core
+                .label_spam(&console, SpamLabelRequest { text, spam: true })
+                .await?;
+            println!("#{} labelled spam", l.id);
+        }
+        AdminCommand::Spam(SpamCommand::Ok { text }) => {
+            let l = core
+                .label_spam(&console, SpamLabelRequest { text, spam: false })
+                .await?;
+            println!("#{} labelled fine", l.id);
+        }
+        AdminCommand::Spam(SpamCommand::Remove { id }) => {
+            core.remove_spam_label(&console, id).await?;
+            println!("example #{id} removed");
         }
         AdminCommand::Resolve { id } => {
             core.resolve_report(&console, ReportId(id)).await?;

@@ -24,6 +24,7 @@ pub async fn models(config: &Config) -> anyhow::Result<Models> {
         assistant: ai.assistant,
         campaign_copy: ai.campaign_copy,
         recommendations: ai.recommendations,
+        screening: ai.screening,
     };
     let models_dir = config.models_dir();
     let generator: Option<Arc<dyn Generator>> = match ai.generator {

@@ -83,6 +83,10 @@ pub struct AiConfig {
     /// Open chat recommendations also weigh how close rooms' topics are to
     /// a person's (the embedder's vectors of rooms and interests).
     pub recommendations: bool,
+    /// Open chat messages are compared with the examples the operator
+    /// labelled (`madang admin spam`); close to spam, they are hidden until
+    /// a host reviews them.
+    pub screening: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -113,6 +117,7 @@ impl Default for AiConfig {
             assistant: true,
             campaign_copy: true,
             recommendations: true,
+            screening: true,
         }
     }
 }
@@ -131,6 +136,7 @@ impl fmt::Debug for AiConfig {
             .field("assistant", &self.assistant)
             .field("campaign_copy", &self.campaign_copy)
             .field("recommendations", &self.recommendations)
+            .field("screening", &self.screening)
             .finish_non_exhaustive()
     }
 }

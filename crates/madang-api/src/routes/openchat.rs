@@ -1,6 +1,6 @@
 //! Open chats: create, find by id or link, join, members, and the host's
 //! tools (settings, hide, kick and ban, bans, co-hosts, hand-over, notice,
-//! banned words, close).
+//! banned words, spam screening and its review, close).
 
 use super::JsonResult;
 use crate::AppState;
@@ -9,8 +9,9 @@ use crate::extract::{Auth, Json, Path, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
 use madang_types::openchat::{
-    BannedWords, CreateOpenChatRequest, JoinOpenChatRequest, KickRequest, MemberRequest, NoticeRequest,
-    OpenBan, OpenChat, OpenMemberPage, UpdateOpenChatRequest,
+    BannedWords, CreateOpenChatRequest, FlaggedMessages, JoinOpenChatRequest, KickRequest, MemberRequest,
+    NoticeRequest, OpenBan, OpenChat, OpenMemberPage, ReviewFlag, ScreeningSettings, SetScreening,
+    UpdateOpenChatRequest,
 };
 use madang_types::{BanId, OpenChatId, RoomId, Seq, UserId};
 use serde::Deserialize;
@@ -280,4 +281,57 @@ pub async fn set_banned_words(
     Ok(axum::Json(BannedWords {
         words: st.core.set_banned_words(&me, id, &req.words).await?,
     }))
+}
+
+/// How much spam screening does here, and whether this server compares
+/// messages with labelled spam (hosts and co-hosts).
+#[utoipa::path(get, path = "/api/v1/openchats/{id}/screening", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = ScreeningSettings)))]
+pub async fn screening(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<OpenChatId>,
+) -> JsonResult<ScreeningSettings> {
+    Ok(axum::Json(st.core.screening(&me, id).await?))
+}
+
+/// Set spam screening: `off`, `model` (hide what reads like labelled spam)
+/// or `strict` (also newcomers' links) — hosts and co-hosts of a group.
+#[utoipa::path(put, path = "/api/v1/openchats/{id}/screening", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = SetScreening, responses((status = 200, body = ScreeningSettings)))]
+pub async fn set_screening(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<OpenChatId>,
+    Json(req): Json<SetScreening>,
+) -> JsonResult<ScreeningSettings> {
+    Ok(axum::Json(st.core.set_screening(&me, id, req.mode).await?))
+}
+
+/// Messages screening hid that wait for review, newest first, with their
+/// text (hosts and co-hosts).
+#[utoipa::path(get, path = "/api/v1/openchats/{id}/flagged", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = FlaggedMessages)))]
+pub async fn flagged(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<OpenChatId>,
+) -> JsonResult<FlaggedMessages> {
+    Ok(axum::Json(FlaggedMessages {
+        messages: st.core.flagged_messages(&me, id).await?,
+    }))
+}
+
+/// Review a flagged message: `spam` keeps it hidden, `fine` shows it again
+/// (hosts and co-hosts).
+#[utoipa::path(post, path = "/api/v1/openchats/{id}/flagged/{seq}", tag = "openchat", security(("bearer" = [])),
+    params(("id" = i64, Path), ("seq" = i64, Path)), request_body = ReviewFlag, responses((status = 204)))]
+pub async fn review_flag(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((id, seq)): Path<(OpenChatId, Seq)>,
+    Json(req): Json<ReviewFlag>,
+) -> Result<StatusCode, ApiError> {
+    st.core.review_flag(&me, id, seq, req.verdict).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

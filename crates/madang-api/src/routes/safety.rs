@@ -1,4 +1,5 @@
-//! Reports from members, and the operators' queue and suspensions.
+//! Reports from members, and the operators' queue, suspensions and the
+//! examples spam screening compares with.
 
 use super::JsonResult;
 use crate::AppState;
@@ -7,7 +8,9 @@ use crate::extract::{Auth, Json, Path};
 use axum::extract::State;
 use axum::http::StatusCode;
 use madang_core::safety::Authority;
-use madang_types::openchat::{Report, ReportRequest, SuspendRequest, Suspension};
+use madang_types::openchat::{
+    Report, ReportRequest, SpamLabel, SpamLabelRequest, SuspendRequest, Suspension,
+};
 use madang_types::{ReportId, UserId};
 
 /// Report a message or an open chat to the operators.
@@ -68,5 +71,38 @@ pub async fn lift(
     Path(user): Path<UserId>,
 ) -> Result<StatusCode, ApiError> {
     st.core.lift_suspension(&Authority::Operator(me), user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Examples for spam screening in open chats, oldest first (operators only).
+#[utoipa::path(get, path = "/api/v1/admin/spam-examples", tag = "safety", security(("bearer" = [])),
+    responses((status = 200, body = Vec<SpamLabel>)))]
+pub async fn spam_examples(State(st): State<AppState>, Auth(me): Auth) -> JsonResult<Vec<SpamLabel>> {
+    Ok(axum::Json(st.core.spam_labels(&Authority::Operator(me)).await?))
+}
+
+/// Label a message as spam or fine for screening; labelling a text again
+/// changes its label (operators only).
+#[utoipa::path(post, path = "/api/v1/admin/spam-examples", tag = "safety", security(("bearer" = [])),
+    request_body = SpamLabelRequest, responses((status = 200, body = SpamLabel)))]
+pub async fn label_spam(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Json(req): Json<SpamLabelRequest>,
+) -> JsonResult<SpamLabel> {
+    Ok(axum::Json(
+        st.core.label_spam(&Authority::Operator(me), req).await?,
+    ))
+}
+
+/// Take a labelled example away (operators only).
+#[utoipa::path(delete, path = "/api/v1/admin/spam-examples/{id}", tag = "safety", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 204)))]
+pub async fn remove_spam_example(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    st.core.remove_spam_label(&Authority::Operator(me), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

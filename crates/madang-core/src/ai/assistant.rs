@@ -10,6 +10,7 @@
 
 use super::complete_patiently;
 use super::summary::{Language, language_of, transcript_line};
+use crate::jobs::WorkQueue;
 use crate::ratelimit::Rate;
 use crate::{Core, Error, Result, Session};
 use madang_ai::{ChatMessage, Prompt};
@@ -18,9 +19,9 @@ use madang_store::{NewMessage, RoomRow, StoreError};
 use madang_types::api::{Message, MessageKind, Room, RoomKind};
 use madang_types::{ClientMsgId, RoomId, Seq, UserId};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 /// Questions waiting on this node; beyond this many, new ones are dropped
 /// (and counted) rather than answered minutes late.
@@ -42,17 +43,14 @@ pub(crate) struct Question {
 
 /// The node's queue of questions and the account the assistant speaks as.
 pub(crate) struct Assistant {
-    tx: mpsc::Sender<Question>,
-    rx: Mutex<Option<mpsc::Receiver<Question>>>,
+    questions: WorkQueue<Question>,
     account: tokio::sync::OnceCell<UserId>,
 }
 
 impl Default for Assistant {
     fn default() -> Self {
-        let (tx, rx) = mpsc::channel(QUEUE);
         Assistant {
-            tx,
-            rx: Mutex::new(Some(rx)),
+            questions: WorkQueue::new(QUEUE),
             account: tokio::sync::OnceCell::new(),
         }
     }
@@ -150,7 +148,7 @@ impl Core {
         let id = self
             .assistant
             .account
-            .get_or_try_init(|| self.repos.assistant_account())
+            .get_or_try_init(|| self.repos.system_account("@assistant"))
             .await?;
         Ok(*id)
     }
@@ -221,7 +219,7 @@ impl Core {
             asker: question.sender_id,
             over_limit,
         };
-        if self.assistant.tx.try_send(ask).is_err() {
+        if !self.assistant.questions.push(ask) {
             metrics::counter!("madang_ai_assistant_unanswered_total", "reason" => "queue_full").increment(1);
         }
     }
@@ -362,24 +360,9 @@ impl Core {
 }
 
 /// Answers the questions this node took, one at a time, until stopped.
-pub(crate) async fn run(core: Arc<Core>, mut stop: watch::Receiver<bool>) {
-    let taken = core.assistant.rx.lock().ok().and_then(|mut rx| rx.take());
-    let Some(mut questions) = taken else {
-        return; // another run has them
-    };
-    loop {
-        let q = tokio::select! {
-            q = questions.recv() => match q {
-                Some(q) => q,
-                None => return,
-            },
-            _ = stop.changed() => return,
-        };
-        if let Err(e) = core.answer(q).await {
-            metrics::counter!("madang_job_errors_total", "job" => "assistant").increment(1);
-            tracing::warn!(error = %e, "the assistant failed to answer");
-        }
-    }
+pub(crate) async fn run(core: Arc<Core>, stop: watch::Receiver<bool>) {
+    let work = |q| core.answer(q);
+    core.assistant.questions.serve("assistant", stop, work).await;
 }
 
 #[cfg(test)]

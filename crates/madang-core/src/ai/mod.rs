@@ -24,6 +24,9 @@ pub struct AiFeatures {
     /// Open chat recommendations weigh sentence embeddings of rooms and
     /// interests (needs the embedder).
     pub recommendations: bool,
+    /// Open chat messages are compared with the operator's labelled spam
+    /// (needs the embedder).
+    pub screening: bool,
 }
 
 impl Default for AiFeatures {
@@ -33,6 +36,7 @@ impl Default for AiFeatures {
             assistant: true,
             campaign_copy: true,
             recommendations: true,
+            screening: true,
         }
     }
 }

@@ -168,6 +168,9 @@ impl Core {
         if asks_assistant && fresh {
             self.ask_assistant(&row, &sent).await;
         }
+        if fresh {
+            self.screen_later(&row, me.user, &sent);
+        }
         Ok(sent)
     }
 
@@ -311,10 +314,16 @@ impl Core {
             .message(room, seq)
             .await?
             .ok_or(Error::NotFound("message"))?;
-        self.decorate(me, room, vec![fresh])
+        let edited = self
+            .decorate(me, room, vec![fresh])
             .await?
             .pop()
-            .ok_or(Error::NotFound("message"))
+            .ok_or(Error::NotFound("message"))?;
+        // An edit can turn a fine message into spam: screen it again.
+        if let Some(row) = self.repos.room(room).await? {
+            self.screen_later(&row, me.user, &edited);
+        }
+        Ok(edited)
     }
 
     /// Deletes a message for everyone: its text and attachment are gone

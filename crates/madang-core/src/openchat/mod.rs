@@ -12,6 +12,7 @@
 pub mod discovery;
 pub mod moderation;
 pub mod rules;
+pub mod screening;
 pub mod topics;
 
 use crate::{Core, Error, Result, Session};

@@ -131,8 +131,11 @@ impl Core {
             .restore_message(room, seq, moderator.profile.shown, self.now())
             .await?
         {
-            Some(event) => {
-                self.publish(Topic::Room(room), Live::Event(event)).await;
+            Some(restored) => {
+                if restored.flag {
+                    metrics::counter!("madang_openchat_flag_reviews_total", "verdict" => "fine").increment(1);
+                }
+                self.publish(Topic::Room(room), Live::Event(restored.event)).await;
                 Ok(())
             }
             None => Err(Error::NotFound("hidden_message")),

@@ -210,7 +210,7 @@ pub fn banned_word_in<'a>(text: &str, words: &'a [String]) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-fn has_link(text: &str) -> bool {
+pub(crate) fn has_link(text: &str) -> bool {
     let t = text.to_lowercase();
     t.contains("http://") || t.contains("https://") || t.contains("www.")
 }

@@ -6,6 +6,7 @@
 
 mod discovery;
 mod moderation;
+mod screening;
 
 use crate::chat::{ROOM_COLS, RoomRow, room_row};
 use crate::events::append_event;
@@ -14,13 +15,14 @@ use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use madang_types::api::RoomKind;
 use madang_types::events::{EventBody, RoomEvent};
-use madang_types::openchat::{OpenChatKind, OpenRole, Visibility};
+use madang_types::openchat::{OpenChatKind, OpenRole, Screening, Visibility};
 use madang_types::{MediaId, Millis, OpenChatId, RoomId, Seq, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 pub use discovery::{DiscoveryRepo, ListedChat};
-pub use moderation::{BanRow, Kick, KickEvents, OpenModerationRepo};
+pub use moderation::{BanRow, Kick, KickEvents, OpenModerationRepo, Restored};
+pub use screening::{FlagRow, NewFlag, ScreeningRepo, SpamExample};
 
 /// How someone appears in an open chat.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,6 +58,7 @@ pub struct OpenChatRow {
     pub conversations: i64,
     pub notice_seq: Option<Seq>,
     pub banned_words: Vec<String>,
+    pub screening: Screening,
     pub closed_at: Option<Millis>,
     pub created_at: Millis,
 }
@@ -157,14 +160,14 @@ pub trait OpenChatRepo: Send + Sync {
 
 const CHAT_COLS: &str = "id, kind, host_id, host_shown, host_nickname, host_avatar_seed, host_real, room_id, \
      title, description, hashtags, category, cover, visibility, link_code, entry_code_hash, \
-     real_profile_only, subscription_required, member_cap, conversations, notice_seq, banned_words, closed_at, \
+     real_profile_only, subscription_required, member_cap, conversations, notice_seq, banned_words, screening, closed_at, \
      created_at";
 
 /// [`CHAT_COLS`] qualified with the alias `c`, for joins with `rooms`.
 const CHAT_COLS_P: &str = "c.id, c.kind, c.host_id, c.host_shown, c.host_nickname, c.host_avatar_seed, \
      c.host_real, c.room_id, c.title, c.description, c.hashtags, c.category, c.cover, c.visibility, \
      c.link_code, c.entry_code_hash, c.real_profile_only, c.subscription_required, c.member_cap, c.conversations, c.notice_seq, \
-     c.banned_words, c.closed_at, c.created_at";
+     c.banned_words, c.screening, c.closed_at, c.created_at";
 
 fn chat_row(row: &AnyRow) -> Result<OpenChatRow> {
     let kind = text(row, "kind")?;
@@ -196,6 +199,10 @@ fn chat_row(row: &AnyRow) -> Result<OpenChatRow> {
         conversations: i64_col(row, "conversations")?,
         notice_seq: opt_i64(row, "notice_seq")?.map(Seq),
         banned_words: json(&text(row, "banned_words")?)?,
+        screening: {
+            let mode = text(row, "screening")?;
+            Screening::parse(&mode).ok_or_else(|| StoreError::Corrupt(format!("screening {mode:?}")))?
+        },
         closed_at: opt_i64(row, "closed_at")?.map(Millis),
         created_at: Millis(i64_col(row, "created_at")?),
     })

@@ -9,7 +9,7 @@ use crate::rows::{i64_col, text};
 use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use madang_types::events::{EventBody, RoomEvent};
-use madang_types::openchat::OpenRole;
+use madang_types::openchat::{FlagVerdict, OpenRole};
 use madang_types::{BanId, Millis, OpenChatId, RoomId, Seq, UserId};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
@@ -29,6 +29,14 @@ pub struct KickEvents {
     pub kicked: RoomEvent,
     /// A 1:1 open chat's room closes with its visitor.
     pub closed: Option<RoomEvent>,
+}
+
+/// What showing a hidden message again did.
+#[derive(Clone, Debug)]
+pub struct Restored {
+    pub event: RoomEvent,
+    /// Screening had flagged it, and that flag is now settled as fine.
+    pub flag: bool,
 }
 
 /// A removal by a host or co-host.
@@ -75,14 +83,15 @@ pub trait OpenModerationRepo: Send + Sync {
     /// `hidden`; `None` if it is already hidden, deleted or missing.
     async fn hide_message(&self, room: RoomId, seq: Seq, by: UserId, at: Millis)
     -> Result<Option<RoomEvent>>;
-    /// Shows a hidden message again, logging `restored`; `None` if it is not hidden.
+    /// Shows a hidden message again, logging `restored`, and settles a
+    /// flag screening raised on it as fine; `None` if it is not hidden.
     async fn restore_message(
         &self,
         room: RoomId,
         seq: Seq,
         by: UserId,
         at: Millis,
-    ) -> Result<Option<RoomEvent>>;
+    ) -> Result<Option<Restored>>;
     async fn pin_notice(
         &self,
         chat: OpenChatId,
@@ -149,6 +158,34 @@ pub(super) async fn close_room(
         .execute(&mut *conn)
         .await?;
     append_event(conn, room, by, at, EventBody::Closed).await
+}
+
+/// Hides a message, logging `hidden` by `by`; `None` when it is already
+/// hidden or deleted.
+pub(super) async fn hide_in(
+    conn: &mut AnyConnection,
+    room: RoomId,
+    seq: Seq,
+    by: UserId,
+    at: Millis,
+) -> Result<Option<RoomEvent>> {
+    let done = sqlx::query(
+        "UPDATE messages SET hidden_at = $3 WHERE room_id = $1 AND seq = $2 \
+         AND hidden_at IS NULL AND deleted_at IS NULL",
+    )
+    .bind(room.0)
+    .bind(seq.0)
+    .bind(at.0)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    // Catch-up must not replay the text from the original event.
+    refresh_message_event(conn, room, seq).await?;
+    Ok(Some(
+        append_event(conn, room, by, at, EventBody::Hidden { target: seq }).await?,
+    ))
 }
 
 /// Rewrites a message's logged event from its row as it now is.
@@ -338,23 +375,9 @@ impl OpenModerationRepo for SqlStore {
         at: Millis,
     ) -> Result<Option<RoomEvent>> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE messages SET hidden_at = $3 WHERE room_id = $1 AND seq = $2 \
-             AND hidden_at IS NULL AND deleted_at IS NULL",
-        )
-        .bind(room.0)
-        .bind(seq.0)
-        .bind(at.0)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(None);
-        }
-        // Catch-up must not replay the text from the original event.
-        refresh_message_event(&mut tx, room, seq).await?;
-        let event = append_event(&mut tx, room, by, at, EventBody::Hidden { target: seq }).await?;
+        let event = hide_in(&mut tx, room, seq, by, at).await?;
         tx.commit().await?;
-        Ok(Some(event))
+        Ok(event)
     }
 
     async fn restore_message(
@@ -363,7 +386,7 @@ impl OpenModerationRepo for SqlStore {
         seq: Seq,
         by: UserId,
         at: Millis,
-    ) -> Result<Option<RoomEvent>> {
+    ) -> Result<Option<Restored>> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE messages SET hidden_at = NULL WHERE room_id = $1 AND seq = $2 AND hidden_at IS NOT NULL \
@@ -378,8 +401,9 @@ impl OpenModerationRepo for SqlStore {
         }
         refresh_message_event(&mut tx, room, seq).await?;
         let event = append_event(&mut tx, room, by, at, EventBody::Restored { target: seq }).await?;
+        let flag = super::screening::settle_flag(&mut tx, room, seq, FlagVerdict::Fine, at).await?;
         tx.commit().await?;
-        Ok(Some(event))
+        Ok(Some(Restored { event, flag }))
     }
 
     async fn pin_notice(

@@ -8,8 +8,11 @@
 use super::Lcg;
 use anyhow::Context;
 use indicatif::ProgressBar;
+use madang_core::safety::Authority;
 use madang_core::{Core, Error, Session};
-use madang_types::openchat::{CreateOpenChatRequest, JoinAs, JoinOpenChatRequest, OpenChatKind, Visibility};
+use madang_types::openchat::{
+    CreateOpenChatRequest, JoinAs, JoinOpenChatRequest, OpenChatKind, SpamLabelRequest, Visibility,
+};
 use madang_types::{OpenChatId, RoomId};
 use std::collections::HashMap;
 
@@ -276,7 +279,29 @@ async fn say(core: &Core, who: &Session, room: RoomId, client_id: String, text: 
 }
 
 /// Seeds the open chats; `hosts` are the named demo people.
+/// What the demo's operator labelled for spam screening: messages like
+/// the first four are held for the host in every open chat; like the last
+/// two, they are not.
+const SPAM_LABELS: [(&str, bool); 6] = [
+    ("하루 30만원 재택 부업! 자세한 건 프로필 링크로 DM 주세요", true),
+    ("코인 리딩방 무료 입장, 수익 보장합니다. 링크 클릭", true),
+    (
+        "Earn $500 a day from home! DM me for the crypto investment link",
+        true,
+    ),
+    ("Free followers and likes, click the link in my profile now", true),
+    ("이번 주말 등산 같이 가실 분 계신가요?", false),
+    ("Is anyone selling a used bike? DM me", false),
+];
+
 pub(super) async fn seed(core: &Core, hosts: &[Session], bar: &ProgressBar) -> anyhow::Result<usize> {
+    for (text, spam) in SPAM_LABELS {
+        let label = SpamLabelRequest {
+            text: text.into(),
+            spam,
+        };
+        core.label_spam(&Authority::Console, label).await?;
+    }
     let mut rng = Lcg(20_261_123);
     let rooms = plan(&mut rng);
     bar.set_message("open chat members");

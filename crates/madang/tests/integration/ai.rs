@@ -586,3 +586,99 @@ async fn assistant_refusals() {
     bob.delete(&assistant_path(room)).await.ok();
     bob.delete(&assistant_path(room)).await.ok();
 }
+
+/// With the real embedder: the operator labels a few messages; in an open
+/// chat, a paraphrase of labelled spam is hidden and waits for the host,
+/// while ordinary talk, the host's own message and something close to a
+/// message labelled fine are left alone. Switched off, nothing is
+/// compared.
+#[tokio::test]
+async fn spam_like_messages_are_hidden_until_a_host_reviews_them() {
+    use crate::openchat::screening::{flagged, message};
+    use crate::openchat::{create, group, id, join, room_of};
+    let srv = with_models_but(|_| {}).await;
+    let op = srv.user("op").await;
+    srv.node().core.grant_operator(&op.handle).await.unwrap();
+    let examples = [
+        (
+            "Earn $500 a day from home! DM me for the crypto investment link",
+            true,
+        ),
+        ("Free followers and likes, click the link in my profile now", true),
+        ("Cheap loans with no credit check, message me today", true),
+        ("Does anyone know a good hiking trail near Seoul?", false),
+        ("Is anyone selling a used bike? DM me", false),
+    ];
+    for (text, spam) in examples {
+        op.post("/api/v1/admin/spam-examples", json!({"text": text, "spam": spam}))
+            .await
+            .ok();
+    }
+    let host = srv.user("host").await;
+    let chat = create(&host, group("Weekend hikers")).await;
+    let (cid, room) = (id(&chat), room_of(&chat));
+    let member = srv.user("member").await;
+    join(&member, cid, "walker").await;
+    let settings = host.get(&format!("/api/v1/openchats/{cid}/screening")).await.ok();
+    assert_eq!(settings, json!({"mode": "model", "model_signal": true}));
+
+    let talk = member
+        .send(room, "t1", "Which trail should we take on Saturday morning?")
+        .await;
+    let bike = member
+        .send(
+            room,
+            "t2",
+            "Is anybody selling a secondhand bicycle? Send me a DM",
+        )
+        .await;
+    let hosts = host
+        .send(
+            room,
+            "h1",
+            "Make $500 daily from home, DM me for the crypto investment link!",
+        )
+        .await;
+    let spam = member
+        .send(
+            room,
+            "t3",
+            "Work from home and make 500 dollars every day, message me for the crypto link",
+        )
+        .await;
+    let held = flagged(&host, cid, 1).await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0]["seq"], spam.0);
+    assert_eq!(held[0]["reason"], "like_spam");
+    let score = held[0]["score"].as_f64().unwrap();
+    assert!(score > 0.75 && score <= 1.0001, "{score}");
+    for seq in [talk.0, bike.0, hosts.0] {
+        assert_eq!(message(&member, room, seq).await["hidden"], false, "seq {seq}");
+    }
+    assert_eq!(message(&member, room, spam.0).await["hidden"], true);
+    let r = host
+        .post(
+            &format!("/api/v1/openchats/{cid}/flagged/{}", spam.0),
+            json!({"verdict": "spam"}),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert!(flagged(&host, cid, 0).await.is_empty());
+
+    // The operator's switch: with examples and the embedder, still no
+    // comparison.
+    let off = with_models_but(|c| c.ai.screening = false).await;
+    let op = off.user("op").await;
+    off.node().core.grant_operator(&op.handle).await.unwrap();
+    let (text, _) = examples[0];
+    op.post("/api/v1/admin/spam-examples", json!({"text": text, "spam": true}))
+        .await
+        .ok();
+    let host = off.user("host").await;
+    let chat = create(&host, group("Weekend hikers")).await;
+    let settings = host
+        .get(&format!("/api/v1/openchats/{}/screening", id(&chat)))
+        .await
+        .ok();
+    assert_eq!(settings, json!({"mode": "model", "model_signal": false}));
+}

@@ -7,6 +7,7 @@ mod discovery;
 mod earnings;
 mod moderation;
 mod safety;
+pub(crate) mod screening;
 mod settings;
 
 use madang_core::Limits;
