@@ -3,8 +3,9 @@
 // nickname and talks; the host sees only the nickname, hides the message
 // (the member sees it hidden), then kicks and bans the member, who cannot
 // rejoin under another nickname. The host gives it a cover and renames it
-// from the settings sheet; the member sees both. Screenshots go to
-// target/e2e/.
+// from the settings sheet; the member sees both. In a strict room a
+// newcomer's link is held by spam screening until the host shows it again
+// from the review sheet. Screenshots go to target/e2e/.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
@@ -129,4 +130,37 @@ test('the host renames the open chat and changes its cover; the member sees it',
   const seen = await apiCall(server.base, memberSession.token, 'GET', `/openchats/${chat}`);
   assert.equal(seen.cover, null, 'the cover was removed');
   assert.equal(seen.title, '서울 야식 탐방');
+});
+
+test('in a strict room a newcomer’s link waits for the host, who shows it again', async () => {
+  const created = await apiCall(server.base, hostSession.token, 'POST', '/openchats', {
+    kind: 'group', title: '엄격한 방', description: '링크는 검토 후', hashtags: ['검토'], category: 'friends',
+    visibility: 'public', host: { as: 'nickname', nickname: '지킴이' },
+  });
+  const strictRoom = created.mine.room_id;
+  const screening = await apiCall(server.base, hostSession.token, 'PUT', `/openchats/${created.id}/screening`, { mode: 'strict' });
+  assert.equal(screening.mode, 'strict');
+  const newcomer = await apiSignUp(server.base, `oc_new_${run}`, 'Newcomer');
+  await apiCall(server.base, newcomer.token, 'POST', `/openchats/${created.id}/join`, { profile: { as: 'nickname', nickname: '뉴비' } });
+  await apiCall(server.base, newcomer.token, 'POST', `/rooms/${strictRoom}/messages`, { client_id: `link-${run}`, text: 'great deals at https://deals.example/e2e' });
+
+  await host.keyboard.press('Escape');
+  await host.goto(`${server.base}/#/chats/${strictRoom}`);
+  // Screening hides it for everyone; the host's shield counts it.
+  await host.locator('.text.deleted:has-text("Hidden by the host.")').waitFor();
+  // Nor does the chat list's preview show it.
+  await host.locator(`.room-row[data-room="${strictRoom}"] .room-preview:has-text("Hidden by the host.")`).waitFor();
+  await host.locator('#oc-review:has-text("1")').waitFor();
+  await host.click('#oc-review');
+  const held = host.locator('.flag-list li', { hasText: 'deals.example/e2e' });
+  await held.waitFor();
+  assert.match(await held.textContent(), /뉴비/);
+  assert.match(await held.textContent(), /Newcomer’s link/);
+  assert.equal(await host.inputValue('#screening-mode'), 'strict');
+  await host.screenshot({ path: join(shots, 'openchat-review-1280.png') });
+  await held.locator('button[data-verdict="fine"]').click();
+  await host.locator('.oc-review .empty').waitFor();
+  await host.keyboard.press('Escape');
+  await host.locator('article.msg .text:has-text("deals.example/e2e")').waitFor();
+  await host.locator('#oc-review:not(.has-pending)').waitFor();
 });

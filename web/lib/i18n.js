@@ -124,6 +124,13 @@ const en = {
   aiFailed: 'That did not work. Try again in a moment.',
   err_feature_off: 'This server does not offer that.', err_ai_busy: 'The server’s model is busy. Try again in a moment.',
   err_not_a_group: 'Only group chats can do that.',
+  screening: 'Spam screening', screeningMode: 'What to hold for review', screening_off: 'Off: banned words and flood limits only',
+  screening_model: 'Hide what reads like known spam', screening_strict: 'Also hold newcomers’ links',
+  modelSignalOn: 'This server compares messages with spam its operator labelled.',
+  modelSignalOff: 'This server does not compare messages with labelled spam; only newcomers’ links are held (strict).',
+  heldForReview: 'Held for review', nothingHeld: 'Nothing is waiting for review.',
+  flag_like_spam: 'Like spam', flag_newcomer_link: 'Newcomer’s link', showAgain: 'Show again', keepHidden: 'Keep hidden',
+  err_flag_not_found: 'That message is no longer waiting for review.',
 };
 
 /** @type {typeof en} */
@@ -249,6 +256,13 @@ const ko = {
   aiFailed: '잘 되지 않았어요. 잠시 후에 다시 해 보세요.',
   err_feature_off: '이 서버에서는 쓸 수 없는 기능이에요.', err_ai_busy: '서버의 모델이 바빠요. 잠시 후에 다시 해 보세요.',
   err_not_a_group: '그룹채팅에서만 할 수 있어요.',
+  screening: '스팸 거르기', screeningMode: '검토 전까지 가릴 것', screening_off: '끄기: 금지어와 도배 제한만',
+  screening_model: '알려진 스팸과 비슷한 글 가리기', screening_strict: '새로 온 사람의 링크도 보류',
+  modelSignalOn: '이 서버는 운영자가 표시한 스팸과 메시지를 비교해요.',
+  modelSignalOff: '이 서버는 스팸 예시와 비교하지 않아요. 새로 온 사람의 링크만 보류해요 (엄격).',
+  heldForReview: '검토 대기', nothingHeld: '검토할 메시지가 없어요.',
+  flag_like_spam: '스팸과 비슷함', flag_newcomer_link: '새로 온 사람의 링크', showAgain: '다시 보이기', keepHidden: '계속 가리기',
+  err_flag_not_found: '이 메시지는 더 이상 검토 대기 중이 아니에요.',
 };
 
 const strings = { en, ko };

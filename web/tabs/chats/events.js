@@ -99,12 +99,15 @@ export function applyEvent(e) {
       refreshRoom(e.room_id);
       break;
     case 'hidden': {
-      const m = msgs?.get(body.target);
-      if (m) { m.hidden = true; m.text = ''; m.attachment = null; }
+      // The chat list's preview too: a hidden message's text is gone.
+      for (const m of [msgs?.get(body.target), room?.last_message?.seq === body.target ? room.last_message : null]) {
+        if (m) { m.hidden = true; m.text = ''; m.attachment = null; }
+      }
       break;
     }
     case 'restored':
       // The restored text is not in the event: fetch the message again.
+      if (room?.last_message?.seq === body.target) refreshRoom(e.room_id);
       if (msgs?.has(body.target)) {
         api.get(`/rooms/${e.room_id}/messages?before=${body.target + 1}&limit=1`).then((page) => {
           for (const x of page.messages) msgs.set(x.seq, x);

@@ -22,6 +22,7 @@ function roomAvatar(room) {
 function preview(m) {
   if (!m) return '';
   if (m.deleted) return t('deleted');
+  if (m.hidden) return t('hiddenByHost');
   if (m.kind === 'image') return `📷 ${t('image')}`;
   if (m.kind === 'file') return `📎 ${m.attachment?.name ?? t('file')}`;
   if (m.kind === 'pung_tag') return `✨ ${t('pung')}`;

@@ -4,7 +4,7 @@
  * members panel (roles; kick, kick and ban, co-hosts for those who may),
  * and per message: report, and for hosts and co-hosts hide/restore and
  * pin as notice; the host's settings and their subscriptions and earnings
- * sheet; and the ad
+ * sheet; hosts' and co-hosts' spam screening and its review; and the ad
  * placed for the caller, whose impression is reported when it is on
  * screen and whose click when it is opened (the server counts each once).
  * The server decides who may do what; these only offer what the caller's
@@ -18,6 +18,7 @@ import { t } from '../../lib/i18n.js';
 import { remember, state } from '../../lib/state.js';
 import { settingsSheet } from './create.js';
 import { subscriptionSheet } from './earnings.js';
+import { pendingCount, reviewSheet } from './review.js';
 
 const RANK = /** @type {Record<string, number>} */ ({ member: 0, cohost: 1, host: 2 });
 
@@ -77,9 +78,21 @@ export function openTools(room, messageAt, onLoaded) {
     'aria-label': t('subscriptions'), title: t('subscriptions'), onclick: () => subscriptionSheet(room.open_chat) }, '💰');
   const settingsButton = h('button', { type: 'button', class: 'icon-button', id: 'oc-settings', hidden: true,
     'aria-label': t('chatSettings'), title: t('chatSettings'), onclick: () => settingsSheet(room.open_chat, () => load()) }, '⚙️');
+  const reviewButton = h('button', { type: 'button', class: 'icon-button', id: 'oc-review', hidden: true,
+    'aria-label': t('screening'), title: t('screening'), onclick: () => reviewSheet(room.open_chat, () => drawReviewCount()) }, '🛡️');
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let recount;
+  /** Hosts see how many messages wait for their review. */
+  async function drawReviewCount() {
+    const n = await pendingCount(room.open_chat);
+    reviewButton.textContent = n ? `🛡️ ${n}` : '🛡️';
+    reviewButton.classList.toggle('has-pending', n > 0);
+  }
   function drawHostTools() {
     hostButton.hidden = !(myRole() === 'host' && room.kind === 'open');
     settingsButton.hidden = myRole() !== 'host';
+    reviewButton.hidden = !(moderates() && room.kind === 'open');
+    if (!reviewButton.hidden) drawReviewCount();
   }
 
   function drawBanner() {
@@ -160,10 +173,16 @@ export function openTools(room, messageAt, onLoaded) {
     ad: adSlot,
     /** Places and shows the ad; call once when the room opens. */
     loadAd: drawAd,
-    header: [settingsButton, hostButton, header],
+    header: [settingsButton, reviewButton, hostButton, header],
     actionsFor,
-    /** Redraws what depends on messages (the notice text). */
-    refresh: drawBanner,
+    /** Redraws what depends on messages: the notice text, and for hosts
+     * the count waiting for review (screening hides after the send). */
+    refresh: () => {
+      drawBanner();
+      if (reviewButton.hidden) return;
+      clearTimeout(recount);
+      recount = setTimeout(drawReviewCount, 1000);
+    },
     /** A member's nickname by room identity. @param {number} id */
     nameOf: (id) => members.get(id)?.nickname ?? state.people.get(id)?.display_name,
   };
