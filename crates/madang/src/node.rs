@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use madang_api::AppState;
 use madang_bus::{Bus, LocalBus, NatsBus};
 use madang_core::earnings::payments::TestPaymentProvider;
@@ -69,6 +70,14 @@ impl Node {
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
         let addr = listener.local_addr()?;
+        // Live events are small writes: without TCP_NODELAY, Nagle holds
+        // one back until the client acknowledges the previous one, which a
+        // client delaying its ACKs does up to 40 ms later.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         let app = madang_api::app(state).into_make_service_with_connect_info::<SocketAddr>();
         let mut stop = shutdown_rx;
         let server = tokio::spawn(async move {
