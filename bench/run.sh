@@ -23,7 +23,9 @@ for run in 1 2 3; do
     if [ "$backend" = postgres ]; then
       psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
     fi
-    $bench fanout --members 1000 --secs 10 --rate "${HALF_RATE:-50}" "${db[@]}" --json "$out/fanout-half-$backend-$run.json"
+    # Half of the maximum rate this round measured (madang's sends/s).
+    half=${HALF_RATE:-$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))[-1]["sends_per_sec"] / 2))' "$out/fanout-$backend-$run.json")}
+    $bench fanout --members 1000 --secs 10 --rate "$half" "${db[@]}" --json "$out/fanout-half-$backend-$run.json"
     if [ "$backend" = postgres ]; then
       psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
     fi
@@ -31,7 +33,7 @@ for run in 1 2 3; do
       # The same room with its members spread over three nodes (NATS between them).
       for shape in max half; do
         psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
-        rate=(); [ "$shape" = half ] && rate=(--rate "${HALF_RATE:-50}")
+        rate=(); [ "$shape" = half ] && rate=(--rate "$half")
         $bench fanout --members 1000 --secs 10 --nodes 3 "${rate[@]}" "${db[@]}" --json "$out/fanout-3nodes-$shape-$run.json"
       done
       psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"

@@ -5,7 +5,11 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Read buffer per client socket: a catch-up page arrives in a few reads.
+const READ_BUFFER: usize = 4096;
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -115,7 +119,11 @@ pub async fn connect(base: &str, token: &str, cursors: &Value) -> anyhow::Result
         "{}/api/v1/ws?access_token={token}",
         base.replacen("http", "ws", 1)
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await?;
+    // The load generator shares the server's cores: tungstenite's default
+    // 128 KiB read buffer is zero-filled on every read attempt, which cost
+    // over a third of the bench's own CPU under fan-out (bench/RESULTS.md).
+    let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true).await?;
     ws.send(Message::Text(
         json!({"type": "resume", "cursors": cursors}).to_string().into(),
     ))

@@ -6,7 +6,7 @@
 use crate::client::{Api, connect, is_message_event, stamp};
 use crate::server::{Server, ServerArgs};
 use crate::stats::{Latencies, LatencySummary, table, write_json};
-use crate::{now_micros, padded};
+use crate::{Pace, now_micros, padded};
 use futures::{SinkExt, StreamExt};
 use serde::Serialize;
 use serde_json::json;
@@ -256,15 +256,16 @@ async fn madang(args: &FanoutArgs) -> anyhow::Result<FanoutResult> {
         if sender {
             let (stop, payload, rate) = (stop.clone(), args.payload, args.rate);
             tokio::spawn(async move {
-                let interval = (rate > 0.0).then(|| Duration::from_secs_f64(1.0 / rate));
+                let mut pace = Pace::new(rate);
                 let mut n = 0u64;
                 while !stop.load(Ordering::Relaxed) {
-                    match interval {
-                        Some(d) => tokio::time::sleep(d).await,
-                        None => match window.acquire().await {
+                    if pace.is_paced() {
+                        pace.tick().await;
+                    } else {
+                        match window.acquire().await {
                             Ok(p) => p.forget(),
                             Err(_) => break,
-                        },
+                        }
                     }
                     n += 1;
                     let frame = json!({"type": "send", "room_id": room, "client_id": format!("s{i}-{n}"),

@@ -54,6 +54,27 @@ pub(crate) fn now_micros() -> u64 {
     START.get_or_init(Instant::now).elapsed().as_micros() as u64
 }
 
+/// Paces a sender at `rate` messages a second on a fixed schedule (a late
+/// tick is made up, so the rate sent is the rate asked); `rate` 0 means no
+/// pacing, and [`Pace::tick`] returns at once.
+pub(crate) struct Pace(Option<tokio::time::Interval>);
+
+impl Pace {
+    pub(crate) fn new(rate: f64) -> Pace {
+        Pace((rate > 0.0).then(|| tokio::time::interval(std::time::Duration::from_secs_f64(1.0 / rate))))
+    }
+
+    pub(crate) fn is_paced(&self) -> bool {
+        self.0.is_some()
+    }
+
+    pub(crate) async fn tick(&mut self) {
+        if let Some(i) = self.0.as_mut() {
+            i.tick().await;
+        }
+    }
+}
+
 /// A message text of `len` bytes that starts with the send stamp.
 pub(crate) fn padded(len: usize) -> String {
     let mut s = format!("t={}|", now_micros());

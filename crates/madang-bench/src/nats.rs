@@ -3,8 +3,8 @@
 //! the same message text.
 
 use crate::fanout::{FanoutArgs, FanoutResult, Tally};
-use crate::padded;
 use crate::stats::Latencies;
+use crate::{Pace, padded};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,12 +45,10 @@ pub async fn fanout(args: &FanoutArgs) -> anyhow::Result<FanoutResult> {
             let (stop, tally, payload, rate) = (stop.clone(), tally.clone(), args.payload, args.rate);
             tokio::spawn(async move {
                 let subject = format!("madang.bench.{r}");
-                let interval = (rate > 0.0).then(|| Duration::from_secs_f64(1.0 / rate));
+                let mut pace = Pace::new(rate);
                 let mut n = 0u64;
                 while !stop.load(Ordering::Relaxed) {
-                    if let Some(d) = interval {
-                        tokio::time::sleep(d).await;
-                    }
+                    pace.tick().await;
                     if client
                         .publish(subject.clone(), padded(payload).into())
                         .await
@@ -63,7 +61,7 @@ pub async fn fanout(args: &FanoutArgs) -> anyhow::Result<FanoutResult> {
                         tally.sends.fetch_add(1, Ordering::Relaxed);
                     }
                     // Like a madang sender's window: wait for the server now and then.
-                    if interval.is_none() && n.is_multiple_of(16) && client.flush().await.is_err() {
+                    if !pace.is_paced() && n.is_multiple_of(16) && client.flush().await.is_err() {
                         break;
                     }
                 }
