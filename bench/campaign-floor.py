@@ -11,7 +11,13 @@ time each step took, so the floor of this storage layout can be compared
 with the server's own rate.
 
     python3 bench/campaign-floor.py DATA_DIR/madang.db [--slim-events]
-        [--checkpoint PAGES] [--synchronous-off]
+        [--checkpoint PAGES] [--synchronous-off] [--partial-indexes]
+        [--without-rowid]
+
+--partial-indexes and --without-rowid change the copy's layout first, to
+measure what a leaner one would save: index entries only where a query
+needs them (an event's target, a deferred recipient, a client's retry
+key) and the campaign-only tables clustered on their primary key.
 
 The copy is made next to the database and removed afterwards; the
 database given is not changed. Needs one channel (id 1) with friends, and
@@ -39,6 +45,10 @@ def main():
     ap.add_argument("--slim-events", action="store_true", help="store a stub event instead of the message's JSON")
     ap.add_argument("--checkpoint", type=int, help="PRAGMA wal_autocheckpoint (pages)")
     ap.add_argument("--synchronous-off", action="store_true", help="no fsync at all (to see what fsync costs)")
+    ap.add_argument("--partial-indexes", action="store_true",
+                    help="index events' targets, deferred recipients and clients' retry keys only where present")
+    ap.add_argument("--without-rowid", action="store_true",
+                    help="ad_receipts and campaign_recipients clustered on their primary keys")
     args = ap.parse_args()
 
     work = args.db + ".floor"
@@ -54,8 +64,38 @@ def main():
                 os.remove(work + suffix)
 
 
+PARTIAL_INDEXES = [
+    "DROP INDEX events_target",
+    "CREATE INDEX events_target ON events (room_id, target) WHERE target IS NOT NULL",
+    "DROP INDEX campaign_recipients_due",
+    "CREATE INDEX campaign_recipients_due ON campaign_recipients (campaign_id, status, due_at) "
+    "WHERE status = 'deferred'",
+    "DROP INDEX messages_client",
+    "CREATE UNIQUE INDEX messages_client ON messages (sender_id, client_id) WHERE campaign_id IS NULL",
+]
+
+
+def relayout(db, args):
+    if args.partial_indexes:
+        for sql in PARTIAL_INDEXES:
+            db.execute(sql)
+    if args.without_rowid:
+        db.execute("PRAGMA foreign_keys=OFF")
+        for table in ("ad_receipts", "campaign_recipients"):
+            (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+            indexes = [r[0] for r in db.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,))]
+            db.execute(sql.replace(f"CREATE TABLE {table}", f"CREATE TABLE {table}_new", 1) + " WITHOUT ROWID")
+            db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
+            db.execute(f"DROP TABLE {table}")
+            db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+            for index in indexes:
+                db.execute(index)
+
+
 def run(path, args):
     db = sqlite3.connect(path, isolation_level=None)
+    relayout(db, args)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=" + ("OFF" if args.synchronous_off else "NORMAL"))
     db.execute("PRAGMA foreign_keys=ON")
