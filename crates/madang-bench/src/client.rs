@@ -112,6 +112,14 @@ impl Api {
     }
 }
 
+/// Every bench client's socket settings. The load generator shares the
+/// server's cores: tungstenite's default 128 KiB read buffer is zero-filled
+/// on every read attempt, which cost over a third of the bench's own CPU
+/// under fan-out (bench/RESULTS.md).
+pub fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(READ_BUFFER)
+}
+
 /// Opens a socket, sends `resume` with `cursors` and waits for `ready`.
 /// Returns the socket and the number of `message` events replayed.
 pub async fn connect(base: &str, token: &str, cursors: &Value) -> anyhow::Result<(Socket, usize)> {
@@ -119,11 +127,7 @@ pub async fn connect(base: &str, token: &str, cursors: &Value) -> anyhow::Result
         "{}/api/v1/ws?access_token={token}",
         base.replacen("http", "ws", 1)
     );
-    // The load generator shares the server's cores: tungstenite's default
-    // 128 KiB read buffer is zero-filled on every read attempt, which cost
-    // over a third of the bench's own CPU under fan-out (bench/RESULTS.md).
-    let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true).await?;
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(ws_config()), true).await?;
     ws.send(Message::Text(
         json!({"type": "resume", "cursors": cursors}).to_string().into(),
     ))

@@ -69,7 +69,10 @@ pub async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
                 let socket = TcpSocket::new_v4()?;
                 socket.bind(SocketAddr::from((args.source, 0)))?;
                 let tcp = socket.connect(addr).await?;
-                let (mut ws, _) = tokio_tungstenite::client_async(url, tcp).await?;
+                tcp.set_nodelay(true)?;
+                let (mut ws, _) =
+                    tokio_tungstenite::client_async_with_config(url, tcp, Some(crate::client::ws_config()))
+                        .await?;
                 futures::SinkExt::send(
                     &mut ws,
                     Message::Text(json!({"type": "resume"}).to_string().into()),
