@@ -12,12 +12,17 @@ with the server's own rate.
 
     python3 bench/campaign-floor.py DATA_DIR/madang.db [--slim-events]
         [--checkpoint PAGES] [--synchronous-off] [--partial-indexes]
-        [--without-rowid]
+        [--without-rowid] [--minimal]
 
 --partial-indexes and --without-rowid change the copy's layout first, to
 measure what a leaner one would save: index entries only where a query
 needs them (an event's target, a deferred recipient, a client's retry
 key) and the campaign-only tables clustered on their primary key.
+--minimal measures the least any layout that still puts one message in
+each recipient's room could write: the room's seq, the day's ad receipt
+and the message row alone, clustered on (room, seq) with no other index;
+no event and no outcome row (sync and the campaign's record would read the
+messages instead).
 
 The copy is made next to the database and removed afterwards; the
 database given is not changed. Needs one channel (id 1) with friends, and
@@ -49,6 +54,8 @@ def main():
                     help="index events' targets, deferred recipients and clients' retry keys only where present")
     ap.add_argument("--without-rowid", action="store_true",
                     help="ad_receipts and campaign_recipients clustered on their primary keys")
+    ap.add_argument("--minimal", action="store_true",
+                    help="write only the seq, the ad receipt and an unindexed clustered message row")
     args = ap.parse_args()
 
     work = args.db + ".floor"
@@ -75,22 +82,33 @@ PARTIAL_INDEXES = [
 ]
 
 
+def cluster(db, table, drop_indexes=False):
+    """Rebuilds `table` WITHOUT ROWID on its primary key, keeping its
+    indexes unless told to drop them."""
+    db.execute("PRAGMA foreign_keys=OFF")
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    indexes = [r[0] for r in db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,))]
+    db.execute(sql.replace(f"CREATE TABLE {table}", f"CREATE TABLE {table}_new", 1) + " WITHOUT ROWID")
+    db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
+    db.execute(f"DROP TABLE {table}")
+    db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+    if not drop_indexes:
+        for index in indexes:
+            db.execute(index)
+
+
 def relayout(db, args):
+    if args.minimal:
+        cluster(db, "messages", drop_indexes=True)
+        cluster(db, "ad_receipts")
+        return
     if args.partial_indexes:
         for sql in PARTIAL_INDEXES:
             db.execute(sql)
     if args.without_rowid:
-        db.execute("PRAGMA foreign_keys=OFF")
         for table in ("ad_receipts", "campaign_recipients"):
-            (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
-            indexes = [r[0] for r in db.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,))]
-            db.execute(sql.replace(f"CREATE TABLE {table}", f"CREATE TABLE {table}_new", 1) + " WITHOUT ROWID")
-            db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
-            db.execute(f"DROP TABLE {table}")
-            db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
-            for index in indexes:
-                db.execute(index)
+            cluster(db, table)
 
 
 def run(path, args):
@@ -156,12 +174,14 @@ def run(path, args):
             "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, mentions, "
             "created_at, campaign_id) VALUES (?,?,?,?,?,?,?,?,?,?)", messages)
         t = step("messages", t)
-        db.executemany("INSERT INTO events (room_id, seq, actor_id, at, body) VALUES (?,?,?,?,?)", events)
-        t = step("events", t)
-        db.executemany(
-            "INSERT INTO campaign_recipients (campaign_id, user_id, status, reason, room_id, seq, due_at, at) "
-            "VALUES (1, ?, 'delivered', NULL, ?, ?, NULL, ?)", [(u, room, seqs[room], now) for u, room in zip(users, rooms)])
-        t = step("outcomes", t)
+        if not args.minimal:
+            db.executemany("INSERT INTO events (room_id, seq, actor_id, at, body) VALUES (?,?,?,?,?)", events)
+            t = step("events", t)
+            db.executemany(
+                "INSERT INTO campaign_recipients (campaign_id, user_id, status, reason, room_id, seq, due_at, at) "
+                "VALUES (1, ?, 'delivered', NULL, ?, ?, NULL, ?)",
+                [(u, room, seqs[room], now) for u, room in zip(users, rooms)])
+            t = step("outcomes", t)
         db.execute("COMMIT")
         step("commit (WAL, checkpoints)", t)
         after = users[-1]
@@ -175,7 +195,6 @@ def run(path, args):
     for name, s in spent.most_common():
         print(f"  {name:<28} {s:6.2f} s  {s / done * 1e6:5.1f} µs each")
     print(f"  {'(python: building rows)':<28} {python:6.2f} s")
-
 
 if __name__ == "__main__":
     main()
