@@ -144,7 +144,8 @@ pub async fn send(
     Ok(axum::Json(st.core.send_message(&me, room, req).await?))
 }
 
-/// Edit one's own message.
+/// Edit one's own message. In an open chat an edit is held to a send's
+/// rules: `banned_word` (400) and `flooding` (429) refuse it unchanged.
 #[utoipa::path(patch, path = "/api/v1/rooms/{room}/messages/{seq}", tag = "chats", security(("bearer" = [])),
     params(("room" = i64, Path), ("seq" = i64, Path)), request_body = EditMessageRequest,
     responses((status = 200, body = Message)))]

@@ -304,6 +304,12 @@ impl Core {
                 "a message needs text or an attachment",
             ));
         }
+        let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
+        if row.kind.is_open() {
+            // Held to a send's rules, or a clean message could be edited
+            // into a banned word or a burst of links.
+            self.check_open_send(me, member.shown_id, &row, text).await?;
+        }
         let event = self
             .repos
             .edit_message(room, seq, member.shown_id, text, self.now())
@@ -320,9 +326,7 @@ impl Core {
             .pop()
             .ok_or(Error::NotFound("message"))?;
         // An edit can turn a fine message into spam: screen it again.
-        if let Some(row) = self.repos.room(room).await? {
-            self.screen_later(&row, me.user, &edited);
-        }
+        self.screen_later(&row, me.user, &edited);
         Ok(edited)
     }
 

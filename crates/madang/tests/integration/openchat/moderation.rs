@@ -278,7 +278,16 @@ async fn banned_words_and_flooding_are_refused() {
     m.try_send(room, "w2", "get FREECOIN now")
         .await
         .refused(400, "banned_word");
-    m.send(room, "w3", "평범한 말").await;
+    let clean = m.send(room, "w3", "평범한 말").await;
+    // An edit is held to the same rules, and a refused one changes nothing.
+    let path = format!("/api/v1/rooms/{room}/messages/{}", clean.0);
+    m.patch(&path, json!({"text": "평범한 광고"}))
+        .await
+        .refused(400, "banned_word");
+    let history = m.all_messages(room).await;
+    let kept = history.iter().find(|x| x["seq"] == clean.0).expect("the message");
+    assert_eq!(kept["text"], "평범한 말");
+    assert!(kept["edited_at"].is_null());
     // The same text a fourth time in a minute, then link bursts.
     for i in 0..3 {
         m.send(room, &format!("r{i}"), "ㅋㅋㅋ").await;
@@ -293,6 +302,10 @@ async fn banned_words_and_flooding_are_refused() {
             .await;
     }
     m.try_send(room, "l3", "and www.example.net")
+        .await
+        .refused(429, "flooding");
+    // Nor can a fourth link arrive by editing a message.
+    m.patch(&path, json!({"text": "평범한 말 www.example.net"}))
         .await
         .refused(429, "flooding");
     // Ordinary chats have none of these rules.
