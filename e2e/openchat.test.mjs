@@ -1,6 +1,7 @@
 // Open Chat in the browser: a host creates an open chat from the form; a
 // member finds it by searching Korean without spaces, joins with a
-// nickname and talks; the host sees only the nickname, hides the message
+// nickname and talks; an edit into the host's banned word is refused with
+// the reason; the host sees only the nickname, hides the message
 // (the member sees it hidden), then kicks and bans the member, who cannot
 // rejoin under another nickname. The host gives it a cover and renames it
 // from the settings sheet; the member sees both. In a strict room a
@@ -75,6 +76,25 @@ test('a member finds it by Korean without spaces, joins with a nickname and talk
   await msg.locator('.sender:has-text("먹보")').waitFor();
   const page = await host.content();
   assert.ok(!page.includes('김진짜이름') && !page.includes(memberSession.user.handle), 'the account never shows');
+});
+
+test('an edit into a banned word is refused with the reason and changes nothing', async () => {
+  const chat = (await apiCall(server.base, hostSession.token, 'GET', `/rooms/${roomId}`)).open_chat;
+  await apiCall(server.base, hostSession.token, 'PUT', `/openchats/${chat}/banned-words`, { words: ['광고'] });
+  await host.fill('#composer', '이번 주 모임 공지');
+  await host.keyboard.press('Enter');
+  const mine = host.locator('article.msg.mine:not(.pending)', { has: host.locator('.text', { hasText: '모임 공지' }) });
+  await mine.waitFor();
+  await mine.hover();
+  await mine.locator('button[aria-label="Edit"]').click();
+  await host.fill('form.edit input', '이번 주 모임 광고');
+  await host.locator('form.edit button[type=submit]').click();
+  await host.locator('form.edit .form-error[data-code="banned_word"]:has-text("광고")').waitFor();
+  await host.screenshot({ path: join(shots, 'openchat-edit-refused-1280.png') });
+  await host.locator('form.edit button:has-text("Cancel")').click();
+  await mine.locator('.text:has-text("이번 주 모임 공지")').waitFor();
+  assert.equal(await mine.locator('.edited').count(), 0, 'not marked edited');
+  await member.locator('.text:has-text("이번 주 모임 공지")').waitFor();
 });
 
 test('the host hides the message, then kicks and bans; the member cannot come back', async () => {

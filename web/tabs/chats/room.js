@@ -8,7 +8,7 @@
 import { api, clientId } from '../../lib/api.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { h, mount, timeOf } from '../../lib/dom.js';
-import { t } from '../../lib/i18n.js';
+import { showError, t } from '../../lib/i18n.js';
 import { changed, remember, state, subscribe, unreadCount } from '../../lib/state.js';
 import { live } from '../../app.js';
 import { pungQuote } from '../pung/quote.js';
@@ -291,13 +291,20 @@ export function openRoom(pane, roomId) {
       content = h('p', { class: 'text deleted' }, t('hiddenByHost'));
     } else if (editing === m.seq) {
       const field = /** @type {HTMLInputElement} */ (h('input', { value: m.text, 'aria-label': t('edit') }));
+      // A refused edit (a banned word, flooding) keeps the form open with the reason.
+      const failed = h('span', { class: 'form-error', role: 'alert' });
       content = h('form', { class: 'edit', onsubmit: async (/** @type {Event} */ e) => {
         e.preventDefault();
-        await api.patch(`/rooms/${roomId}/messages/${m.seq}`, { text: field.value });
+        try {
+          await api.patch(`/rooms/${roomId}/messages/${m.seq}`, { text: field.value });
+        } catch (err) {
+          showError(failed, err);
+          return;
+        }
         editing = null;
         draw(false);
       } }, field, h('button', { type: 'submit', class: 'primary' }, t('save')),
-      h('button', { type: 'button', onclick: () => { editing = null; draw(false); } }, t('cancel')));
+      h('button', { type: 'button', onclick: () => { editing = null; draw(false); } }, t('cancel')), failed);
       setTimeout(() => field.focus());
     } else {
       content = [
