@@ -136,5 +136,5 @@ test('favourites and blocking from the friend list', async () => {
   await bob.goto(`${server.base}/#/chats/${room}`);
   await bob.fill('#composer', 'are you there?');
   await bob.keyboard.press('Enter');
-  await bob.waitForSelector('article.msg.failed');
+  await bob.waitForSelector('article.msg.failed .send-refused');
 });

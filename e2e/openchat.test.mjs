@@ -1,7 +1,7 @@
 // Open Chat in the browser: a host creates an open chat from the form; a
 // member finds it by searching Korean without spaces, joins with a
-// nickname and talks; an edit into the host's banned word is refused with
-// the reason; the host sees only the nickname, hides the message
+// nickname and talks; an edit or a send with the host's banned word is
+// refused with the reason; the host sees only the nickname, hides the message
 // (the member sees it hidden), then kicks and bans the member, who cannot
 // rejoin under another nickname. The host gives it a cover and renames it
 // from the settings sheet; the member sees both. In a strict room a
@@ -78,7 +78,7 @@ test('a member finds it by Korean without spaces, joins with a nickname and talk
   assert.ok(!page.includes('김진짜이름') && !page.includes(memberSession.user.handle), 'the account never shows');
 });
 
-test('an edit into a banned word is refused with the reason and changes nothing', async () => {
+test('an edit or a send with a banned word is refused with the reason and changes nothing', async () => {
   const chat = (await apiCall(server.base, hostSession.token, 'GET', `/rooms/${roomId}`)).open_chat;
   await apiCall(server.base, hostSession.token, 'PUT', `/openchats/${chat}/banned-words`, { words: ['광고'] });
   await host.fill('#composer', '이번 주 모임 공지');
@@ -95,6 +95,11 @@ test('an edit into a banned word is refused with the reason and changes nothing'
   await mine.locator('.text:has-text("이번 주 모임 공지")').waitFor();
   assert.equal(await mine.locator('.edited').count(), 0, 'not marked edited');
   await member.locator('.text:has-text("이번 주 모임 공지")').waitFor();
+  // A send with the word is refused too, and says why under the message.
+  await host.fill('#composer', '광고 하나만 할게요');
+  await host.keyboard.press('Enter');
+  await host.locator('article.msg.failed .send-refused[data-code="banned_word"]:has-text("광고")').waitFor();
+  await host.screenshot({ path: join(shots, 'openchat-send-refused-1280.png') });
 });
 
 test('the host hides the message, then kicks and bans; the member cannot come back', async () => {

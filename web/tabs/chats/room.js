@@ -5,7 +5,7 @@
  * reactions, mentions, edit and delete, attachments, typing, read marking.
  */
 
-import { api, clientId } from '../../lib/api.js';
+import { ApiError, api, clientId } from '../../lib/api.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { h, mount, timeOf } from '../../lib/dom.js';
 import { showError, t } from '../../lib/i18n.js';
@@ -54,7 +54,7 @@ export function openRoom(pane, roomId) {
   /** @type {Map<number, any>} */
   const msgs = state.messages.get(roomId) ?? new Map();
   state.messages.set(roomId, msgs);
-  /** @type {Map<string, {text: string, failed: boolean}>} */
+  /** @type {Map<string, {text: string, failed: boolean, refusal: ApiError | null}>} */
   const pending = new Map();
   let hasOlder = true;
   let loadingOlder = false;
@@ -191,7 +191,7 @@ export function openRoom(pane, roomId) {
     input.value = '';
     input.style.height = 'auto';
     setReply(null);
-    pending.set(client_id, { text, failed: false });
+    pending.set(client_id, { text, failed: false, refusal: null });
     draw(true);
     await deliver(client_id, body);
   }
@@ -203,15 +203,27 @@ export function openRoom(pane, roomId) {
       const m = await api.post(`/rooms/${roomId}/messages`, body);
       msgs.set(m.seq, m);
       pending.delete(client_id);
-    } catch {
+    } catch (err) {
       const p = pending.get(client_id);
-      if (p) p.failed = true;
+      if (p) {
+        p.failed = true;
+        // A refusal (a banned word, flooding, blocked) says why; a lost
+        // connection has no code and shows only the retry button.
+        p.refusal = err instanceof ApiError ? err : null;
+      }
       retryLater.set(client_id, body);
     }
     draw(true);
   }
   /** @type {Map<string, any>} */
   const retryLater = new Map();
+
+  /** Why the server refused a send, under the unsent message. @param {ApiError} err */
+  function refusal(err) {
+    const el = h('p', { class: 'form-error send-refused', role: 'alert' });
+    showError(el, err);
+    return el;
+  }
 
   async function loadMembers() {
     const members = await api.get(`/rooms/${roomId}/members`);
@@ -392,7 +404,8 @@ export function openRoom(pane, roomId) {
       if (shown.has(cid)) { pending.delete(cid); continue; }
       want.push(h('article', { class: `msg mine pending${p.failed ? ' failed' : ''}` },
         h('div', { class: 'msg-body' }, h('div', { class: 'bubble-row' }, h('div', { class: 'bubble' }, h('p', { class: 'text' }, p.text)),
-          p.failed ? h('button', { type: 'button', class: 'link', onclick: () => { p.failed = false; deliver(cid, retryLater.get(cid)); } }, '↻') : h('span', { class: 'meta' }, '…')))));
+          p.failed ? h('button', { type: 'button', class: 'link', onclick: () => { p.failed = false; p.refusal = null; deliver(cid, retryLater.get(cid)); } }, '↻') : h('span', { class: 'meta' }, '…')),
+        p.failed && p.refusal ? refusal(p.refusal) : null)));
     }
     // Insert or move only what is out of place; drop what is no longer wanted.
     want.forEach((el, i) => {
