@@ -22,7 +22,7 @@ use madang_types::events::{EventBody, RoomEvent};
 use madang_types::{CampaignId, ChannelId, ClientMsgId, Millis, RoomId, Seq, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 #[derive(Clone, Debug)]
 pub struct NewCampaign {
@@ -77,6 +77,11 @@ pub struct CampaignRow {
 pub struct Candidate {
     pub user_id: UserId,
     pub room_id: RoomId,
+    /// The room's last seq and member count when read. Inside the batch's
+    /// transaction on SQLite (which holds the write lock) that is the seq
+    /// the message follows; PostgreSQL locks the rooms and reads again.
+    pub room_seq: Seq,
+    pub room_members: i64,
     pub display_name: String,
     pub place: PlaceRow,
     /// Deferred earlier (second pass): already found to be in the segment.
@@ -276,6 +281,8 @@ fn candidate_row(row: &AnyRow, deferred: bool) -> Result<Candidate> {
     Ok(Candidate {
         user_id: UserId(i64_col(row, "user_id")?),
         room_id: RoomId(i64_col(row, "room_id")?),
+        room_seq: Seq(i64_col(row, "last_seq")?),
+        room_members: i64_col(row, "member_count")?,
         display_name: text(row, "display_name")?,
         place: PlaceRow {
             time_zone: row.try_get("time_zone")?,
@@ -331,7 +338,7 @@ impl Params {
     }
 }
 
-const PERSON_COLS: &str = "u.display_name, u.time_zone, u.home_lat, u.home_lon";
+const PERSON_COLS: &str = "u.display_name, u.time_zone, u.home_lat, u.home_lon, rm.last_seq, rm.member_count";
 
 /// The first pass: the next friends after the cursor.
 async fn next_friends(conn: &mut AnyConnection, c: &CampaignRow, limit: i64) -> Result<Vec<Candidate>> {
@@ -342,6 +349,7 @@ async fn next_friends(conn: &mut AnyConnection, c: &CampaignRow, limit: i64) -> 
            f.informational, f.marketing, f.marketing_night, f.tags, f.attributes \
          FROM channel_friends f \
          JOIN channel_rooms r ON r.channel_id = f.channel_id AND r.user_id = f.user_id \
+         JOIN rooms rm ON rm.id = r.room_id \
          JOIN users u ON u.id = f.user_id \
          WHERE f.channel_id = $1 AND f.user_id > $2 ORDER BY f.user_id LIMIT $3"
     );
@@ -370,6 +378,7 @@ async fn due_deferred(
            COALESCE(f.attributes, '{{}}') AS attributes \
          FROM campaign_recipients d \
          JOIN channel_rooms r ON r.channel_id = $2 AND r.user_id = d.user_id \
+         JOIN rooms rm ON rm.id = r.room_id \
          JOIN users u ON u.id = d.user_id \
          LEFT JOIN channel_friends f ON f.channel_id = $2 AND f.user_id = d.user_id \
          WHERE d.campaign_id = $1 AND d.status = 'deferred' AND d.due_at <= $3 \
@@ -396,62 +405,114 @@ async fn waiting_count(conn: &mut AnyConnection, id: CampaignId) -> Result<i64> 
 }
 
 /// Of the advertisements in `wanted` (person, local day), those that are
-/// the person's first that day; records them.
+/// the person's first that day; records them. Every receipt is inserted,
+/// keeping one already there; the losers are then the few whose receipt
+/// for that day names another campaign, so only they come back across the
+/// driver (a `RETURNING` of the winners would hand every row back). On
+/// PostgreSQL the insert waits for a concurrent one of the same key to
+/// commit, and the read after it sees that commit.
 async fn take_ad_days(
     conn: &mut AnyConnection,
     backend: Backend,
     campaign: CampaignId,
     wanted: &[(UserId, i64)],
 ) -> Result<HashSet<UserId>> {
-    let mut got = HashSet::with_capacity(wanted.len());
+    let mut lost = HashSet::new();
     for chunk in wanted.chunks(CHUNK) {
         let sql = format!(
             "INSERT INTO ad_receipts (user_id, day, campaign_id) VALUES {} \
-             ON CONFLICT (user_id, day) DO NOTHING RETURNING user_id",
+             ON CONFLICT (user_id, day) DO NOTHING",
             Params::new(backend).tuples(chunk.len(), 3)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (user, day) in chunk {
             q = q.bind(user.0).bind(*day).bind(campaign.0);
         }
+        q.execute(&mut *conn).await?;
+
+        let days: Vec<i64> = chunk
+            .iter()
+            .map(|(_, d)| *d)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut p = Params::new(backend);
+        let sql = format!(
+            "SELECT user_id, day FROM ad_receipts WHERE campaign_id <> {} AND user_id IN {} AND day IN {}",
+            p.one(),
+            p.list(chunk.len()),
+            p.list(days.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(campaign.0);
+        for (user, _) in chunk {
+            q = q.bind(user.0);
+        }
+        for day in &days {
+            q = q.bind(*day);
+        }
+        let asked: HashSet<(UserId, i64)> = chunk.iter().copied().collect();
         for row in q.fetch_all(&mut *conn).await? {
-            got.insert(UserId(i64_col(&row, "user_id")?));
+            let key = (UserId(i64_col(&row, "user_id")?), i64_col(&row, "day")?);
+            if asked.contains(&key) {
+                lost.insert(key.0);
+            }
         }
     }
-    Ok(got)
+    Ok(wanted
+        .iter()
+        .map(|(user, _)| *user)
+        .filter(|user| !lost.contains(user))
+        .collect())
 }
 
-/// Takes the next seq of each room (locking them in id order on
-/// PostgreSQL, so two batches never wait on each other in a cycle).
+/// Takes the next seq of each candidate's room: its seq and member count.
+/// SQLite's batch holds the write lock, so the values read with the
+/// candidates are current and only an `UPDATE` is needed (no rows handed
+/// back). PostgreSQL locks the rooms in id order (so two batches never
+/// wait on each other in a cycle) and reads them again under the lock.
 async fn claim_seqs(
     conn: &mut AnyConnection,
     backend: Backend,
-    rooms: &[RoomId],
+    rooms: &[&Candidate],
 ) -> Result<HashMap<RoomId, (Seq, i64)>> {
     let mut out = HashMap::with_capacity(rooms.len());
     for chunk in rooms.chunks(CHUNK) {
         let list = Params::new(backend).list(chunk.len());
         if backend == Backend::Postgres {
-            let sql = format!("SELECT id FROM rooms WHERE id IN {list} ORDER BY id FOR UPDATE");
+            let sql = format!(
+                "SELECT id, last_seq, member_count FROM rooms WHERE id IN {list} ORDER BY id FOR UPDATE"
+            );
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for r in chunk {
-                q = q.bind(r.0);
+            for c in chunk {
+                q = q.bind(c.room_id.0);
             }
-            q.fetch_all(&mut *conn).await?;
+            for row in q.fetch_all(&mut *conn).await? {
+                out.insert(
+                    RoomId(i64_col(&row, "id")?),
+                    (
+                        Seq(i64_col(&row, "last_seq")? + 1),
+                        i64_col(&row, "member_count")?,
+                    ),
+                );
+            }
+        } else {
+            for c in chunk {
+                out.insert(c.room_id, (Seq(c.room_seq.0 + 1), c.room_members));
+            }
         }
         let sql = format!(
-            "UPDATE rooms SET last_seq = last_seq + 1, last_message_seq = last_seq + 1 \
-             WHERE id IN {list} RETURNING id, last_seq, member_count"
+            "UPDATE rooms SET last_seq = last_seq + 1, last_message_seq = last_seq + 1 WHERE id IN {list}"
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for r in chunk {
-            q = q.bind(r.0);
+        for c in chunk {
+            q = q.bind(c.room_id.0);
         }
-        for row in q.fetch_all(&mut *conn).await? {
-            out.insert(
-                RoomId(i64_col(&row, "id")?),
-                (Seq(i64_col(&row, "last_seq")?), i64_col(&row, "member_count")?),
-            );
+        let updated = q.execute(&mut *conn).await?.rows_affected();
+        if updated != chunk.len() as u64 {
+            return Err(StoreError::Corrupt(format!(
+                "{updated} rooms updated for {} messages",
+                chunk.len()
+            )));
         }
     }
     Ok(out)
@@ -753,11 +814,11 @@ impl CampaignRepo for SqlStore {
             }
         }
 
-        let rooms: Vec<RoomId> = candidates
+        let rooms: Vec<&Candidate> = candidates
             .iter()
             .zip(&outcomes)
             .filter(|(_, o)| matches!(o, Outcome::Deliver { .. }))
-            .map(|(p, _)| p.room_id)
+            .map(|(p, _)| p)
             .collect();
         let seqs = claim_seqs(&mut tx, self.backend(), &rooms).await?;
         let mut messages = Vec::with_capacity(rooms.len());
