@@ -220,6 +220,20 @@ impl SqlStore {
         })
     }
 
+    /// Starts a transaction that only reads, every statement in one
+    /// snapshot: SQLite's deferred transaction keeps the snapshot of its
+    /// first read (WAL); PostgreSQL needs `REPEATABLE READ` for that.
+    pub(crate) async fn begin_snapshot(&self) -> Result<Transaction<'static, Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin().await?,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await?
+            }
+        })
+    }
+
     /// The suffix that makes a `SELECT` take its rows' locks and pass over
     /// rows another transaction holds, so nodes share work without waiting
     /// (PostgreSQL); SQLite's single writer needs none.

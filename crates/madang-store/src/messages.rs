@@ -212,6 +212,21 @@ fn event_row(row: &AnyRow) -> Result<RoomEvent> {
     })
 }
 
+/// The event a campaign's message stands for: sent by the channel, as
+/// the message is now (an edit, a delete or a hide shows as it would in
+/// a rewritten event), unread by the room's members.
+pub(crate) fn campaign_event(message: StoredMessage, members: i64) -> RoomEvent {
+    RoomEvent {
+        room_id: message.room_id,
+        seq: message.seq,
+        actor: message.sender_id,
+        at: message.created_at,
+        body: EventBody::Message {
+            message: Box::new(message.into_message(Vec::new(), members)),
+        },
+    }
+}
+
 pub(crate) async fn message_in(
     conn: &mut AnyConnection,
     room: RoomId,
@@ -305,8 +320,9 @@ impl SqlStore {
         let mut tx = self.begin_write().await?;
         let (seq, member_count) = claim_seq(&mut tx, new.room_id).await?;
         // Under the room lock: a retry that raced us has committed by now.
-        let sql =
-            format!("SELECT {MESSAGE_COLS} FROM messages m WHERE m.sender_id = $1 AND m.client_id = $2");
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages m WHERE m.sender_id = $1 AND m.client_id = $2 AND m.campaign_id IS NULL"
+        );
         let existing = sqlx::query(AssertSqlSafe(sql))
             .bind(new.sender_id.0)
             .bind(&new.client_id.0)
@@ -577,6 +593,9 @@ impl MessageRepo for SqlStore {
         min_seq: Seq,
         limit: i64,
     ) -> Result<Vec<RoomEvent>> {
+        // One snapshot for every read below, so that a commit between two
+        // of them cannot leave a gap in the seqs handed back.
+        let mut tx = self.begin_snapshot().await?;
         let rows = sqlx::query(
             "SELECT room_id, seq, actor_id, at, body FROM events \
              WHERE room_id = $1 AND seq > $2 AND seq >= $3 ORDER BY seq LIMIT $4",
@@ -585,8 +604,38 @@ impl MessageRepo for SqlStore {
         .bind(after.0)
         .bind(min_seq.0)
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *tx)
         .await?;
-        rows.iter().map(event_row).collect()
+        let mut events = rows.iter().map(event_row).collect::<Result<Vec<_>>>()?;
+        // A campaign's messages keep no event row (each message is its own
+        // record): in a channel's room they are read from the messages.
+        let channel_room =
+            sqlx::query("SELECT member_count FROM rooms WHERE id = $1 AND channel_id IS NOT NULL")
+                .bind(room.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(row) = channel_room {
+            let members = i64_col(&row, "member_count")?;
+            let sql = format!(
+                "SELECT {MESSAGE_COLS} FROM messages \
+                 WHERE room_id = $1 AND seq > $2 AND seq >= $3 AND campaign_id IS NOT NULL ORDER BY seq LIMIT $4"
+            );
+            let sent = sqlx::query(AssertSqlSafe(sql))
+                .bind(room.0)
+                .bind(after.0)
+                .bind(min_seq.0)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+            if !sent.is_empty() {
+                for row in &sent {
+                    events.push(campaign_event(message_row(row)?, members));
+                }
+                events.sort_by_key(|e| e.seq);
+                events.truncate(usize::try_from(limit).unwrap_or(0));
+            }
+        }
+        tx.commit().await?;
+        Ok(events)
     }
 }

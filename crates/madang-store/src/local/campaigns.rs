@@ -1,10 +1,13 @@
 //! Campaigns and their sending. A campaign is sent in batches, each one
 //! transaction: take the campaign's row (skipping it when another node
 //! holds it), read the next recipients, let the caller's rules judge them,
-//! then write every delivered message, its event, each recipient's outcome
-//! and the campaign's progress together. A process that dies mid-batch
-//! leaves nothing of that batch; the next batch starts where the last
-//! committed one ended, so every recipient is handled exactly once.
+//! then write every delivered message, the outcome of each recipient who
+//! got none and the campaign's progress together. A delivered message is
+//! its own record: its event is read from it (`events_after`) and the
+//! campaign's stats count it, so nothing else is written per delivery. A
+//! process that dies mid-batch leaves nothing of that batch; the next
+//! batch starts where the last committed one ended, so every recipient is
+//! handled exactly once.
 //!
 //! The first pass walks the channel's friends in user id order. People
 //! deferred to the morning are kept as `deferred` with a due time; a second
@@ -12,13 +15,13 @@
 //! unique key on (person, local day) written in the same transaction.
 
 use super::inbox::PlaceRow;
-use crate::messages::StoredMessage;
+use crate::messages::{StoredMessage, campaign_event};
 use crate::rows::{flag, i64_col, json, opt_i64, text, to_json};
 use crate::{Backend, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use madang_types::api::MessageKind;
 use madang_types::channel::{CampaignKind, CampaignStatus, Segment};
-use madang_types::events::{EventBody, RoomEvent};
+use madang_types::events::RoomEvent;
 use madang_types::{CampaignId, ChannelId, ClientMsgId, Millis, RoomId, Seq, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
@@ -198,9 +201,9 @@ pub trait CampaignRepo: Send + Sync {
     async fn record_opt_out(&self, id: CampaignId, user: UserId, at: Millis) -> Result<bool>;
     /// Whether `user` was delivered this campaign.
     async fn was_delivered(&self, id: CampaignId, user: UserId) -> Result<bool>;
-    /// Checks a campaign's record against the messages: delivered
-    /// recipients, the campaign's messages, the rooms they are in, and the
-    /// rooms holding more than one.
+    /// Checks a campaign's record against the messages: the deliveries
+    /// its progress counted, the campaign's messages, the rooms they are
+    /// in, and the rooms holding more than one.
     async fn campaign_audit(&self, id: CampaignId) -> Result<CampaignAudit>;
     /// Adds `people` generated accounts (handles `{prefix}{i}`, who cannot
     /// log in: `password_hash` matches no password) as friends of the
@@ -394,6 +397,22 @@ async fn due_deferred(
     rows.iter().map(|r| candidate_row(r, true)).collect()
 }
 
+/// Whether the campaign's message is in the person's room with its
+/// channel.
+async fn delivered_to(conn: &mut AnyConnection, id: CampaignId, user: UserId) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT 1 AS x FROM campaigns c \
+         JOIN channel_rooms r ON r.channel_id = c.channel_id AND r.user_id = $2 \
+         JOIN messages m ON m.room_id = r.room_id AND m.campaign_id = c.id \
+         WHERE c.id = $1",
+    )
+    .bind(id.0)
+    .bind(user.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.is_some())
+}
+
 async fn waiting_count(conn: &mut AnyConnection, id: CampaignId) -> Result<i64> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM campaign_recipients WHERE campaign_id = $1 AND status = 'deferred'",
@@ -549,36 +568,19 @@ async fn insert_messages(
     Ok(())
 }
 
-async fn insert_events(conn: &mut AnyConnection, backend: Backend, events: &[RoomEvent]) -> Result<()> {
-    for chunk in events.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO events (room_id, seq, actor_id, at, body) VALUES {}",
-            Params::new(backend).tuples(chunk.len(), 5)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for e in chunk {
-            q = q
-                .bind(e.room_id.0)
-                .bind(e.seq.0)
-                .bind(e.actor.0)
-                .bind(e.at.0)
-                .bind(to_json(&e.body)?);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
-}
+const DELIVERED: &str = "delivered";
 
-/// One recipient's outcome as stored.
+/// One recipient's outcome.
 struct Recorded {
     user: UserId,
     status: &'static str,
     reason: Option<&'static str>,
-    room: Option<RoomId>,
-    seq: Option<Seq>,
     due_at: Option<Millis>,
 }
 
+/// Stores the outcomes kept as rows: the deferred (until when) and the
+/// skipped (why). A delivered person's record is their message. On the
+/// second pass (`replace`) each person's row from the first goes first.
 async fn record_recipients(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -587,8 +589,8 @@ async fn record_recipients(
     rows: &[Recorded],
     replace: bool,
 ) -> Result<()> {
-    for chunk in rows.chunks(CHUNK) {
-        if replace {
+    if replace {
+        for chunk in rows.chunks(CHUNK) {
             let mut p = Params::new(backend);
             let sql = format!(
                 "DELETE FROM campaign_recipients WHERE campaign_id = {} AND user_id IN {}",
@@ -601,10 +603,12 @@ async fn record_recipients(
             }
             q.execute(&mut *conn).await?;
         }
+    }
+    let kept: Vec<&Recorded> = rows.iter().filter(|r| r.status != DELIVERED).collect();
+    for chunk in kept.chunks(CHUNK) {
         let sql = format!(
-            "INSERT INTO campaign_recipients (campaign_id, user_id, status, reason, room_id, seq, due_at, at) \
-             VALUES {}",
-            Params::new(backend).tuples(chunk.len(), 8)
+            "INSERT INTO campaign_recipients (campaign_id, user_id, status, reason, due_at, at) VALUES {}",
+            Params::new(backend).tuples(chunk.len(), 6)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in chunk {
@@ -613,8 +617,6 @@ async fn record_recipients(
                 .bind(r.user.0)
                 .bind(r.status)
                 .bind(r.reason)
-                .bind(r.room.map(|x| x.0))
-                .bind(r.seq.map(|x| x.0))
                 .bind(r.due_at.map(|x| x.0))
                 .bind(at.0);
         }
@@ -833,8 +835,6 @@ impl CampaignRepo for SqlStore {
                 user: p.user_id,
                 status: "",
                 reason: None,
-                room: None,
-                seq: None,
                 due_at: None,
             };
             match o {
@@ -866,19 +866,9 @@ impl CampaignRepo for SqlStore {
                         hidden_at: None,
                         campaign_id: Some(c.id),
                     };
-                    events.push(RoomEvent {
-                        room_id: p.room_id,
-                        seq,
-                        actor: shown,
-                        at: now,
-                        body: EventBody::Message {
-                            message: Box::new(message.clone().into_message(Vec::new(), members)),
-                        },
-                    });
+                    events.push(campaign_event(message.clone(), members));
                     messages.push(message);
-                    rec.status = "delivered";
-                    rec.room = Some(p.room_id);
-                    rec.seq = Some(seq);
+                    rec.status = DELIVERED;
                     delivered += 1;
                 }
                 Outcome::Defer { until } => {
@@ -900,8 +890,9 @@ impl CampaignRepo for SqlStore {
             }
             recorded.push(rec);
         }
+        // The message rows are the record of who got one (and their
+        // events): no event row and no outcome row per delivered person.
         insert_messages(&mut tx, self.backend(), c.created_by, &messages).await?;
-        insert_events(&mut tx, self.backend(), &events).await?;
         record_recipients(&mut tx, self.backend(), c.id, now, &recorded, !first_pass).await?;
         add_counts(&mut tx, "campaign_skips", c.id, &skips).await?;
         add_counts(&mut tx, "campaign_fallbacks", c.id, &fallbacks).await?;
@@ -1029,9 +1020,10 @@ impl CampaignRepo for SqlStore {
 
     async fn campaign_reads(&self, id: CampaignId) -> Result<(i64, i64)> {
         let read = sqlx::query(
-            "SELECT COUNT(*) AS n FROM campaign_recipients d \
-             JOIN room_members m ON m.room_id = d.room_id AND m.user_id = d.user_id \
-             WHERE d.campaign_id = $1 AND d.status = 'delivered' AND m.read_seq >= d.seq",
+            "SELECT COUNT(*) AS n FROM messages m \
+             JOIN channel_rooms r ON r.room_id = m.room_id \
+             JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = r.user_id \
+             WHERE m.campaign_id = $1 AND rm.read_seq >= m.seq",
         )
         .bind(id.0)
         .fetch_one(self.pool())
@@ -1043,9 +1035,12 @@ impl CampaignRepo for SqlStore {
 
     async fn record_opt_out(&self, id: CampaignId, user: UserId, at: Millis) -> Result<bool> {
         let mut tx = self.begin_write().await?;
+        if !delivered_to(&mut tx, id, user).await? {
+            return Ok(false);
+        }
         let first = sqlx::query(
-            "UPDATE campaign_recipients SET opted_out_at = $3 \
-             WHERE campaign_id = $1 AND user_id = $2 AND status = 'delivered' AND opted_out_at IS NULL",
+            "INSERT INTO campaign_opt_outs (campaign_id, user_id, at) VALUES ($1, $2, $3) \
+             ON CONFLICT (campaign_id, user_id) DO NOTHING",
         )
         .bind(id.0)
         .bind(user.0)
@@ -1070,10 +1065,7 @@ impl CampaignRepo for SqlStore {
             i64_col(&row, "n")
         };
         Ok(CampaignAudit {
-            delivered: one(
-                "SELECT COUNT(*) AS n FROM campaign_recipients WHERE campaign_id = $1 AND status = 'delivered'",
-            )
-            .await?,
+            delivered: one("SELECT delivered AS n FROM campaigns WHERE id = $1").await?,
             messages: one("SELECT COUNT(*) AS n FROM messages WHERE campaign_id = $1").await?,
             rooms: one("SELECT COUNT(DISTINCT room_id) AS n FROM messages WHERE campaign_id = $1").await?,
             rooms_with_duplicates: one(
@@ -1211,13 +1203,7 @@ impl CampaignRepo for SqlStore {
     }
 
     async fn was_delivered(&self, id: CampaignId, user: UserId) -> Result<bool> {
-        let row = sqlx::query(
-            "SELECT 1 AS x FROM campaign_recipients WHERE campaign_id = $1 AND user_id = $2 AND status = 'delivered'",
-        )
-        .bind(id.0)
-        .bind(user.0)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.is_some())
+        let mut conn = self.pool().acquire().await?;
+        delivered_to(&mut conn, id, user).await
     }
 }

@@ -460,3 +460,119 @@ async fn segments_attributes_scheduling_and_cancelling() {
     let c = settle(&owner, after["id"].as_i64().unwrap(), &["done"]).await;
     assert_eq!(c["stats"]["targeted"], 2);
 }
+
+/// A delivered campaign message is stored once, as a message: no event
+/// row and no outcome row. Catch-up (the events feed, paged, and a
+/// reconnect's replay) still hands it back in its place between the
+/// room's other events, and its stats count it.
+#[tokio::test]
+async fn a_campaign_message_is_caught_up_in_its_place_and_stored_once() {
+    let limits = madang_core::Limits {
+        campaign_poll_ms: 20,
+        ..test_limits()
+    };
+    let srv = TestServer::start_with(limits).await;
+    let owner = srv.user("cuo").await;
+    let person = srv.user("cup").await;
+    let (_, ch) = channel(&owner, "catch_up_shop", "따라잡기 상점").await;
+    add(&person, ch, json!({})).await;
+    let room = person.get(&format!("/api/v1/channels/{ch}/room")).await.ok();
+    let room_id = madang_types::RoomId(room["id"].as_i64().unwrap());
+    let channel_id = room["peer"]["id"].as_i64().unwrap();
+
+    // seq 1: the person; seq 2: the campaign; seq 3: the channel answers.
+    person.send(room_id, "cu1", "주말에도 여나요?").await;
+    let notice = owner
+        .post(
+            &format!("/api/v1/channels/{ch}/campaigns"),
+            json!({"name": "notice", "kind": "informational", "template": "#{channel}: 내일 휴무입니다"}),
+        )
+        .await
+        .ok();
+    let id = notice["id"].as_i64().unwrap();
+    let done = settle(&owner, id, &["done"]).await;
+    assert_eq!(done["stats"]["delivered"], 1, "{done}");
+    owner
+        .post(
+            &format!("/api/v1/channels/{ch}/inbox/{room_id}/messages"),
+            json!({"client_id": "cu-a1", "text": "네, 10시부터예요"}),
+        )
+        .await
+        .ok();
+
+    let feed = person
+        .get(&format!("/api/v1/rooms/{room_id}/events?after=0"))
+        .await
+        .ok();
+    let events = feed["events"].as_array().unwrap();
+    let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, [1, 2, 3], "{feed}");
+    let sent = &events[1];
+    assert_eq!(sent["actor"], channel_id);
+    assert_eq!(sent["body"]["type"], "message");
+    assert_eq!(sent["body"]["message"]["campaign_id"], id);
+    assert_eq!(sent["body"]["message"]["sender_id"], channel_id);
+    assert_eq!(sent["body"]["message"]["text"], "따라잡기 상점: 내일 휴무입니다");
+    assert_eq!(events[2]["body"]["message"]["text"], "네, 10시부터예요");
+
+    // Paged: one at a time, the campaign's in the middle.
+    let page = person
+        .get(&format!("/api/v1/rooms/{room_id}/events?after=1&limit=1"))
+        .await
+        .ok();
+    assert_eq!(page["events"][0]["seq"], 2, "{page}");
+    assert_eq!(page["has_more"], true);
+    let page = person
+        .get(&format!("/api/v1/rooms/{room_id}/events?after=2&limit=1"))
+        .await
+        .ok();
+    assert_eq!(page["events"][0]["seq"], 3, "{page}");
+    assert_eq!(page["has_more"], false);
+
+    // A device that saw seq 1 reconnects and is replayed 2 and 3.
+    let token = person.token.clone().unwrap();
+    let cursors = [(room_id, madang_types::Seq(1))].into_iter().collect();
+    let (_ws, replayed) = madang_testkit::Ws::connect(&srv.base, &token, &cursors).await;
+    let replayed: Vec<i64> = replayed
+        .iter()
+        .filter_map(|f| match f {
+            madang_types::events::ServerFrame::Event { event } if event.room_id == room_id => {
+                Some(event.seq.0)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(replayed, [2, 3]);
+
+    // Stored once: the message row, and nothing per delivery beside it.
+    let room_sql = room_id.0;
+    assert_eq!(
+        srv.db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM events WHERE room_id = {room_sql} AND seq = 2"
+            ))
+            .await,
+        0
+    );
+    assert_eq!(
+        srv.db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM campaign_recipients WHERE campaign_id = {id}"
+            ))
+            .await,
+        0
+    );
+
+    // Read and opted out are counted from it.
+    person
+        .post(&format!("/api/v1/rooms/{room_id}/read"), json!({"seq": 2}))
+        .await
+        .ok();
+    person
+        .post(&format!("/api/v1/campaigns/{id}/opt-out"), json!({}))
+        .await
+        .ok();
+    let stats = owner.get(&format!("/api/v1/campaigns/{id}")).await.ok();
+    assert_eq!(stats["stats"]["read"], 1, "{stats}");
+    assert_eq!(stats["stats"]["opted_out"], 1, "{stats}");
+}
