@@ -5,28 +5,30 @@ Replays the statements of one campaign batch (`campaign_batch` in
 crates/madang-store/src/local/campaigns.rs) through Python's sqlite3 module
 with prepared statements and `executemany`, on a copy of a database that
 `madang admin audience` filled: the friends read, the day's ad receipts,
-the rooms' seqs, the messages, their events and the outcomes, one
-transaction per 1,000 recipients. Prints recipients per second and the
+the rooms' seqs and the messages, one transaction per 1,000 recipients. Prints recipients per second and the
 time each step took, so the floor of this storage layout can be compared
 with the server's own rate.
 
-    python3 bench/campaign-floor.py DATA_DIR/madang.db [--slim-events]
-        [--checkpoint PAGES] [--synchronous-off] [--partial-indexes]
-        [--without-rowid] [--minimal]
+    python3 bench/campaign-floor.py DATA_DIR/madang.db [--checkpoint PAGES]
+        [--synchronous-off] [--minimal]
+        [--layout before [--slim-events] [--partial-indexes] [--without-rowid]]
 
---partial-indexes and --without-rowid change the copy's layout first, to
-measure what a leaner one would save: index entries only where a query
-needs them (an event's target, a deferred recipient, a client's retry
-key) and the campaign-only tables clustered on their primary key.
---minimal measures the least any layout that still puts one message in
+`--layout before` puts the copy back to the layout before migration 0013
+(2026-11-24) and replays what a batch wrote then: besides each message,
+an event row repeating it as JSON and an outcome row per recipient, and
+every message under the clients' retry key. With it, --partial-indexes
+and --without-rowid change that layout first, to measure what a leaner
+one would save: index entries only where a query needs them (an event's
+target, a deferred recipient, a client's retry key) and the
+campaign-only tables clustered on their primary key. --minimal measures the least any layout that still puts one message in
 each recipient's room could write: the room's seq, the day's ad receipt
 and the message row alone, clustered on (room, seq) with no other index;
 no event and no outcome row (sync and the campaign's record would read the
 messages instead).
 
 The copy is made next to the database and removed afterwards; the
-database given is not changed. Needs one channel (id 1) with friends, and
-makes campaign 1 if it is missing.
+database given is not changed. Needs one channel (id 1) with friends;
+makes a campaign of its own.
 """
 
 import argparse
@@ -47,6 +49,8 @@ BATCH = 1000
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("db")
+    ap.add_argument("--layout", choices=["current", "before"], default="current",
+                    help="before: also an event and an outcome row per recipient (the layout before 0013)")
     ap.add_argument("--slim-events", action="store_true", help="store a stub event instead of the message's JSON")
     ap.add_argument("--checkpoint", type=int, help="PRAGMA wal_autocheckpoint (pages)")
     ap.add_argument("--synchronous-off", action="store_true", help="no fsync at all (to see what fsync costs)")
@@ -57,6 +61,8 @@ def main():
     ap.add_argument("--minimal", action="store_true",
                     help="write only the seq, the ad receipt and an unindexed clustered message row")
     args = ap.parse_args()
+    if args.layout == "current" and (args.slim_events or args.partial_indexes or args.without_rowid):
+        ap.error("--slim-events, --partial-indexes and --without-rowid need --layout before")
 
     work = args.db + ".floor"
     for suffix in ("", "-wal", "-shm"):
@@ -98,7 +104,21 @@ def cluster(db, table, drop_indexes=False):
             db.execute(index)
 
 
+# The layout before migration 0013: outcome rows kept each delivery's room
+# and seq, and every message had a retry key.
+BEFORE = [
+    "ALTER TABLE campaign_recipients ADD COLUMN room_id BIGINT",
+    "ALTER TABLE campaign_recipients ADD COLUMN seq BIGINT",
+    "DROP INDEX messages_campaign",
+    "DROP INDEX messages_client",
+    "CREATE UNIQUE INDEX messages_client ON messages (sender_id, client_id)",
+]
+
+
 def relayout(db, args):
+    if args.layout == "before":
+        for sql in BEFORE:
+            db.execute(sql)
     if args.minimal:
         cluster(db, "messages", drop_indexes=True)
         cluster(db, "ad_receipts")
@@ -119,11 +139,11 @@ def run(path, args):
     db.execute("PRAGMA foreign_keys=ON")
     if args.checkpoint:
         db.execute(f"PRAGMA wal_autocheckpoint={args.checkpoint}")
-    db.execute(
-        "INSERT OR IGNORE INTO campaigns (id, channel_id, created_by, name, kind, template, variables, "
+    (cid,) = db.execute(
+        "INSERT INTO campaigns (channel_id, created_by, name, kind, template, variables, "
         "attributes, segment, send_at, status, created_at) "
-        "SELECT 1, 1, owner_id, 'floor', 'advertising', 't', '{}', '[]', '{}', 0, 'sending', 0 "
-        "FROM (SELECT user_id AS owner_id FROM business_agents LIMIT 1)")
+        "SELECT 1, owner_id, 'floor', 'advertising', 't', '{}', '[]', '{}', 0, 'sending', 0 "
+        "FROM (SELECT user_id AS owner_id FROM business_agents LIMIT 1) RETURNING id").fetchone()
     total = db.execute("SELECT COUNT(*) FROM channel_friends WHERE channel_id = 1").fetchone()[0]
     spent = collections.Counter()
     after, done, start = 0, 0, time.time()
@@ -149,8 +169,8 @@ def run(path, args):
         users = [r[0] for r in rows]
         rooms = [r[1] for r in rows]
         db.executemany(
-            "INSERT INTO ad_receipts (user_id, day, campaign_id) VALUES (?, 20000, 1) "
-            "ON CONFLICT (user_id, day) DO NOTHING", [(u,) for u in users])
+            "INSERT INTO ad_receipts (user_id, day, campaign_id) VALUES (?, 20000, ?) "
+            "ON CONFLICT (user_id, day) DO NOTHING", [(u, cid) for u in users])
         t = step("ad receipts", t)
         seqs = {}
         marks = ",".join("?" * len(rooms))
@@ -160,27 +180,31 @@ def run(path, args):
             seqs[room] = seq
         t = step("room seqs", t)
         now = int(time.time() * 1000)
-        messages = [(room, seqs[room], 1, SHOWN, f"cmp1:{u}", "text", TEXT, "[]", now, 1) for u, room in zip(users, rooms)]
-        if args.slim_events:
+        messages = [(room, seqs[room], 1, SHOWN, f"cmp{cid}:{u}", "text", TEXT, "[]", now, cid)
+                    for u, room in zip(users, rooms)]
+        old_rows = args.layout == "before" and not args.minimal
+        if not old_rows:
+            events = []
+        elif args.slim_events:
             events = [(room, seqs[room], SHOWN, now, '{"type":"message"}') for room in rooms]
         else:
             events = [(room, seqs[room], SHOWN, now, json.dumps({"type": "message", "message": {
-                "room_id": room, "seq": seqs[room], "sender_id": SHOWN, "client_id": f"cmp1:{u}", "kind": "text",
+                "room_id": room, "seq": seqs[room], "sender_id": SHOWN, "client_id": f"cmp{cid}:{u}", "kind": "text",
                 "text": TEXT, "reply_to": None, "mentions": [], "attachment": None, "created_at": now,
-                "edited_at": None, "deleted": False, "reactions": [], "unread_count": 1, "campaign_id": 1}},
+                "edited_at": None, "deleted": False, "reactions": [], "unread_count": 1, "campaign_id": cid}},
                 ensure_ascii=False)) for u, room in zip(users, rooms)]
         t = step("(python: building rows)", t)
         db.executemany(
             "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, mentions, "
             "created_at, campaign_id) VALUES (?,?,?,?,?,?,?,?,?,?)", messages)
         t = step("messages", t)
-        if not args.minimal:
+        if old_rows:
             db.executemany("INSERT INTO events (room_id, seq, actor_id, at, body) VALUES (?,?,?,?,?)", events)
             t = step("events", t)
             db.executemany(
                 "INSERT INTO campaign_recipients (campaign_id, user_id, status, reason, room_id, seq, due_at, at) "
-                "VALUES (1, ?, 'delivered', NULL, ?, ?, NULL, ?)",
-                [(u, room, seqs[room], now) for u, room in zip(users, rooms)])
+                "VALUES (?, ?, 'delivered', NULL, ?, ?, NULL, ?)",
+                [(cid, u, room, seqs[room], now) for u, room in zip(users, rooms)])
             t = step("outcomes", t)
         db.execute("COMMIT")
         step("commit (WAL, checkpoints)", t)
@@ -195,6 +219,7 @@ def run(path, args):
     for name, s in spent.most_common():
         print(f"  {name:<28} {s:6.2f} s  {s / done * 1e6:5.1f} µs each")
     print(f"  {'(python: building rows)':<28} {python:6.2f} s")
+
 
 if __name__ == "__main__":
     main()
