@@ -593,10 +593,39 @@ impl MessageRepo for SqlStore {
         min_seq: Seq,
         limit: i64,
     ) -> Result<Vec<RoomEvent>> {
-        // One snapshot for every read below, so that a commit between two
-        // of them cannot leave a gap in the seqs handed back.
-        let mut tx = self.begin_snapshot().await?;
+        // One statement: the room's kind with its logged events. A
+        // campaign's messages keep no event row (each message is its own
+        // record), so a channel's room is read again in one snapshot with
+        // its campaign messages: two separate reads could see a commit
+        // between them and skip a seq.
         let rows = sqlx::query(
+            "SELECT r.channel_id, r.member_count, e.room_id, e.seq, e.actor_id, e.at, e.body \
+             FROM rooms r LEFT JOIN (SELECT room_id, seq, actor_id, at, body FROM events \
+               WHERE room_id = $1 AND seq > $2 AND seq >= $3 ORDER BY seq LIMIT $4) e ON e.room_id = r.id \
+             WHERE r.id = $1",
+        )
+        .bind(room.0)
+        .bind(after.0)
+        .bind(min_seq.0)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let Some(first) = rows.first() else {
+            return Ok(Vec::new());
+        };
+        if opt_i64(first, "channel_id")?.is_none() {
+            let mut events = Vec::with_capacity(rows.len());
+            for row in &rows {
+                if opt_i64(row, "seq")?.is_some() {
+                    events.push(event_row(row)?);
+                }
+            }
+            events.sort_by_key(|e| e.seq);
+            return Ok(events);
+        }
+
+        let mut tx = self.begin_snapshot().await?;
+        let logged = sqlx::query(
             "SELECT room_id, seq, actor_id, at, body FROM events \
              WHERE room_id = $1 AND seq > $2 AND seq >= $3 ORDER BY seq LIMIT $4",
         )
@@ -606,36 +635,25 @@ impl MessageRepo for SqlStore {
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
-        let mut events = rows.iter().map(event_row).collect::<Result<Vec<_>>>()?;
-        // A campaign's messages keep no event row (each message is its own
-        // record): in a channel's room they are read from the messages.
-        let channel_room =
-            sqlx::query("SELECT member_count FROM rooms WHERE id = $1 AND channel_id IS NOT NULL")
-                .bind(room.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some(row) = channel_room {
-            let members = i64_col(&row, "member_count")?;
-            let sql = format!(
-                "SELECT {MESSAGE_COLS} FROM messages \
-                 WHERE room_id = $1 AND seq > $2 AND seq >= $3 AND campaign_id IS NOT NULL ORDER BY seq LIMIT $4"
-            );
-            let sent = sqlx::query(AssertSqlSafe(sql))
-                .bind(room.0)
-                .bind(after.0)
-                .bind(min_seq.0)
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await?;
-            if !sent.is_empty() {
-                for row in &sent {
-                    events.push(campaign_event(message_row(row)?, members));
-                }
-                events.sort_by_key(|e| e.seq);
-                events.truncate(usize::try_from(limit).unwrap_or(0));
-            }
-        }
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages \
+             WHERE room_id = $1 AND seq > $2 AND seq >= $3 AND campaign_id IS NOT NULL ORDER BY seq LIMIT $4"
+        );
+        let sent = sqlx::query(AssertSqlSafe(sql))
+            .bind(room.0)
+            .bind(after.0)
+            .bind(min_seq.0)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
         tx.commit().await?;
+        let members = i64_col(first, "member_count")?;
+        let mut events = logged.iter().map(event_row).collect::<Result<Vec<_>>>()?;
+        for row in &sent {
+            events.push(campaign_event(message_row(row)?, members));
+        }
+        events.sort_by_key(|e| e.seq);
+        events.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(events)
     }
 }
