@@ -44,7 +44,13 @@ export function mergeRoom(fresh) {
     return fresh;
   }
   const readSeq = Math.max(had.read_seq ?? 0, fresh.read_seq ?? 0);
-  Object.assign(had, fresh, { read_seq: readSeq });
+  // A summary fetched before an event we have already applied (a rename,
+  // the last message) must not take those back: they stay as the events
+  // left them.
+  const newer = (had.last_seq ?? 0) > (fresh.last_seq ?? 0)
+    ? { title: had.title, last_seq: had.last_seq, last_message: had.last_message }
+    : {};
+  Object.assign(had, fresh, { read_seq: readSeq }, newer);
   if (state.activeRoom === fresh.id && !document.hidden) had.unread = 0;
   return had;
 }
