@@ -98,8 +98,22 @@ test('an edit or a send with a banned word is refused with the reason and change
   // A send with the word is refused too, and says why under the message.
   await host.fill('#composer', '광고 하나만 할게요');
   await host.keyboard.press('Enter');
-  await host.locator('article.msg.failed .send-refused[data-code="banned_word"]:has-text("광고")').waitFor();
+  await host.locator('article.msg.failed .send-refused[data-code="banned_word"]:has-text("“광고”")').waitFor();
   await host.screenshot({ path: join(shots, 'openchat-send-refused-1280.png') });
+  // The member's client says it in Korean, naming the word; and a fourth
+  // identical message in a minute is refused with how long to wait.
+  await member.fill('#composer', '광고 문의는 어디로?');
+  await member.keyboard.press('Enter');
+  await member.locator('article.msg.failed .send-refused[data-code="banned_word"]:has-text("이 방에서는 ‘광고’ 단어를 쓸 수 없어요.")').waitFor();
+  for (let i = 0; i < 3; i++) {
+    await member.fill('#composer', 'ㅋㅋㅋ');
+    await member.keyboard.press('Enter');
+    await member.locator('article.msg.mine:not(.pending) .text:text-is("ㅋㅋㅋ")').nth(i).waitFor();
+  }
+  await member.fill('#composer', 'ㅋㅋㅋ');
+  await member.keyboard.press('Enter');
+  await member.locator('article.msg.failed .send-refused[data-code="flooding"]').filter({ hasText: /^같은 메시지를 여러 번 보냈어요\. \d+초 뒤에 다시 보내 주세요\.$/ }).waitFor();
+  await member.screenshot({ path: join(shots, 'openchat-send-refused-390.png') });
 });
 
 test('the host hides the message, then kicks and bans; the member cannot come back', async () => {

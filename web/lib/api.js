@@ -3,12 +3,27 @@
  * server's stable code. */
 
 export class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) {
+  /**
+   * @param {number} status @param {string} code @param {string} message
+   * @param {{reason?: string, word?: string, retry_after_ms?: number}} [detail]
+   *   what the refusal names: the limit hit (`reason`), the host's banned
+   *   `word`, when a retry can succeed
+   */
+  constructor(status, code, message, detail = {}) {
     super(message);
     this.status = status;
     this.code = code;
+    this.reason = detail.reason;
+    this.word = detail.word;
+    this.retryAfterMs = detail.retry_after_ms;
   }
+}
+
+/** The `ApiError` of a failed response, from its body's `error` when it has one.
+ * @param {Response} res @param {any} data */
+function refusal(res, data) {
+  const err = data?.error ?? {};
+  return new ApiError(res.status, err.code ?? 'http_error', err.message ?? res.statusText, err);
 }
 
 const TOKEN = 'madang.token';
@@ -61,10 +76,7 @@ export const api = {
     const res = await fetch(`/api/v1${path}`, { method, headers, body: payload });
     const text = await res.text();
     const data = text ? JSON.parse(text) : null;
-    if (!res.ok) {
-      const err = data?.error ?? {};
-      throw new ApiError(res.status, err.code ?? 'http_error', err.message ?? res.statusText);
-    }
+    if (!res.ok) throw refusal(res, data);
     return data;
   },
 
@@ -89,8 +101,7 @@ export const api = {
     const res = await fetch(`/api/v1${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal });
     if (!res.ok || !res.body) {
       const text = await res.text();
-      const err = (text ? JSON.parse(text) : null)?.error ?? {};
-      throw new ApiError(res.status, err.code ?? 'http_error', err.message ?? res.statusText);
+      throw refusal(res, text ? JSON.parse(text) : null);
     }
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffered = '';

@@ -131,6 +131,9 @@ const en = {
   heldForReview: 'Held for review', nothingHeld: 'Nothing is waiting for review.',
   flag_like_spam: 'Like spam', flag_newcomer_link: 'Newcomer’s link', showAgain: 'Show again', keepHidden: 'Keep hidden',
   err_flag_not_found: 'That message is no longer waiting for review.',
+  err_banned_word: 'The host does not allow “{word}” here.',
+  err_flooding_same_text: 'You sent the same message several times. Try again in {secs} s.',
+  err_flooding_links: 'Too many links in a minute. Try again in {secs} s.',
 };
 
 /** @type {typeof en} */
@@ -263,6 +266,9 @@ const ko = {
   heldForReview: '검토 대기', nothingHeld: '검토할 메시지가 없어요.',
   flag_like_spam: '스팸과 비슷함', flag_newcomer_link: '새로 온 사람의 링크', showAgain: '다시 보이기', keepHidden: '계속 가리기',
   err_flag_not_found: '이 메시지는 더 이상 검토 대기 중이 아니에요.',
+  err_banned_word: '이 방에서는 ‘{word}’ 단어를 쓸 수 없어요.',
+  err_flooding_same_text: '같은 메시지를 여러 번 보냈어요. {secs}초 뒤에 다시 보내 주세요.',
+  err_flooding_links: '1분 동안 링크를 너무 많이 보냈어요. {secs}초 뒤에 다시 보내 주세요.',
 };
 
 const strings = { en, ko };
@@ -287,11 +293,20 @@ export function setLang(next) {
   document.documentElement.lang = next;
 }
 
-/** A refusal's stable code in words, or the server's own message.
- * @param {{code?: string, message: string}} err */
+/** A refusal's stable code in words (with the limit it names, the word
+ * and the wait), or the server's own message.
+ * @param {{code?: string, message: string, reason?: string, word?: string, retryAfterMs?: number}} err */
 export function errorText(err) {
-  const key = /** @type {keyof typeof en} */ (`err_${err.code}`);
-  return key in en ? t(key) : err.message;
+  const specific = `err_${err.code}_${err.reason}`;
+  const key = /** @type {keyof typeof en} */ (err.reason && specific in en ? specific : `err_${err.code}`);
+  if (!(key in en)) return err.message;
+  /** @type {Record<string, string | number>} */
+  const vars = {};
+  if (err.word) vars.word = err.word;
+  if (err.retryAfterMs) vars.secs = Math.ceil(err.retryAfterMs / 1000);
+  const text = t(key, vars);
+  // A value the words need but the refusal lacks: the server's message says it.
+  return /\{\w+\}/.test(text) ? err.message : text;
 }
 
 /**

@@ -13,18 +13,20 @@ use std::time::Instant;
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: String,
-    pub message: String,
-    pub retry_after_ms: Option<i64>,
+    pub detail: ErrorDetail,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            code: code.to_owned(),
-            message: message.into(),
-            retry_after_ms: None,
+            detail: ErrorDetail {
+                code: code.to_owned(),
+                message: message.into(),
+                reason: None,
+                word: None,
+                retry_after_ms: None,
+            },
         }
     }
 }
@@ -48,6 +50,7 @@ pub fn describe(e: &Error) -> (StatusCode, String) {
         Error::UnsupportedMedia(_) => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media".into()),
         Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "rate_limited".into()),
         Error::Flooding { .. } => (S::TOO_MANY_REQUESTS, "flooding".into()),
+        Error::BannedWord(_) => (S::BAD_REQUEST, "banned_word".into()),
         Error::Refused { code, .. } => (S::FORBIDDEN, (*code).into()),
         Error::Conflict { code, .. } => (S::CONFLICT, (*code).into()),
         Error::PaymentDeclined(_) => (S::PAYMENT_REQUIRED, "payment_declined".into()),
@@ -59,37 +62,44 @@ pub fn describe(e: &Error) -> (StatusCode, String) {
     (status, code)
 }
 
+/// A domain error as the client sees it, over HTTP or the WebSocket: its
+/// status, stable code, message and the values a client needs to say it in
+/// the person's language.
+pub fn detail(e: &Error) -> (StatusCode, ErrorDetail) {
+    let (status, code) = describe(e);
+    let mut detail = ApiError::new(status, &code, e.to_string()).detail;
+    match e {
+        Error::RateLimited { retry_after_ms } => detail.retry_after_ms = Some(*retry_after_ms),
+        Error::Flooding {
+            reason,
+            retry_after_ms,
+            ..
+        } => {
+            detail.reason = Some((*reason).into());
+            detail.retry_after_ms = Some(*retry_after_ms);
+        }
+        Error::BannedWord(word) => detail.word = Some(word.clone()),
+        _ => {}
+    }
+    (status, detail)
+}
+
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        let (status, code) = describe(&e);
         if let Error::Internal(cause) = &e {
             // Logged here, once; the client learns nothing internal.
             tracing::error!(error = %cause, "internal error");
         }
-        ApiError {
-            status,
-            code,
-            message: e.to_string(),
-            retry_after_ms: match e {
-                Error::RateLimited { retry_after_ms } | Error::Flooding { retry_after_ms, .. } => {
-                    Some(retry_after_ms)
-                }
-                _ => None,
-            },
-        }
+        let (status, detail) = detail(&e);
+        ApiError { status, detail }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code,
-                message: self.message,
-            },
-        };
-        let mut res = (self.status, axum::Json(body)).into_response();
-        if let Some(ms) = self.retry_after_ms {
+        let retry_after_ms = self.detail.retry_after_ms;
+        let mut res = (self.status, axum::Json(ErrorBody { error: self.detail })).into_response();
+        if let Some(ms) = retry_after_ms {
             let secs = (ms + 999) / 1000;
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);

@@ -35,9 +35,17 @@ pub enum Error {
     UnsupportedMedia(String),
     #[error("too many requests; retry in {retry_after_ms} ms")]
     RateLimited { retry_after_ms: i64 },
-    /// The same text or too many links too fast in an open chat.
+    /// The same text or too many links too fast in an open chat; `reason`
+    /// is stable: `same_text` or `links`.
     #[error("slow down: {message}")]
-    Flooding { message: String, retry_after_ms: i64 },
+    Flooding {
+        reason: &'static str,
+        message: String,
+        retry_after_ms: i64,
+    },
+    /// A word the open chat's host does not allow.
+    #[error("the host does not allow \u{201c}{0}\u{201d} here")]
+    BannedWord(String),
     /// The caller may not do this here; `code` is stable, e.g. `banned`.
     #[error("{message}")]
     Refused { code: &'static str, message: String },

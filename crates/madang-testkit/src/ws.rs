@@ -36,7 +36,9 @@ impl Ws {
         loop {
             match ws.next_frame(Duration::from_secs(10)).await {
                 Some(ServerFrame::Ready { .. }) => return (ws, replayed),
-                Some(ServerFrame::Error { code, message, .. }) => panic!("resume refused: {code}: {message}"),
+                Some(ServerFrame::Error { error, .. }) => {
+                    panic!("resume refused: {}: {}", error.code, error.message)
+                }
                 Some(f) => replayed.push(f),
                 None => panic!("no ready frame"),
             }

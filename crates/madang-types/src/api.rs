@@ -426,4 +426,14 @@ pub struct ErrorDetail {
     pub code: String,
     /// Human-readable explanation; may change between releases.
     pub message: String,
+    /// `flooding`: which limit was hit, `same_text` or `links`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `banned_word`: the host's word that the text contains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub word: Option<String>,
+    /// `rate_limited`, `flooding`: when a retry can succeed (also the
+    /// `Retry-After` header, in whole seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<i64>,
 }

@@ -190,9 +190,10 @@ pub enum ServerFrame {
         channel_id: crate::ChannelId,
         room_id: RoomId,
     },
+    /// A refusal: the same body as an HTTP error's `error`.
     Error {
-        code: String,
-        message: String,
+        #[serde(flatten)]
+        error: crate::api::ErrorDetail,
         /// For a failed `send`: the client id it carried.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<crate::ClientMsgId>,

@@ -103,6 +103,14 @@ struct ReadsFrame<'a> {
     reads: &'a [ReadMark],
 }
 
+/// The answer to a frame that could not be decoded.
+fn bad_frame(message: String) -> ServerFrame {
+    ServerFrame::Error {
+        error: ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_frame", message).detail,
+        client_id: None,
+    }
+}
+
 /// The wire form of one room event (live or replayed).
 fn event_frame(event: &RoomEvent) -> Utf8Bytes {
     Utf8Bytes::from(serde_json::to_string(&EventFrame { event }).unwrap_or_default())
@@ -172,13 +180,8 @@ impl Connection {
         e: &Error,
         client_id: Option<madang_types::ClientMsgId>,
     ) -> Result<(), End> {
-        let (_, code) = crate::describe(e);
-        self.send_frame(&ServerFrame::Error {
-            code,
-            message: e.to_string(),
-            client_id,
-        })
-        .await
+        let (_, error) = crate::error::detail(e);
+        self.send_frame(&ServerFrame::Error { error, client_id }).await
     }
 
     async fn run(&mut self, st: AppState) -> End {
@@ -205,13 +208,7 @@ impl Connection {
                 }
                 Err(e) => {
                     self.bad_frames += 1;
-                    let _ = self
-                        .send_frame(&ServerFrame::Error {
-                            code: "bad_frame".into(),
-                            message: e.0,
-                            client_id: None,
-                        })
-                        .await;
+                    let _ = self.send_frame(&bad_frame(e.0)).await;
                     BTreeMap::new()
                 }
             },
@@ -306,7 +303,7 @@ impl Connection {
                                 if self.bad_frames > MAX_BAD_FRAMES {
                                     return self.close(1008, "too many bad frames").await;
                                 }
-                                self.send_frame(&ServerFrame::Error { code: "bad_frame".into(), message: e.0, client_id: None }).await
+                                self.send_frame(&bad_frame(e.0)).await
                             }
                         },
                         Some(Ok(_)) => Ok(()),

@@ -624,10 +624,7 @@ impl Core {
                 .await?
                 .ok_or(Error::NotFound("open_chat"))?;
             if let Some(word) = rules::banned_word_in(text, &chat.banned_words) {
-                return Err(Error::invalid(
-                    "banned_word",
-                    format!("the host does not allow \u{201c}{word}\u{201d} here"),
-                ));
+                return Err(Error::BannedWord(word.to_owned()));
             }
         }
         let limits = rules::FloodLimits {

@@ -247,6 +247,7 @@ fn judge(recent: &[FloodMark], new: &FloodMark, empty: bool, limits: FloodLimits
     let same: Vec<&FloodMark> = recent.iter().filter(|s| s.text_hash == new.text_hash).collect();
     if !empty && same.len() >= limits.same_text {
         return Err(Error::Flooding {
+            reason: "same_text",
             message: "the same message was just sent several times".into(),
             retry_after_ms: wait(same.first().copied()),
         });
@@ -254,6 +255,7 @@ fn judge(recent: &[FloodMark], new: &FloodMark, empty: bool, limits: FloodLimits
     let links: Vec<&FloodMark> = recent.iter().filter(|s| s.link).collect();
     if new.link && links.len() >= limits.links {
         return Err(Error::Flooding {
+            reason: "links",
             message: "too many links in a minute".into(),
             retry_after_ms: wait(links.first().copied()),
         });
@@ -385,11 +387,15 @@ mod tests {
         let (room, who) = (RoomId(1), UserId(-5));
         guard.check(room, who, "hello", Millis(0), limits).await.unwrap();
         guard.check(room, who, "Hello ", Millis(1), limits).await.unwrap();
-        let Err(Error::Flooding { retry_after_ms, .. }) =
-            guard.check(room, who, "hello", Millis(2), limits).await
+        let Err(Error::Flooding {
+            reason,
+            retry_after_ms,
+            ..
+        }) = guard.check(room, who, "hello", Millis(2), limits).await
         else {
             panic!("a third identical message is refused");
         };
+        assert_eq!(reason, "same_text");
         assert_eq!(retry_after_ms, 59_998, "until the first of them is a minute old");
         guard
             .check(room, UserId(-6), "hello", Millis(3), limits)
@@ -411,11 +417,17 @@ mod tests {
                 .await
                 .unwrap();
         }
-        assert!(
-            guard
-                .check(room, who, "and www.y.example", Millis(70_001), limits)
-                .await
-                .is_err()
-        );
+        let Err(Error::Flooding {
+            reason,
+            retry_after_ms,
+            ..
+        }) = guard
+            .check(room, who, "and www.y.example", Millis(70_001), limits)
+            .await
+        else {
+            panic!("a fourth link in a minute is refused");
+        };
+        assert_eq!(reason, "links");
+        assert_eq!(retry_after_ms, 59_999);
     }
 }

@@ -83,7 +83,7 @@ async fn garbage_websocket_frames_get_errors_then_a_close_code() {
         ws.send_raw(Message::Text(bad.into())).await;
         let f = ws.next_frame(Duration::from_secs(5)).await;
         assert!(
-            matches!(f, Some(madang_types::events::ServerFrame::Error { ref code, .. }) if code == "bad_frame"),
+            matches!(f, Some(madang_types::events::ServerFrame::Error { ref error, .. }) if error.code == "bad_frame"),
             "{f:?}"
         );
     }

@@ -208,7 +208,7 @@ async fn sends_over_the_socket_are_acknowledged_once_committed_and_idempotent() 
     wa.send_json(bad).await;
     let frames = wa.until(WAIT, |f| matches!(f, ServerFrame::Error { .. })).await;
     assert!(
-        matches!(frames.last(), Some(ServerFrame::Error { code, client_id: Some(c), .. }) if code == "not_member" && c.0 == "ws-2")
+        matches!(frames.last(), Some(ServerFrame::Error { error, client_id: Some(c) }) if error.code == "not_member" && c.0 == "ws-2")
     );
 }
 

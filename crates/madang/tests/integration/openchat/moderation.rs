@@ -272,12 +272,27 @@ async fn banned_words_and_flooding_are_refused() {
         .await
         .ok();
     assert_eq!(set["words"], json!(["광고", "Free Coin"]));
-    m.try_send(room, "w1", "무료 광고 받아가세요")
-        .await
-        .refused(400, "banned_word");
-    m.try_send(room, "w2", "get FREECOIN now")
-        .await
-        .refused(400, "banned_word");
+    // The refusal names the word, so a client can say it in its language.
+    let banned = m.try_send(room, "w1", "무료 광고 받아가세요").await;
+    banned.refused(400, "banned_word");
+    assert_eq!(banned.body["error"]["word"], "광고");
+    let banned = m.try_send(room, "w2", "get FREECOIN now").await;
+    banned.refused(400, "banned_word");
+    assert_eq!(banned.body["error"]["word"], "Free Coin", "the host's spelling");
+    // Over the socket the refusal carries the same detail.
+    let (mut ws, _) = Ws::connect(&srv.base, m.token.as_deref().unwrap(), &BTreeMap::new()).await;
+    ws.send_json(json!({"type": "send", "room_id": room, "client_id": "w-ws", "text": "광고 있어요"}))
+        .await;
+    let frames = ws
+        .until(Duration::from_secs(10), |f| {
+            matches!(f, ServerFrame::Error { .. })
+        })
+        .await;
+    assert!(
+        matches!(frames.last(), Some(ServerFrame::Error { error, client_id: Some(c) })
+            if error.code == "banned_word" && error.word.as_deref() == Some("광고") && c.0 == "w-ws"),
+        "{frames:?}"
+    );
     let clean = m.send(room, "w3", "평범한 말").await;
     // An edit is held to the same rules, and a refused one changes nothing.
     let path = format!("/api/v1/rooms/{room}/messages/{}", clean.0);
@@ -295,15 +310,20 @@ async fn banned_words_and_flooding_are_refused() {
     let flood = m.try_send(room, "r3", "ㅋㅋㅋ").await;
     flood.refused(429, "flooding");
     assert!(flood.headers.contains_key("retry-after"));
+    assert_eq!(flood.body["error"]["reason"], "same_text");
+    let wait = flood.body["error"]["retry_after_ms"]
+        .as_i64()
+        .expect("retry_after_ms");
+    assert!((1..=60_000).contains(&wait), "{wait}");
     srv.clock.advance(Duration::from_secs(61));
     m.send(room, "r4", "ㅋㅋㅋ").await;
     for i in 0..3 {
         m.send(room, &format!("l{i}"), &format!("see https://example.org/{i}"))
             .await;
     }
-    m.try_send(room, "l3", "and www.example.net")
-        .await
-        .refused(429, "flooding");
+    let links = m.try_send(room, "l3", "and www.example.net").await;
+    links.refused(429, "flooding");
+    assert_eq!(links.body["error"]["reason"], "links");
     // Nor can a fourth link arrive by editing a message.
     m.patch(&path, json!({"text": "평범한 말 www.example.net"}))
         .await
