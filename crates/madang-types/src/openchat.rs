@@ -311,6 +311,9 @@ pub struct ScreeningSettings {
     /// Whether this server compares messages with labelled spam (it runs
     /// an embedder, the operator has labelled some, and the feature is on).
     pub model_signal: bool,
+    /// Messages screening hid that wait for review (what `…/flagged`
+    /// lists, counted whole).
+    pub pending: i64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

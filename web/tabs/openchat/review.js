@@ -10,10 +10,11 @@ import { api } from '../../lib/api.js';
 import { h, mount } from '../../lib/dom.js';
 import { showError, t } from '../../lib/i18n.js';
 
-/** Messages waiting for review, for the toolbar's count. @param {number} chatId */
+/** Messages waiting for review, for the toolbar's count (a count, not the
+ * list: it is asked again after message events). @param {number} chatId */
 export async function pendingCount(chatId) {
-  const page = await api.get(`/openchats/${chatId}/flagged`).catch(() => null);
-  return page?.messages.length ?? 0;
+  const settings = await api.get(`/openchats/${chatId}/screening`).catch(() => null);
+  return settings?.pending ?? 0;
 }
 
 /**
@@ -46,7 +47,7 @@ export function reviewSheet(chatId, onChanged) {
     mount(content,
       h('label', {}, t('screeningMode'), mode),
       h('p', { class: 'muted small-print', id: 'model-signal' }, settings.model_signal ? t('modelSignalOn') : t('modelSignalOff')),
-      h('h3', {}, t('heldForReview'), ' ', h('span', { class: 'muted' }, String(flagged.messages.length))),
+      h('h3', {}, t('heldForReview'), ' ', h('span', { class: 'muted' }, String(Math.max(settings.pending, flagged.messages.length)))),
       flagged.messages.length
         ? h('ul', { class: 'flag-list' }, flagged.messages.map((/** @type {any} */ f) => h('li', { dataset: { flagged: f.seq } },
           h('div', { class: 'flag-head' }, h('strong', {}, f.nickname || '—'),

@@ -155,6 +155,12 @@ impl Core {
     /// Screens one message: hides it when the host's setting and the
     /// signals say so.
     async fn screen(&self, sent: Sent) -> Result<()> {
+        // Without the model's signal only a strict room's newcomer link can
+        // be held, so a message without a link needs no reads at all.
+        let has_link = super::rules::has_link(&sent.text);
+        if !has_link && !self.model_signal().await {
+            return Ok(());
+        }
         let Some(chat) = self.repos.open_chat(sent.chat).await? else {
             return Ok(());
         };
@@ -171,7 +177,7 @@ impl Core {
         let signals = Signals {
             spam,
             fine,
-            has_link: super::rules::has_link(&sent.text),
+            has_link,
             newcomer: self.now().0 - member.joined_at.0 < NEWCOMER_MS,
         };
         metrics::counter!("madang_openchat_screened_total").increment(1);
@@ -282,9 +288,14 @@ impl Core {
     /// A group open chat's screening (hosts and co-hosts).
     pub async fn screening(&self, me: &Session, id: OpenChatId) -> Result<ScreeningSettings> {
         let (chat, _, _) = self.chat_moderator(me, id).await?;
+        self.screening_settings(chat.id, chat.screening).await
+    }
+
+    async fn screening_settings(&self, chat: OpenChatId, mode: Screening) -> Result<ScreeningSettings> {
         Ok(ScreeningSettings {
-            mode: chat.screening,
+            mode,
             model_signal: self.model_signal().await,
+            pending: self.repos.pending_flag_count(chat).await?,
         })
     }
 
@@ -304,10 +315,7 @@ impl Core {
             ));
         }
         self.repos.set_screening(chat.id, mode).await?;
-        Ok(ScreeningSettings {
-            mode,
-            model_signal: self.model_signal().await,
-        })
+        self.screening_settings(chat.id, mode).await
     }
 
     /// Messages screening hid that wait for review, newest first (hosts

@@ -62,6 +62,9 @@ pub trait ScreeningRepo: Send + Sync {
     async fn flag_message(&self, flag: NewFlag) -> Result<Option<RoomEvent>>;
     /// Flags of an open chat still waiting for a host, newest first.
     async fn pending_flags(&self, chat: OpenChatId, limit: i64) -> Result<Vec<FlagRow>>;
+    /// How many flags in an open chat wait for review (those
+    /// `pending_flags` lists, without the limit).
+    async fn pending_flag_count(&self, chat: OpenChatId) -> Result<i64>;
     /// Settles a pending flag as spam (the message stays hidden); false
     /// when there is none.
     async fn confirm_flag(&self, room: RoomId, seq: Seq, at: Millis) -> Result<bool>;
@@ -157,6 +160,18 @@ impl ScreeningRepo for SqlStore {
         .await?;
         tx.commit().await?;
         Ok(Some(event))
+    }
+
+    async fn pending_flag_count(&self, chat: OpenChatId) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM flagged_messages f \
+             JOIN messages m ON m.room_id = f.room_id AND m.seq = f.seq \
+             WHERE f.open_chat_id = $1 AND f.verdict IS NULL AND m.deleted_at IS NULL",
+        )
+        .bind(chat.0)
+        .fetch_one(self.pool())
+        .await?;
+        i64_col(&row, "n")
     }
 
     async fn pending_flags(&self, chat: OpenChatId, limit: i64) -> Result<Vec<FlagRow>> {

@@ -620,7 +620,10 @@ async fn spam_like_messages_are_hidden_until_a_host_reviews_them() {
     let member = srv.user("member").await;
     join(&member, cid, "walker").await;
     let settings = host.get(&format!("/api/v1/openchats/{cid}/screening")).await.ok();
-    assert_eq!(settings, json!({"mode": "model", "model_signal": true}));
+    assert_eq!(
+        settings,
+        json!({"mode": "model", "model_signal": true, "pending": 0})
+    );
 
     let talk = member
         .send(room, "t1", "Which trail should we take on Saturday morning?")
@@ -680,5 +683,8 @@ async fn spam_like_messages_are_hidden_until_a_host_reviews_them() {
         .get(&format!("/api/v1/openchats/{}/screening", id(&chat)))
         .await
         .ok();
-    assert_eq!(settings, json!({"mode": "model", "model_signal": false}));
+    assert_eq!(
+        settings,
+        json!({"mode": "model", "model_signal": false, "pending": 0})
+    );
 }

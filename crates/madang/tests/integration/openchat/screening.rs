@@ -50,7 +50,10 @@ async fn strict_rooms_hold_newcomers_links_until_a_host_reviews_them() {
 
     // Every group starts on `model`; without an embedder that signal is off.
     let settings = host.get(&format!("/api/v1/openchats/{sid}/screening")).await.ok();
-    assert_eq!(settings, json!({"mode": "model", "model_signal": false}));
+    assert_eq!(
+        settings,
+        json!({"mode": "model", "model_signal": false, "pending": 0})
+    );
     newcomer
         .put(
             &format!("/api/v1/openchats/{sid}/screening"),
@@ -102,7 +105,18 @@ async fn strict_rooms_hold_newcomers_links_until_a_host_reviews_them() {
     assert_eq!(held[0]["nickname"], "새내기");
     assert_eq!(held[0]["text"], "cheap stuff at https://deals.example/y");
     assert!(held[0]["score"].is_null());
+    let pending = |chat: i64| {
+        let host = &host;
+        async move {
+            host.get(&format!("/api/v1/openchats/{chat}/screening"))
+                .await
+                .ok()["pending"]
+                .clone()
+        }
+    };
+    assert_eq!(pending(sid).await, 1, "the toolbar's count");
     assert!(flagged(&host, lid, 0).await.is_empty(), "screening is off there");
+    assert_eq!(pending(lid).await, 0);
     for seq in [hosts_link.0, plain.0] {
         assert_eq!(message(&newcomer, sroom, seq).await["hidden"], false);
     }
@@ -138,6 +152,7 @@ async fn strict_rooms_hold_newcomers_links_until_a_host_reviews_them() {
     assert_eq!(shown["hidden"], false);
     assert_eq!(shown["text"], "cheap stuff at https://deals.example/y");
     assert!(flagged(&host, sid, 0).await.is_empty());
+    assert_eq!(pending(sid).await, 0);
     host.post(&review, json!({"verdict": "fine"}))
         .await
         .refused(404, "hidden_message_not_found");
