@@ -1,12 +1,14 @@
 // Open Chat in the browser: a host creates an open chat from the form; a
 // member finds it by searching Korean without spaces, joins with a
-// nickname and talks; an edit or a send with the host's banned word is
-// refused with the reason; the host sees only the nickname, hides the message
-// (the member sees it hidden), then kicks and bans the member, who cannot
-// rejoin under another nickname. The host gives it a cover and renames it
-// from the settings sheet; the member sees both. In a strict room a
-// newcomer's link is held by spam screening until the host shows it again
-// from the review sheet. Screenshots go to target/e2e/.
+// nickname and talks; an edit or a send with the host's banned word, or a
+// flood, is refused with the reason in the person's language; the host sees
+// only the nickname, hides the message (the member sees it hidden), then
+// kicks and bans the member, who cannot rejoin under another nickname. The
+// host gives it a cover and renames it from the settings sheet; the member
+// sees both, and a room summary read before the rename but delivered after
+// it does not take the new title back. In a strict room a newcomer's link
+// is held by spam screening until the host shows it again from the review
+// sheet. Screenshots go to target/e2e/.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
@@ -169,6 +171,51 @@ test('the host renames the open chat and changes its cover; the member sees it',
   const seen = await apiCall(server.base, memberSession.token, 'GET', `/openchats/${chat}`);
   assert.equal(seen.cover, null, 'the cover was removed');
   assert.equal(seen.title, '서울 야식 탐방');
+});
+
+test('a room summary fetched before a rename does not take the new title back', async () => {
+  // The member's client re-reads the room's summary after someone joins.
+  // That read is answered here with what the server said at the time, but
+  // delivered only after the host's rename has arrived over the socket.
+  const chat = (await apiCall(server.base, hostSession.token, 'GET', `/rooms/${roomId}`)).open_chat;
+  const path = `/api/v1/rooms/${roomId}`;
+  /** @type {() => void} */ let fetched = () => {};
+  /** @type {() => void} */ let release = () => {};
+  /** @type {() => void} */ let checked = () => {};
+  const wasFetched = new Promise((r) => { fetched = () => r(undefined); });
+  const released = new Promise((r) => { release = () => r(undefined); });
+  const done = new Promise((r) => { checked = () => r(undefined); });
+  let held = false;
+  /** @param {import('playwright-core').Route} route */
+  const hold = async (route) => {
+    if (route.request().method() !== 'GET') return route.fallback();
+    if (held) {
+      // Any later read waits until the check, so only the stale one lands.
+      await done;
+      return route.fallback();
+    }
+    held = true;
+    const stale = await route.fetch();
+    fetched();
+    await released;
+    await route.fulfill({ response: stale });
+  };
+  const only = (/** @type {URL} */ url) => url.pathname === path;
+  await member.route(only, hold);
+  const count = member.locator('.room-header h2 .count');
+  const before = Number(await count.textContent());
+
+  const third = await apiSignUp(server.base, `oc_third_${run}`, 'Third');
+  await apiCall(server.base, third.token, 'POST', `/openchats/${chat}/join`, { profile: { as: 'nickname', nickname: '셋째' } });
+  await wasFetched;
+  await apiCall(server.base, hostSession.token, 'PATCH', `/openchats/${chat}`, { title: '서울 심야 탐방' });
+  await member.locator('.room-header h2:has-text("서울 심야 탐방")').waitFor();
+  release();
+  // The late summary lands (its member count shows) and the title stays.
+  await member.locator(`.room-header h2 .count:text-is("${before + 1}")`).waitFor();
+  assert.match(await member.locator('.room-header h2').textContent() ?? '', /서울 심야 탐방/);
+  checked();
+  await member.unroute(only, hold);
 });
 
 test('in a strict room a newcomer’s link waits for the host, who shows it again', async () => {

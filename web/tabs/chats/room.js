@@ -78,9 +78,11 @@ export function openRoom(pane, roomId) {
   const tools = open ? openTools(room, (seq) => msgs.get(seq), () => { rendered.clear(); draw(false); }) : null;
   // Follows a rename (an open chat's host may retitle it).
   const roomTitle = h('span', { class: 'room-name' }, room.title);
+  // Follows joins and leaves (the summary is read again after each).
+  const memberCount = room.kind === 'group' || room.kind === 'open' ? h('span', { class: 'count' }, String(room.member_count)) : null;
   const header = h('header', { class: 'pane-header room-header' },
     h('a', { href: '#/chats', class: 'icon-button back', 'aria-label': t('back') }, '‹'),
-    h('h2', {}, roomTitle, room.kind === 'group' || room.kind === 'open' ? h('span', { class: 'count' }, String(room.member_count)) : null),
+    h('h2', {}, roomTitle, memberCount),
     h('div', { class: 'header-actions' }, tools?.header, ai.summaryButton, ai.assistantButton,
       room.kind === 'channel' && room.channel ? h('a', { href: `#/local/channel/${room.channel}`, class: 'icon-button', id: 'room-channel',
         'aria-label': t('channel'), title: t('channel') }, '🏪') : null,
@@ -427,7 +429,9 @@ export function openRoom(pane, roomId) {
   const unsubscribe = subscribe((what) => {
     if (what === 'typing') drawTyping();
     if (what === 'rooms') {
-      roomTitle.textContent = state.rooms.get(roomId)?.title ?? room.title;
+      const now = state.rooms.get(roomId) ?? room;
+      roomTitle.textContent = now.title;
+      if (memberCount) memberCount.textContent = String(now.member_count);
       // Another member may have added or removed the assistant.
       drawHeaderButtons();
     }
