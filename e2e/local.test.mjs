@@ -4,7 +4,8 @@
 // shows the code, which the shop's owner redeems once from the shop page;
 // the customer adds the shop's channel, writes to it and gets an answer from
 // the owner's inbox, receives the owner's advertising campaign in the
-// channel room with its label and opt-out, and opts out with one tap.
+// channel room with its label and opt-out, and opts out with one tap. The
+// console follows a scheduled campaign to the end by asking for it alone.
 // Screenshots go to target/e2e/.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -163,6 +164,34 @@ test('an advertising campaign arrives labelled, and one tap opts out', async () 
     const list = await apiCall(server.base, ownerSession.token, 'GET', `/channels/${channel.id}/campaigns`);
     return list[0]?.stats.opted_out === 1;
   });
+});
+
+test('the console follows a scheduled campaign to the end without reading the whole list again', async () => {
+  // Due in 6 s; the console's list also holds the finished campaign above,
+  // whose read count the server works out by visiting its messages.
+  const due = await apiCall(server.base, ownerSession.token, 'POST', `/channels/${channel.id}/campaigns`, {
+    name: '휴무 안내', kind: 'informational', template: '#{name}님, 내일은 휴무입니다.', variables: {}, attributes: [],
+    segment: {}, send_at: Date.now() + 6000,
+  });
+  const asked = { list: 0, one: 0 };
+  /** @param {import('playwright-core').Request} req */
+  const count = (req) => {
+    const path = new URL(req.url()).pathname;
+    if (path === `/api/v1/channels/${channel.id}/campaigns` && req.method() === 'GET') asked.list++;
+    if (path === `/api/v1/campaigns/${due.id}`) asked.one++;
+  };
+  owner.on('request', count);
+  await owner.goto(`${server.base}/#/local/console/${channel.id}`);
+  await owner.click('#console-campaigns');
+  const card = owner.locator(`#campaigns .campaign[data-campaign="${due.id}"]`);
+  await card.waitFor();
+  assert.equal(await card.getAttribute('data-status'), 'scheduled', 'the console opened before the campaign was due');
+  await owner.locator(`#campaigns .campaign[data-campaign="${due.id}"][data-status="done"]`).waitFor();
+  owner.off('request', count);
+  assert.equal(await card.locator('dd[data-stat="delivered"]').textContent(), '1');
+  await customer.locator('.messages .msg', { hasText: 'Dana님, 내일은 휴무입니다.' }).waitFor();
+  assert.ok(asked.one >= 1, 'the scheduled campaign was asked for by itself');
+  assert.equal(asked.list, 1, 'the list, with the finished campaign, was read once');
 });
 
 test('the owner opens a shop from the console with days it is closed', async () => {

@@ -180,6 +180,7 @@ function campaigns(body, channel) {
   const error = h('p', { class: 'form-error', id: 'camp-error' });
   /** @type {ReturnType<typeof setTimeout> | null} */
   let timer = null;
+  let round = 0;
   const point = savedPoint();
   const field = (/** @type {string} */ id, /** @type {string} */ label, /** @type {Record<string, any>} */ attrs = {}) =>
     [h('label', { for: id }, label), h(attrs.rows ? 'textarea' : 'input', { id, ...attrs })];
@@ -203,14 +204,42 @@ function campaigns(body, channel) {
     };
   }
 
+  /** Each campaign's card by id, so a poll replaces only the ones it read. */
+  /** @type {Map<number, HTMLElement>} */
+  const cards = new Map();
+  /** @param {any} c */
+  function show(c) {
+    const card = campaignCard(c, load);
+    cards.get(c.id)?.replaceWith(card);
+    cards.set(c.id, card);
+    return card;
+  }
+
   async function load() {
     const items = await api.get(`/channels/${channel}/campaigns`);
-    mount(list, items.length ? items.map((/** @type {any} */ c) => campaignCard(c, load)) : h('li', { class: 'muted' }, t('noCampaigns')));
-    // Keep counting while something is on its way.
+    cards.clear();
+    mount(list, items.length ? items.map(show) : h('li', { class: 'muted' }, t('noCampaigns')));
+    follow(items);
+  }
+
+  /** Keeps counting what is on its way, asking for those campaigns alone: a
+   * finished campaign's read count visits every message it delivered, so
+   * it is read once, not on every poll. Every 2 s while one sends or is
+   * about to; every 30 s while they only wait (for morning, or a later
+   * hour). @param {any[]} items */
+  function follow(items) {
     if (timer) clearTimeout(timer);
-    if (items.some((/** @type {any} */ c) => c.status === 'sending' || c.status === 'scheduled' || c.status === 'waiting')) {
-      timer = setTimeout(() => load().catch(() => {}), 2000);
-    }
+    // A reload, a newer poll or leaving the page drops a poll in flight.
+    const mine = ++round;
+    const moving = items.filter((c) => c.status === 'sending' || c.status === 'scheduled' || c.status === 'waiting');
+    if (!moving.length) return;
+    const soon = moving.some((c) => c.status === 'sending' || (c.status === 'scheduled' && c.send_at < Date.now() + 60_000));
+    timer = setTimeout(async () => {
+      const now = await Promise.all(moving.map((c) => api.get(`/campaigns/${c.id}`).catch(() => c)));
+      if (mine !== round) return;
+      now.forEach(show);
+      follow(now);
+    }, soon ? 2000 : 30_000);
   }
 
   api.get(`/channels/${channel}`).then(async (ch) => {
@@ -271,7 +300,7 @@ function campaigns(body, channel) {
       preview, error)));
   mount(body, composer, h('h3', {}, t('campaigns')), list);
   load().catch((err) => showError(error, err));
-  return () => { if (timer) clearTimeout(timer); };
+  return () => { round++; if (timer) clearTimeout(timer); };
 }
 
 /** Posts on the channel's page. @param {HTMLElement} body @param {number} channel */
