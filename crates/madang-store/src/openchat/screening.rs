@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use madang_types::events::RoomEvent;
 use madang_types::openchat::{FlagReason, FlagVerdict, Screening};
 use madang_types::{Millis, OpenChatId, RoomId, Seq, UserId};
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 /// A message the operator labelled: spam, or fine (so that screening
 /// learns where the line is).
@@ -91,6 +91,14 @@ pub(super) async fn settle_flag(
     Ok(done.rows_affected() > 0)
 }
 
+/// The flags of open chat `$1` that wait for review, with their messages
+/// (and the sender's nickname): what `pending_flags` lists and
+/// `pending_flag_count` counts.
+const PENDING: &str = "FROM flagged_messages f \
+     JOIN messages m ON m.room_id = f.room_id AND m.seq = f.seq \
+     LEFT JOIN open_members o ON o.room_id = m.room_id AND o.user_id = m.sender_id \
+     WHERE f.open_chat_id = $1 AND f.verdict IS NULL AND m.deleted_at IS NULL";
+
 #[async_trait]
 impl ScreeningRepo for SqlStore {
     async fn label_example(&self, text: &str, spam: bool, at: Millis) -> Result<i64> {
@@ -163,26 +171,18 @@ impl ScreeningRepo for SqlStore {
     }
 
     async fn pending_flag_count(&self, chat: OpenChatId) -> Result<i64> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM flagged_messages f \
-             JOIN messages m ON m.room_id = f.room_id AND m.seq = f.seq \
-             WHERE f.open_chat_id = $1 AND f.verdict IS NULL AND m.deleted_at IS NULL",
-        )
-        .bind(chat.0)
-        .fetch_one(self.pool())
-        .await?;
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n {PENDING}")))
+            .bind(chat.0)
+            .fetch_one(self.pool())
+            .await?;
         i64_col(&row, "n")
     }
 
     async fn pending_flags(&self, chat: OpenChatId, limit: i64) -> Result<Vec<FlagRow>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT f.room_id, f.seq, f.reason, f.score, f.flagged_at, m.shown_id, m.text, o.nickname \
-             FROM flagged_messages f \
-             JOIN messages m ON m.room_id = f.room_id AND m.seq = f.seq \
-             LEFT JOIN open_members o ON o.room_id = m.room_id AND o.user_id = m.sender_id \
-             WHERE f.open_chat_id = $1 AND f.verdict IS NULL AND m.deleted_at IS NULL \
-             ORDER BY f.flagged_at DESC, f.seq DESC LIMIT $2",
-        )
+             {PENDING} ORDER BY f.flagged_at DESC, f.seq DESC LIMIT $2"
+        )))
         .bind(chat.0)
         .bind(limit)
         .fetch_all(self.pool())
