@@ -167,11 +167,11 @@ test('an advertising campaign arrives labelled, and one tap opts out', async () 
 });
 
 test('the console follows a scheduled campaign to the end without reading the whole list again', async () => {
-  // Due in 6 s; the console's list also holds the finished campaign above,
+  // Due in 10 s; the console's list also holds the finished campaign above,
   // whose read count the server works out by visiting its messages.
   const due = await apiCall(server.base, ownerSession.token, 'POST', `/channels/${channel.id}/campaigns`, {
     name: '휴무 안내', kind: 'informational', template: '#{name}님, 내일은 휴무입니다.', variables: {}, attributes: [],
-    segment: {}, send_at: Date.now() + 6000,
+    segment: {}, send_at: Date.now() + 10000,
   });
   const asked = { list: 0, one: 0 };
   /** @param {import('playwright-core').Request} req */
