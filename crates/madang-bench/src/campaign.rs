@@ -4,11 +4,12 @@
 //! the campaign resumes from its last committed batch. At the end the
 //! operators' audit (`madang admin campaign`) must find every recipient
 //! with exactly one message. Reports the send rate (messages a second
-//! while the server was up) and the restart gap.
+//! while the server was up), the restart gap, and how long a look at the
+//! finished campaign's stats takes (the business console's read).
 
 use crate::client::Api;
 use crate::server::{Server, ServerArgs};
-use crate::stats::{table, write_json};
+use crate::stats::{Latencies, table, write_json};
 use anyhow::{Context, ensure};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -44,7 +45,12 @@ pub struct CampaignResult {
     pub messages_per_sec: f64,
     pub exactly_once: bool,
     pub seed_seconds: f64,
+    /// Median of [`STATS_LOOKS`] reads of the finished campaign.
+    pub stats_read_ms: f64,
 }
+
+/// Reads of the finished campaign's stats timed at the end.
+const STATS_LOOKS: usize = 21;
 
 async fn stats(api: &Api, token: &str, id: i64) -> anyhow::Result<Value> {
     api.call(
@@ -136,6 +142,12 @@ pub async fn run(args: CampaignArgs) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    let mut looks = Latencies::default();
+    for _ in 0..STATS_LOOKS {
+        let t = Instant::now();
+        stats(&api, token, id).await?;
+        looks.record(t.elapsed());
+    }
     let audit_line = server.admin(&["campaign", &id.to_string()]).await?;
     let audit: Value = serde_json::from_str(audit_line.lines().last().unwrap_or_default())?;
     server.stop().await;
@@ -155,6 +167,7 @@ pub async fn run(args: CampaignArgs) -> anyhow::Result<()> {
         messages_per_sec: delivered as f64 / send_seconds,
         exactly_once: audit["exactly_once"] == true,
         seed_seconds,
+        stats_read_ms: looks.percentile(50.0),
     };
     table(
         &format!(
@@ -177,6 +190,7 @@ pub async fn run(args: CampaignArgs) -> anyhow::Result<()> {
             ("messages/s", format!("{:.0}", result.messages_per_sec)),
             ("exactly once", result.exactly_once.to_string()),
             ("audience seeding", format!("{:.1} s", result.seed_seconds)),
+            ("stats read (median)", format!("{:.2} ms", result.stats_read_ms)),
         ],
     );
     ensure!(

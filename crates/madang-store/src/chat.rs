@@ -98,7 +98,9 @@ pub trait ChatRepo: Send + Sync {
     async fn set_muted(&self, room: RoomId, user: UserId, muted: bool) -> Result<()>;
     async fn set_pinned(&self, room: RoomId, user: UserId, pinned_at: Option<Millis>) -> Result<()>;
     /// Moves the read cursor forward to `seq` (never back); true if it moved.
-    async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool>;
+    /// In a channel's room (`room.channel_id`) the campaign messages it
+    /// passes are counted as read.
+    async fn mark_read(&self, room: &RoomRow, user: UserId, seq: Seq) -> Result<bool>;
     /// Every member's read cursor, ascending.
     async fn read_cursors(&self, room: RoomId) -> Result<Vec<Seq>>;
     /// An account the server itself acts as (`@assistant`, `@screening`):
@@ -416,7 +418,14 @@ impl ChatRepo for SqlStore {
         Ok(())
     }
 
-    async fn mark_read(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool> {
+    async fn mark_read(&self, room: &RoomRow, user: UserId, seq: Seq) -> Result<bool> {
+        if room.channel_id.is_some() {
+            let mut tx = self.begin_write().await?;
+            let moved = crate::local::read_channel_room(&mut tx, room.id, user, seq).await?;
+            tx.commit().await?;
+            return Ok(moved == Some(true));
+        }
+        let room = room.id;
         let done = sqlx::query(
             "UPDATE room_members SET read_seq = $3 WHERE room_id = $1 AND user_id = $2 AND read_seq < $3",
         )

@@ -8,26 +8,37 @@
 
 use crate::Result;
 use crate::StoreError;
-use crate::rows::{i64_col, to_json};
+use crate::rows::{i64_col, opt_i64, to_json};
 use madang_types::events::{EventBody, RoomEvent};
 use madang_types::{Millis, RoomId, Seq, UserId};
 use sqlx::AnyConnection;
 
-/// Takes the next seq of `room` (and with it the room's lock); also returns
-/// the room's member count as of that moment.
-pub(crate) async fn claim_seq(conn: &mut AnyConnection, room: RoomId) -> Result<(Seq, i64)> {
+/// A seq taken by [`claim_seq`], with what the room was at that moment.
+pub(crate) struct Claimed {
+    pub seq: Seq,
+    pub member_count: i64,
+    /// A person's room with a channel.
+    pub channel: bool,
+}
+
+/// Takes the next seq of `room` (and with it the room's lock).
+pub(crate) async fn claim_seq(conn: &mut AnyConnection, room: RoomId) -> Result<Claimed> {
     let row = sqlx::query(
-        "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, member_count",
+        "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, member_count, channel_id",
     )
     .bind(room.0)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;
-    Ok((Seq(i64_col(&row, "last_seq")?), i64_col(&row, "member_count")?))
+    Ok(Claimed {
+        seq: Seq(i64_col(&row, "last_seq")?),
+        member_count: i64_col(&row, "member_count")?,
+        channel: opt_i64(&row, "channel_id")?.is_some(),
+    })
 }
 
 async fn next_seq(conn: &mut AnyConnection, room: RoomId) -> Result<Seq> {
-    Ok(claim_seq(conn, room).await?.0)
+    Ok(claim_seq(conn, room).await?.seq)
 }
 
 /// Appends one event at a seq taken by [`next_seq`] in the same transaction.

@@ -318,7 +318,8 @@ impl SqlStore {
     /// and every member has the message to read.
     async fn append(&self, new: NewMessage, as_member: bool) -> Result<Appended> {
         let mut tx = self.begin_write().await?;
-        let (seq, member_count) = claim_seq(&mut tx, new.room_id).await?;
+        let claimed = claim_seq(&mut tx, new.room_id).await?;
+        let (seq, member_count) = (claimed.seq, claimed.member_count);
         // Under the room lock: a retry that raced us has committed by now.
         let sql = format!(
             "SELECT {MESSAGE_COLS} FROM messages m WHERE m.sender_id = $1 AND m.client_id = $2 AND m.campaign_id IS NULL"
@@ -329,7 +330,13 @@ impl SqlStore {
             .fetch_optional(&mut *tx)
             .await?;
         if as_member {
-            let is_member =
+            // In a channel's room the person's reply reads the campaign
+            // messages before it.
+            let is_member = if claimed.channel {
+                crate::local::read_channel_room(&mut tx, new.room_id, new.sender_id, seq)
+                    .await?
+                    .is_some()
+            } else {
                 sqlx::query("UPDATE room_members SET read_seq = $3 WHERE room_id = $1 AND user_id = $2")
                     .bind(new.room_id.0)
                     .bind(new.sender_id.0)
@@ -337,7 +344,8 @@ impl SqlStore {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected()
-                    == 1;
+                    == 1
+            };
             if !is_member {
                 return Err(StoreError::NotFound);
             }

@@ -303,9 +303,9 @@ pub struct CampaignStats {
     pub deferred: i64,
     /// Waiting for morning now.
     pub waiting: i64,
-    /// Delivered and read; counted once the first pass is over (`null`
-    /// while sending).
-    pub read: Option<i64>,
+    /// Delivered and read (a reply reads what came before it); counted
+    /// as people read, while sending too.
+    pub read: i64,
     pub opted_out: i64,
     pub skipped: i64,
     /// Skips by reason: `no_consent`, `informational_refused`,

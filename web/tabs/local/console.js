@@ -139,7 +139,7 @@ function statsBar(s) {
 function campaignCard(c, /** @type {() => void} */ reload) {
   const s = c.stats;
   const progress = s.audience ? Math.round((100 * s.passed) / s.audience) : 100;
-  const numbers = [['targeted', s.targeted], ['delivered', s.delivered], ['read', s.read ?? '…'], ['deferred', s.deferred],
+  const numbers = [['targeted', s.targeted], ['delivered', s.delivered], ['read', s.read], ['deferred', s.deferred],
     ['waiting', s.waiting], ['opted_out', s.opted_out], ['skipped', s.skipped],
     ...(c.rewrite ? [['rewritten', s.rewritten], ['fell_back', s.fell_back]] : [])];
   return h('li', { class: 'campaign', dataset: { campaign: c.id, status: c.status } },
@@ -222,16 +222,17 @@ function campaigns(body, channel) {
     follow(items);
   }
 
-  /** Keeps counting what is on its way, asking for those campaigns alone: a
-   * finished campaign's read count visits every message it delivered, so
-   * it is read once, not on every poll. Every 2 s while one sends or is
-   * about to; every 30 s while they only wait (for morning, or a later
-   * hour). @param {any[]} items */
+  /** Keeps counting, asking for the campaigns that still change alone (the
+   * list is read once): those on their way, and those finished within a day,
+   * whose read counts still grow. Every 2 s while one sends or is about to;
+   * else every 30 s. @param {any[]} items */
   function follow(items) {
     if (timer) clearTimeout(timer);
     // A reload, a newer poll or leaving the page drops a poll in flight.
     const mine = ++round;
-    const moving = items.filter((c) => c.status === 'sending' || c.status === 'scheduled' || c.status === 'waiting');
+    const recent = Date.now() - 86_400_000;
+    const moving = items.filter((c) => c.status === 'sending' || c.status === 'scheduled' || c.status === 'waiting'
+      || (c.status === 'done' && (c.finished_at ?? 0) > recent));
     if (!moving.length) return;
     const soon = moving.some((c) => c.status === 'sending' || (c.status === 'scheduled' && c.send_at < Date.now() + 60_000));
     timer = setTimeout(async () => {

@@ -409,7 +409,7 @@ impl Core {
         let member = self.membership(me, room).await?;
         let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
         let seq = seq.min(row.last_seq);
-        if self.repos.mark_read(room, me.user, seq).await? {
+        if self.repos.mark_read(&row, me.user, seq).await? {
             self.reads.push(room, member.shown_id, seq);
         }
         Ok(())

@@ -304,7 +304,7 @@ fn view(
     c: &CampaignRow,
     skips: BTreeMap<String, i64>,
     fallbacks: BTreeMap<String, i64>,
-    read: Option<i64>,
+    read: i64,
     waiting: i64,
 ) -> Campaign {
     Campaign {
@@ -543,11 +543,12 @@ impl Core {
             })
             .await?;
         self.campaign_wake.notify_one();
-        Ok(view(&created, BTreeMap::new(), BTreeMap::new(), None, 0))
+        Ok(view(&created, BTreeMap::new(), BTreeMap::new(), 0, 0))
     }
 
-    /// Reads are counted once the first pass is over (counting them means
-    /// visiting every delivered message; progress polls stay cheap).
+    /// Reads are kept counted as people read, so every view has them; the
+    /// people waiting for the morning are counted once the first pass is
+    /// over (progress polls stay cheap).
     async fn campaign_view(&self, row: &CampaignRow) -> Result<Campaign> {
         let skips = self.repos.campaign_skips(row.id).await?;
         let fallbacks = if row.rewrite {
@@ -555,12 +556,10 @@ impl Core {
         } else {
             BTreeMap::new()
         };
-        let (read, waiting) = match row.status {
-            CampaignStatus::Scheduled | CampaignStatus::Sending => (None, 0),
-            _ => {
-                let (r, w) = self.repos.campaign_reads(row.id).await?;
-                (Some(r), w)
-            }
+        let read = self.repos.campaign_reads(row.id).await?;
+        let waiting = match row.status {
+            CampaignStatus::Scheduled | CampaignStatus::Sending => 0,
+            _ => self.repos.campaign_waiting(row.id).await?,
         };
         Ok(view(row, skips, fallbacks, read, waiting))
     }

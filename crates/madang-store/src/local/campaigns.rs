@@ -194,8 +194,11 @@ pub trait CampaignRepo: Send + Sync {
         copy: &CampaignCopy,
         at: Millis,
     ) -> Result<CampaignCopy>;
-    /// Delivered messages read, and recipients waiting for the morning.
-    async fn campaign_reads(&self, id: CampaignId) -> Result<(i64, i64)>;
+    /// Delivered messages read (counted as cursors move: a few rows, not
+    /// the campaign's messages).
+    async fn campaign_reads(&self, id: CampaignId) -> Result<i64>;
+    /// Recipients waiting for the morning now.
+    async fn campaign_waiting(&self, id: CampaignId) -> Result<i64>;
     /// Counts `user`'s opt-out on the campaign that reached them, once;
     /// whether it counted.
     async fn record_opt_out(&self, id: CampaignId, user: UserId, at: Millis) -> Result<bool>;
@@ -411,6 +414,62 @@ async fn delivered_to(conn: &mut AnyConnection, id: CampaignId, user: UserId) ->
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.is_some())
+}
+
+/// Rows each campaign's read count is split over (see `campaign_reads`).
+const READ_SHARDS: i64 = 8;
+
+/// Moves `user`'s read cursor in a channel's room forward to `seq` and
+/// counts the campaign messages it passes as read, in the caller's
+/// transaction. `None` when `user` is no member of the room, else whether
+/// the cursor moved.
+///
+/// The member's row is locked first by a no-op update, so the cursor the
+/// range starts from is the one this transaction moves: two reads of the
+/// same messages at once count them once.
+pub(crate) async fn read_channel_room(
+    conn: &mut AnyConnection,
+    room: RoomId,
+    user: UserId,
+    seq: Seq,
+) -> Result<Option<bool>> {
+    let Some(row) = sqlx::query(
+        "UPDATE room_members SET read_seq = read_seq WHERE room_id = $1 AND user_id = $2 RETURNING read_seq",
+    )
+    .bind(room.0)
+    .bind(user.0)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let from = i64_col(&row, "read_seq")?;
+    if from >= seq.0 {
+        return Ok(Some(false));
+    }
+    sqlx::query("UPDATE room_members SET read_seq = $3 WHERE room_id = $1 AND user_id = $2")
+        .bind(room.0)
+        .bind(user.0)
+        .bind(seq.0)
+        .execute(&mut *conn)
+        .await?;
+    // The messages passed are a range of the room's primary key. The
+    // counters are taken in campaign order, so two reads passing the same
+    // campaigns on PostgreSQL cannot each hold one the other waits for.
+    sqlx::query(
+        "INSERT INTO campaign_reads (campaign_id, shard, n) \
+         SELECT campaign_id, $4, COUNT(*) FROM messages \
+         WHERE room_id = $1 AND seq > $2 AND seq <= $3 AND campaign_id IS NOT NULL \
+         GROUP BY campaign_id ORDER BY campaign_id \
+         ON CONFLICT (campaign_id, shard) DO UPDATE SET n = campaign_reads.n + excluded.n",
+    )
+    .bind(room.0)
+    .bind(from)
+    .bind(seq.0)
+    .bind(room.0.rem_euclid(READ_SHARDS))
+    .execute(&mut *conn)
+    .await?;
+    Ok(Some(true))
 }
 
 async fn waiting_count(conn: &mut AnyConnection, id: CampaignId) -> Result<i64> {
@@ -1018,19 +1077,19 @@ impl CampaignRepo for SqlStore {
         })
     }
 
-    async fn campaign_reads(&self, id: CampaignId) -> Result<(i64, i64)> {
-        let read = sqlx::query(
-            "SELECT COUNT(*) AS n FROM messages m \
-             JOIN channel_rooms r ON r.room_id = m.room_id \
-             JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = r.user_id \
-             WHERE m.campaign_id = $1 AND rm.read_seq >= m.seq",
+    async fn campaign_reads(&self, id: CampaignId) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM campaign_reads WHERE campaign_id = $1",
         )
         .bind(id.0)
         .fetch_one(self.pool())
         .await?;
+        i64_col(&row, "n")
+    }
+
+    async fn campaign_waiting(&self, id: CampaignId) -> Result<i64> {
         let mut conn = self.pool().acquire().await?;
-        let waiting = waiting_count(&mut conn, id).await?;
-        Ok((i64_col(&read, "n")?, waiting))
+        waiting_count(&mut conn, id).await
     }
 
     async fn record_opt_out(&self, id: CampaignId, user: UserId, at: Millis) -> Result<bool> {

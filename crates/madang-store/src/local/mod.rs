@@ -15,6 +15,7 @@ use madang_types::{BusinessId, ChannelId, MediaId, Millis, ShopId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+pub(crate) use campaigns::read_channel_room;
 pub use campaigns::{
     AudienceSeed, BatchReport, CampaignAudit, CampaignCopy, CampaignRepo, CampaignRow, Candidate, Judge,
     NewCampaign, Outcome, Wording,

@@ -124,8 +124,9 @@ async fn read_cursors_only_move_forward() {
     let (_db, store) = store().await;
     let people = users(&store, 2).await;
     let room = group(&store, &people).await;
-    assert!(store.mark_read(room, people[1], Seq(10)).await.unwrap());
-    assert!(!store.mark_read(room, people[1], Seq(5)).await.unwrap());
+    let row = store.room(room).await.unwrap().unwrap();
+    assert!(store.mark_read(&row, people[1], Seq(10)).await.unwrap());
+    assert!(!store.mark_read(&row, people[1], Seq(5)).await.unwrap());
     assert_eq!(
         store.member(room, people[1]).await.unwrap().unwrap().read_seq,
         Seq(10)

@@ -7,6 +7,7 @@
 //! stats; and who may do what.
 
 use super::business;
+use futures::future::join_all;
 use madang_testkit::{Client, TestServer, test_limits};
 use madang_types::Millis;
 use serde_json::{Value, json};
@@ -575,4 +576,106 @@ async fn a_campaign_message_is_caught_up_in_its_place_and_stored_once() {
     let stats = owner.get(&format!("/api/v1/campaigns/{id}")).await.ok();
     assert_eq!(stats["stats"]["read"], 1, "{stats}");
     assert_eq!(stats["stats"]["opted_out"], 1, "{stats}");
+}
+
+/// The read count is kept as cursors move: a read, a repeated read,
+/// many reads at once and a reply (which reads what came before it) each
+/// count a campaign message once, and one read past two campaigns counts
+/// for both.
+#[tokio::test]
+async fn reads_are_counted_once_as_people_read_and_reply() {
+    let limits = madang_core::Limits {
+        campaign_poll_ms: 20,
+        ..test_limits()
+    };
+    let srv = TestServer::start_with(limits).await;
+    let owner = srv.user("rco").await;
+    let (_, ch) = channel(&owner, "read_counts", "읽음가게").await;
+    let reader = srv.user("rca").await;
+    let eager = srv.user("rcb").await;
+    let replier = srv.user("rcc").await;
+    let idle = srv.user("rcd").await;
+    for p in [&reader, &eager, &replier, &idle] {
+        add(p, ch, json!({})).await;
+    }
+    let campaigns = format!("/api/v1/channels/{ch}/campaigns");
+    let mut ids = Vec::new();
+    for name in ["첫 소식", "둘째 소식"] {
+        let made = owner
+            .post(
+                &campaigns,
+                json!({"name": name, "kind": "informational", "template": format!("#{{name}}님, {name}")}),
+            )
+            .await
+            .ok();
+        let id = made["id"].as_i64().unwrap();
+        let done = settle(&owner, id, &["done"]).await;
+        assert_eq!(done["stats"]["delivered"], 4, "{done}");
+        assert_eq!(done["stats"]["read"], 0, "{done}");
+        ids.push(id);
+    }
+    let reads = |owner: &Client| {
+        let owner = owner.clone();
+        let ids = ids.clone();
+        async move {
+            let mut out = Vec::new();
+            for id in ids {
+                out.push(owner.get(&format!("/api/v1/campaigns/{id}")).await.ok()["stats"]["read"].clone());
+            }
+            out
+        }
+    };
+    let room_of = |c: &Client| {
+        let c = c.clone();
+        async move {
+            let room = c.get(&format!("/api/v1/channels/{ch}/room")).await.ok();
+            (room["id"].as_i64().unwrap(), room["last_seq"].as_i64().unwrap())
+        }
+    };
+
+    // Reading up to the first campaign counts it alone; again, nothing.
+    let (room, last) = room_of(&reader).await;
+    let first = received(&reader, ch).await[0]["seq"].as_i64().unwrap();
+    for _ in 0..2 {
+        reader
+            .post(&format!("/api/v1/rooms/{room}/read"), json!({"seq": first}))
+            .await
+            .ok();
+    }
+    assert_eq!(reads(&owner).await, [json!(1), json!(0)]);
+    // Then past the second.
+    reader
+        .post(&format!("/api/v1/rooms/{room}/read"), json!({"seq": last}))
+        .await
+        .ok();
+    assert_eq!(reads(&owner).await, [json!(1), json!(1)]);
+
+    // Twenty reads at once, at every seq up to the last, count each once.
+    let (room, last) = room_of(&eager).await;
+    let path = format!("/api/v1/rooms/{room}/read");
+    let all = (0..20).map(|i| eager.post(&path, json!({"seq": 1 + i % last})));
+    for r in join_all(all).await {
+        r.ok();
+    }
+    assert_eq!(reads(&owner).await, [json!(2), json!(2)]);
+
+    // A reply reads what came before it.
+    let (room, _) = room_of(&replier).await;
+    replier
+        .send(madang_types::RoomId(room), "rc-reply", "감사합니다")
+        .await;
+    assert_eq!(reads(&owner).await, [json!(3), json!(3)]);
+    // The business answering (and reading its inbox) does not read for
+    // anyone.
+    let conv = format!("/api/v1/channels/{ch}/inbox/{room}");
+    let answer = owner
+        .post(
+            &format!("{conv}/messages"),
+            json!({"client_id": "rc-answer", "text": "안녕하세요"}),
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    owner.get(&format!("{conv}/messages")).await.ok();
+    // The fourth person never read: 3 of 4 delivered.
+    assert_eq!(reads(&owner).await, [json!(3), json!(3)]);
 }
