@@ -223,8 +223,8 @@ function campaigns(body, channel) {
   }
 
   /** Keeps counting, asking for the campaigns that still change alone (the
-   * list is read once): those on their way, and those finished within a day,
-   * whose read counts still grow. Every 2 s while one sends or is about to;
+   * list is read once): those on their way, and those finished or cancelled
+   * within a day, whose read counts still grow. Every 2 s while one sends or is about to;
    * else every 30 s. @param {any[]} items */
   function follow(items) {
     if (timer) clearTimeout(timer);
@@ -232,7 +232,7 @@ function campaigns(body, channel) {
     const mine = ++round;
     const recent = Date.now() - 86_400_000;
     const moving = items.filter((c) => c.status === 'sending' || c.status === 'scheduled' || c.status === 'waiting'
-      || (c.status === 'done' && (c.finished_at ?? 0) > recent));
+      || ((c.status === 'done' || c.status === 'cancelled') && (c.finished_at ?? 0) > recent));
     if (!moving.length) return;
     const soon = moving.some((c) => c.status === 'sending' || (c.status === 'scheduled' && c.send_at < Date.now() + 60_000));
     timer = setTimeout(async () => {

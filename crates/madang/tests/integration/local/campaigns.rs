@@ -4,13 +4,16 @@
 //! the channel's name and the opt-out line on every advertisement,
 //! informational messages outside the ad rules; template checks (unknown,
 //! unused and missing variables, over-length); segments; scheduling;
-//! stats; and who may do what.
+//! stats, with reads counted once however they race; catch-up of a channel
+//! room written from every side at once; and who may do what.
 
 use super::business;
 use futures::future::join_all;
 use madang_testkit::{Client, TestServer, test_limits};
 use madang_types::Millis;
 use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// 2026-11-23 (a Monday) 22:00 in Seoul = 13:00 UTC = 08:00 in New York.
@@ -678,4 +681,133 @@ async fn reads_are_counted_once_as_people_read_and_reply() {
     owner.get(&format!("{conv}/messages")).await.ok();
     // The fourth person never read: 3 of 4 delivered.
     assert_eq!(reads(&owner).await, [json!(3), json!(3)]);
+}
+
+/// Catch-up of a channel room while it is written from every side: the
+/// campaign sender (batches of one person), the person and the business.
+/// A campaign's message keeps no event row, so catch-up merges logged
+/// events with campaign messages; a device following the room by
+/// `events?after=` must see every seq once, in order, with no gap.
+#[tokio::test]
+async fn catch_up_of_a_channel_room_written_from_every_side_skips_nothing() {
+    const CAMPAIGNS: usize = 6;
+    const MINE: usize = 30;
+    const ANSWERS: usize = 15;
+    let limits = madang_core::Limits {
+        campaign_poll_ms: 5,
+        campaign_batch: 1,
+        ..test_limits()
+    };
+    let srv = TestServer::start_with(limits).await;
+    let owner = srv.user("cuo").await;
+    let (_, ch) = channel(&owner, "busy_room", "붐비는가게").await;
+    let person = srv.user("cup").await;
+    add(&person, ch, json!({})).await;
+    for i in 0..8 {
+        add(&srv.user(&format!("cuf{i}")).await, ch, json!({})).await;
+    }
+    let room = person.get(&format!("/api/v1/channels/{ch}/room")).await.ok()["id"]
+        .as_i64()
+        .unwrap();
+    let room_id = madang_types::RoomId(room);
+    // The person writes first, so the room is in the business's inbox.
+    person.send(room_id, "cu-0", "안녕하세요").await;
+
+    let campaigns = format!("/api/v1/channels/{ch}/campaigns");
+    let sender = {
+        let owner = owner.clone();
+        tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in 0..CAMPAIGNS {
+                let made = owner
+                    .post(
+                        &campaigns,
+                        json!({"name": format!("소식 {i}"), "kind": "informational", "template": format!("소식 {i}")}),
+                    )
+                    .await
+                    .ok();
+                ids.push(made["id"].as_i64().unwrap());
+            }
+            ids
+        })
+    };
+    let mine = {
+        let person = person.clone();
+        tokio::spawn(async move {
+            for i in 1..=MINE {
+                person
+                    .send(room_id, &format!("cu-{i}"), &format!("질문 {i}"))
+                    .await;
+            }
+        })
+    };
+    let answers = {
+        let owner = owner.clone();
+        tokio::spawn(async move {
+            for i in 0..ANSWERS {
+                let r = owner
+                    .post(
+                        &format!("/api/v1/channels/{ch}/inbox/{room}/messages"),
+                        json!({"client_id": format!("cu-a{i}"), "text": format!("답 {i}")}),
+                    )
+                    .await;
+                assert_eq!(r.status, 201, "{}", r.body);
+            }
+        })
+    };
+
+    // Devices following the room the whole time, a few events a page,
+    // until everything is written; then to the end.
+    let written = Arc::new(AtomicBool::new(false));
+    let followers: Vec<_> = (0..4)
+        .map(|_| {
+            let person = person.clone();
+            let written = written.clone();
+            tokio::spawn(async move {
+                let mut seen: Vec<i64> = Vec::new();
+                let mut campaign_messages = 0;
+                let mut pages = 0;
+                loop {
+                    let last = seen.last().copied().unwrap_or(0);
+                    let done = written.load(Ordering::SeqCst);
+                    let page = person
+                        .get(&format!("/api/v1/rooms/{room}/events?after={last}&limit=3"))
+                        .await
+                        .ok();
+                    pages += 1;
+                    let events = page["events"].as_array().unwrap();
+                    for e in events {
+                        let seq = e["seq"].as_i64().unwrap();
+                        let expected = seen.last().copied().unwrap_or(0) + 1;
+                        assert_eq!(seq, expected, "a gap or a repeat after {seen:?}: {page}");
+                        seen.push(seq);
+                        if e["body"]["message"]["campaign_id"].is_i64() {
+                            campaign_messages += 1;
+                        }
+                    }
+                    if done && events.is_empty() {
+                        return (seen, campaign_messages, pages);
+                    }
+                }
+            })
+        })
+        .collect();
+    let ids = sender.await.unwrap();
+    mine.await.unwrap();
+    answers.await.unwrap();
+    for id in &ids {
+        settle(&owner, *id, &["done"]).await;
+    }
+    written.store(true, Ordering::SeqCst);
+    let last_seq = person.room(room_id).await["last_seq"].as_i64().unwrap();
+    for f in followers {
+        let (seen, campaign_messages, pages) = f.await.unwrap();
+        assert_eq!(seen.last().copied(), Some(last_seq));
+        assert_eq!(campaign_messages, CAMPAIGNS, "one message per campaign");
+        assert!(pages > 1, "followed while it was written");
+    }
+    // Every message once: the first, the questions, the answers and one
+    // per campaign.
+    let messages = person.all_messages(room_id).await;
+    assert_eq!(messages.len(), 1 + MINE + ANSWERS + CAMPAIGNS);
 }
