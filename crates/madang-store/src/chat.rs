@@ -423,7 +423,7 @@ impl ChatRepo for SqlStore {
             let mut tx = self.begin_write().await?;
             let moved = crate::local::read_channel_room(&mut tx, room.id, user, seq).await?;
             tx.commit().await?;
-            return Ok(moved == Some(true));
+            return Ok(moved);
         }
         let room = room.id;
         let done = sqlx::query(

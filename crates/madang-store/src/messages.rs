@@ -331,11 +331,10 @@ impl SqlStore {
             .await?;
         if as_member {
             // In a channel's room the person's reply reads the campaign
-            // messages before it.
+            // messages before it. A member's cursor is short of the seq just
+            // taken, so it moves unless the sender is no member.
             let is_member = if claimed.channel {
-                crate::local::read_channel_room(&mut tx, new.room_id, new.sender_id, seq)
-                    .await?
-                    .is_some()
+                crate::local::read_channel_room(&mut tx, new.room_id, new.sender_id, seq).await?
             } else {
                 sqlx::query("UPDATE room_members SET read_seq = $3 WHERE room_id = $1 AND user_id = $2")
                     .bind(new.room_id.0)

@@ -421,32 +421,31 @@ const READ_SHARDS: i64 = 8;
 
 /// Moves `user`'s read cursor in a channel's room forward to `seq` and
 /// counts the campaign messages it passes as read, in the caller's
-/// transaction. `None` when `user` is no member of the room, else whether
-/// the cursor moved.
+/// transaction; whether it moved (false too when `user` is no member).
 ///
-/// The member's row is locked first by a no-op update, so the cursor the
-/// range starts from is the one this transaction moves: two reads of the
-/// same messages at once count them once.
+/// The member's row is locked first by a no-op update of a cursor still
+/// short of `seq`, so the range starts from the cursor this transaction
+/// moves: two reads of the same messages at once count them once, and a
+/// read that moves nothing writes nothing.
 pub(crate) async fn read_channel_room(
     conn: &mut AnyConnection,
     room: RoomId,
     user: UserId,
     seq: Seq,
-) -> Result<Option<bool>> {
+) -> Result<bool> {
     let Some(row) = sqlx::query(
-        "UPDATE room_members SET read_seq = read_seq WHERE room_id = $1 AND user_id = $2 RETURNING read_seq",
+        "UPDATE room_members SET read_seq = read_seq \
+         WHERE room_id = $1 AND user_id = $2 AND read_seq < $3 RETURNING read_seq",
     )
     .bind(room.0)
     .bind(user.0)
+    .bind(seq.0)
     .fetch_optional(&mut *conn)
     .await?
     else {
-        return Ok(None);
+        return Ok(false);
     };
     let from = i64_col(&row, "read_seq")?;
-    if from >= seq.0 {
-        return Ok(Some(false));
-    }
     sqlx::query("UPDATE room_members SET read_seq = $3 WHERE room_id = $1 AND user_id = $2")
         .bind(room.0)
         .bind(user.0)
@@ -469,7 +468,7 @@ pub(crate) async fn read_channel_room(
     .bind(room.0.rem_euclid(READ_SHARDS))
     .execute(&mut *conn)
     .await?;
-    Ok(Some(true))
+    Ok(true)
 }
 
 async fn waiting_count(conn: &mut AnyConnection, id: CampaignId) -> Result<i64> {
