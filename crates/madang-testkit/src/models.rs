@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 /// The folder with the default models, pulled if missing.
 pub async fn models_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models");
-    if pull::DEFAULT_PACKAGES.iter().all(|p| p.is_present(&dir)) {
+    if pull::defaults_present(&dir) {
         return dir;
     }
     std::fs::create_dir_all(&dir).expect("models folder");
@@ -34,7 +34,7 @@ pub async fn models_dir() -> PathBuf {
                     let _ = std::fs::remove_file(&lock);
                 }
                 tokio::time::sleep(Duration::from_millis(500)).await;
-                if pull::DEFAULT_PACKAGES.iter().all(|p| p.is_present(&dir)) {
+                if pull::defaults_present(&dir) {
                     return dir;
                 }
             }

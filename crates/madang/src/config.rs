@@ -50,6 +50,11 @@ pub struct AiConfig {
     /// `madang models pull`; when it is missing the features are off
     /// (`madang demo` pulls it).
     pub generator_model: String,
+    /// Local: what runs the GGUF. `builtin` (pure Rust, every build:
+    /// Llama-architecture models such as SmolLM2, Llama and Kanana) or
+    /// `llama_cpp` (builds with `--features llama-cpp` only: every
+    /// architecture llama.cpp reads).
+    pub generator_runtime: GeneratorRuntime,
     /// Local: cores the model uses; 0 for all.
     pub generator_threads: usize,
     /// The model's context window in tokens (local: 0 for the model's
@@ -102,6 +107,7 @@ impl Default for AiConfig {
         AiConfig {
             generator: AiBackend::Local,
             generator_model: String::new(),
+            generator_runtime: GeneratorRuntime::Builtin,
             generator_threads: 0,
             generator_context: 0,
             generator_endpoint: String::new(),
@@ -127,18 +133,33 @@ impl fmt::Debug for AiConfig {
         f.debug_struct("AiConfig")
             .field("generator", &self.generator)
             .field("generator_model", &self.generator_model)
+            .field("generator_runtime", &self.generator_runtime)
+            .field("generator_threads", &self.generator_threads)
+            .field("generator_context", &self.generator_context)
             .field("generator_endpoint", &self.generator_endpoint)
+            .field("generator_endpoint_model", &self.generator_endpoint_model)
             .field("embedder", &self.embedder)
             .field("embedder_model", &self.embedder_model)
             .field("embedder_endpoint", &self.embedder_endpoint)
+            .field("embedder_endpoint_model", &self.embedder_endpoint_model)
+            .field("models_dir", &self.models_dir)
+            .field("package_index", &mask_url(&self.package_index))
             .field("api_key", &if self.api_key.is_empty() { "" } else { "***" })
             .field("summary", &self.summary)
             .field("assistant", &self.assistant)
             .field("campaign_copy", &self.campaign_copy)
             .field("recommendations", &self.recommendations)
             .field("screening", &self.screening)
-            .finish_non_exhaustive()
+            .finish()
     }
+}
+
+/// What runs a local GGUF generator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum GeneratorRuntime {
+    Builtin,
+    LlamaCpp,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -236,6 +257,31 @@ impl Config {
             format!("sqlite://{}?mode=rwc", self.data_dir.join("madang.db").display())
         } else {
             self.database_url.clone()
+        }
+    }
+
+    /// The database for a person reading the start-up lines: SQLite's file,
+    /// or PostgreSQL's URL without its password.
+    pub fn describe_database(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("SQLite {}", self.data_dir.join("madang.db").display())
+        } else if self.database_url.starts_with("sqlite") {
+            format!("SQLite {}", self.database_url)
+        } else {
+            format!("PostgreSQL {}", mask_url(&self.database_url))
+        }
+    }
+
+    /// One node alone, or one of a cluster over NATS.
+    pub fn describe_cluster(&self) -> String {
+        if self.nats_url.is_empty() {
+            "a single node (no NATS)".into()
+        } else {
+            format!(
+                "a cluster node over NATS {} (prefix {})",
+                mask_url(&self.nats_url),
+                self.nats_prefix
+            )
         }
     }
 

@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use madang::config::{Config, LogFormat};
+use madang::config::{Config, GeneratorRuntime, LogFormat};
 use madang::node::{Node, shutdown_signal};
 use madang_core::SystemClock;
 use std::net::SocketAddr;
@@ -84,6 +84,12 @@ enum ModelsCommand {
         /// Most tokens of answer.
         #[arg(long, default_value_t = 128)]
         tokens: u32,
+        /// What runs the model (`llama-cpp` in builds with that feature).
+        #[arg(long, value_enum, default_value = "builtin")]
+        runtime: GeneratorRuntime,
+        /// A GGUF file other than the configured one.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
 }
 
@@ -177,19 +183,26 @@ async fn serve(config: Config, seed: bool) -> anyhow::Result<()> {
     init_logs(config.log_format);
     // Each live socket is an open file: allow as many as the hard limit does.
     match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(n) => tracing::info!(open_files = n, "open-file limit"),
+        Ok(n) => tracing::debug!(open_files = n, "open-file limit"),
         Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
     }
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .context("installing the metrics recorder")?;
-    tracing::info!(?config, "starting");
+    tracing::debug!(?config, "configuration (secrets masked)");
+    tracing::info!(
+        "madang {}: data in {}, database {}, {}",
+        env!("CARGO_PKG_VERSION"),
+        config.data_dir.display(),
+        config.describe_database(),
+        config.describe_cluster()
+    );
     let node = Node::start(&config, Arc::new(SystemClock), Some(metrics)).await?;
+    tracing::info!("listening on http://{}", node.addr);
     if seed {
         let logins = madang::demo::seed(&node.core).await?;
         madang::demo::print_logins(&logins, node.addr);
     }
-    tracing::info!(addr = %node.addr, "listening on http://{}", node.addr);
     shutdown_signal().await;
     tracing::info!("shutting down");
     node.stop().await
@@ -211,8 +224,22 @@ async fn main() -> anyhow::Result<()> {
         } => madang::ai::pull_models(&args.load()?).await,
         Command::Models {
             args,
-            command: ModelsCommand::Speed { threads, tokens },
-        } => madang::ai::speed(&args.load()?, threads, tokens).await,
+            command:
+                ModelsCommand::Speed {
+                    threads,
+                    tokens,
+                    runtime,
+                    model,
+                },
+        } => {
+            let run = madang::ai::SpeedArgs {
+                threads,
+                tokens,
+                runtime,
+                model,
+            };
+            madang::ai::speed(&args.load()?, run).await
+        }
         Command::Admin { args, command } => madang::admin::run(&args.load()?, command).await,
         Command::Eval {
             args,

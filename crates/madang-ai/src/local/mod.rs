@@ -1,7 +1,10 @@
-//! The backends that run on the server's own CPU.
+//! The backends that run on the server's own CPU: GGUF decoders through
+//! the built-in runtime ([`gguf`]), BERT-style embedders through candle,
+//! and the re-quantization `models pull` applies to the default model.
 
 mod bert;
-mod llama;
+pub mod gguf;
+pub mod requantize;
 
 pub use bert::BertEmbedder;
-pub use llama::{LlamaGenerator, LlamaOptions};
+pub use gguf::{GgufGenerator, GgufOptions};

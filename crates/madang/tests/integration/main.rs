@@ -9,6 +9,7 @@ mod chat;
 mod cluster;
 mod crash;
 mod friends;
+mod generator;
 mod invariants;
 mod live;
 mod local;
