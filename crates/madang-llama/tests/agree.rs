@@ -49,6 +49,12 @@ fn top(scores: &[f32], n: usize) -> Vec<usize> {
     ids
 }
 
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (norm(a) * norm(b))
+}
+
 #[test]
 fn both_runtimes_pick_the_same_tokens() {
     let path = model();
@@ -68,9 +74,24 @@ fn both_runtimes_pick_the_same_tokens() {
     );
     for step in 0..12 {
         let (ta, tb) = (top(&a, 5), top(&b, 5));
-        assert_eq!(ta[0], tb[0], "step {step}: next token {ta:?} vs {tb:?}");
+        // The same choice, or a near tie in llama.cpp's own scores (a
+        // different order of sums can flip those).
+        let gap = b[tb[0]] - b[ta[0]];
+        eprintln!(
+            "step {step}: ours {ta:?} theirs {tb:?}, gap {gap:.3}, cos {:.5}",
+            cosine(&a, &b)
+        );
+        assert!(
+            ta[0] == tb[0] || gap < 0.25,
+            "step {step}: next token {ta:?} vs {tb:?} (gap {gap})"
+        );
         let shared = ta.iter().filter(|t| tb.contains(t)).count();
         assert!(shared >= 4, "step {step}: top five {ta:?} vs {tb:?}");
+        assert!(
+            cosine(&a, &b) > 0.995,
+            "step {step}: scores differ: cosine {}",
+            cosine(&a, &b)
+        );
         let next = ta[0] as u32;
         let pos = tokens.len() + step;
         a = ours.feed(&[next], pos).expect("ours").to_vec();

@@ -190,86 +190,66 @@ impl QMatrix {
     }
 }
 
-/// `c = a · bᵀ` where `a` is `m × k` (row stride `a_rs`) and `b` is
-/// `n × k` (row stride `b_rs`), both row-major; `c` is `m × n` with row
-/// stride `c_rs`. Overwrites `c`.
-#[allow(clippy::too_many_arguments)]
-pub fn matmul_t(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: &[f32],
-    a_rs: usize,
-    b: &[f32],
-    b_rs: usize,
-    c: &mut [f32],
-    c_rs: usize,
-    threads: usize,
-) {
-    if m == 0 || n == 0 {
-        return;
+/// A matrix operand of [`product`]: its values and the steps between
+/// consecutive elements along the inner (`k`) and outer dimension.
+#[derive(Clone, Copy)]
+pub struct Operand<'a> {
+    pub values: &'a [f32],
+    /// Step from one `k` to the next.
+    pub k_step: usize,
+    /// Step from one row (of `a`) or column (of `b`) to the next.
+    pub step: usize,
+}
+
+impl<'a> Operand<'a> {
+    /// Rows of `k` values, `row_stride` apart (for `a`, or for `b` given
+    /// transposed: `b`'s columns as rows).
+    pub fn rows(values: &'a [f32], row_stride: usize) -> Operand<'a> {
+        Operand {
+            values,
+            k_step: 1,
+            step: row_stride,
+        }
     }
-    assert!(a.len() >= (m - 1) * a_rs + k && b.len() >= (n - 1) * b_rs + k);
-    assert!(c.len() >= (m - 1) * c_rs + n);
-    let parallelism = if threads > 1 {
-        gemm::Parallelism::Rayon(threads)
-    } else {
-        gemm::Parallelism::None
-    };
-    // Safety: the asserts above keep every index gemm reads or writes
-    // inside the slices: c[i * c_rs + j], a[i * a_rs + l], b[j * b_rs + l]
-    // for i < m, j < n, l < k.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            c_rs as isize,
-            false,
-            a.as_ptr(),
-            1,
-            a_rs as isize,
-            b.as_ptr(),
-            b_rs as isize,
-            1,
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            parallelism,
-        );
+
+    /// A `k × n` matrix whose rows are `row_stride` apart (for `b`).
+    pub fn columns(values: &'a [f32], row_stride: usize) -> Operand<'a> {
+        Operand {
+            values,
+            k_step: row_stride,
+            step: 1,
+        }
+    }
+
+    fn fits(&self, outer: usize, k: usize) -> bool {
+        self.values.len() > (outer - 1) * self.step + (k - 1) * self.k_step
     }
 }
 
-/// `c = a · b` where `a` is `m × k` (row stride `a_rs`) and `b` is `k × n`
-/// (row stride `b_rs`); `c` is `m × n` with row stride `c_rs`.
-#[allow(clippy::too_many_arguments)]
-pub fn matmul(
+/// `c = a · b`, `a` being `m × k` and `b` `k × n` (each as an
+/// [`Operand`]); `c` is `m × n` with rows `c_rs` apart. Overwrites `c`.
+pub fn product(
     m: usize,
     n: usize,
     k: usize,
-    a: &[f32],
-    a_rs: usize,
-    b: &[f32],
-    b_rs: usize,
+    a: Operand,
+    b: Operand,
     c: &mut [f32],
     c_rs: usize,
     threads: usize,
 ) {
-    if m == 0 || n == 0 {
+    if m == 0 || n == 0 || k == 0 {
         return;
     }
-    assert!(a.len() >= (m - 1) * a_rs + k && b.len() >= (k - 1) * b_rs + n);
-    assert!(c.len() >= (m - 1) * c_rs + n);
+    assert!(a.fits(m, k) && b.fits(n, k) && c.len() >= (m - 1) * c_rs + n);
     let parallelism = if threads > 1 {
         gemm::Parallelism::Rayon(threads)
     } else {
         gemm::Parallelism::None
     };
-    // Safety: as in `matmul_t`, with b[l * b_rs + j] for l < k, j < n.
+    // Safety: the assert keeps every index gemm touches inside the
+    // slices: c[i·c_rs + j], a[i·a.step + l·a.k_step], b[j·b.step +
+    // l·b.k_step] for i < m, j < n, l < k.
     unsafe {
         gemm::gemm(
             m,
@@ -279,12 +259,12 @@ pub fn matmul(
             1,
             c_rs as isize,
             false,
-            a.as_ptr(),
-            1,
-            a_rs as isize,
-            b.as_ptr(),
-            1,
-            b_rs as isize,
+            a.values.as_ptr(),
+            a.k_step as isize,
+            a.step as isize,
+            b.values.as_ptr(),
+            b.step as isize,
+            b.k_step as isize,
             0.0,
             1.0,
             false,
@@ -401,7 +381,7 @@ mod tests {
         let a = values(m * k, 3);
         let b = values(n * k, 4);
         let mut c = vec![0.0; m * n];
-        matmul_t(m, n, k, &a, k, &b, k, &mut c, n, 2);
+        product(m, n, k, Operand::rows(&a, k), Operand::rows(&b, k), &mut c, n, 2);
         for i in 0..m {
             for j in 0..n {
                 let want = dot(&a[i * k..(i + 1) * k], &b[j * k..(j + 1) * k]);
@@ -411,7 +391,16 @@ mod tests {
         // b as k × n.
         let bt: Vec<f32> = (0..k * n).map(|x| b[(x % n) * k + x / n]).collect();
         let mut c2 = vec![0.0; m * n];
-        matmul(m, n, k, &a, k, &bt, n, &mut c2, n, 1);
+        product(
+            m,
+            n,
+            k,
+            Operand::rows(&a, k),
+            Operand::columns(&bt, n),
+            &mut c2,
+            n,
+            1,
+        );
         for (x, y) in c.iter().zip(&c2) {
             assert!((x - y).abs() < 1e-4);
         }

@@ -182,12 +182,7 @@ impl Loaded {
         let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| load(&e))?);
         let content = gguf_file::Content::read(&mut file).map_err(|e| load(&e))?;
         let vocab = Arc::new(Vocab::read(&content)?);
-        let arch = content
-            .metadata
-            .get("general.architecture")
-            .and_then(|v| v.to_string().ok())
-            .cloned()
-            .unwrap_or_default();
+        let arch = model::architecture(&content);
         let trained =
             model::meta_u32(&content, &format!("{arch}.context_length")).map_or(2048, |n| n as usize);
         let context = match options.context {

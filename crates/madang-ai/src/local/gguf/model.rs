@@ -6,7 +6,7 @@
 //! tokens together (weights widened to f32 a matrix at a time, products
 //! through `gemm`) and one token at a time (8-bit dot products).
 
-use super::kernels::{self, BlockQ8, QK, QMatrix};
+use super::kernels::{self, BlockQ8, Operand, QK, QMatrix};
 use crate::AiError;
 use candle_core::quantized::{GgmlDType, QTensor, gguf_file};
 use candle_core::{Device, Tensor};
@@ -69,18 +69,23 @@ fn meta_f32(content: &gguf_file::Content, key: &str) -> Option<f32> {
 /// Architectures whose tensors and rotary layout this decoder reads.
 const ARCHITECTURES: [&str; 2] = ["llama", "mistral"];
 
+/// `general.architecture`, e.g. `llama`.
+pub(super) fn architecture(content: &gguf_file::Content) -> String {
+    content
+        .metadata
+        .get("general.architecture")
+        .and_then(|v| v.to_string().ok())
+        .cloned()
+        .unwrap_or_default()
+}
+
 impl Weights {
     /// Reads and converts every tensor of `path`.
     pub fn read(path: &Path) -> Result<(Weights, gguf_file::Content), AiError> {
         let load = |e: &dyn std::fmt::Display| AiError::Load(format!("{}: {e}", path.display()));
         let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| load(&e))?);
         let content = gguf_file::Content::read(&mut file).map_err(|e| load(&e))?;
-        let arch = content
-            .metadata
-            .get("general.architecture")
-            .and_then(|v| v.to_string().ok())
-            .cloned()
-            .unwrap_or_default();
+        let arch = architecture(&content);
         if !ARCHITECTURES.contains(&arch.as_str()) {
             return Err(load(&format!(
                 "architecture `{arch}` is not one the built-in runtime reads ({}); \
@@ -374,9 +379,8 @@ fn linear(st: &mut State, w: &QMatrix, x: &[f32], m: usize, out: &mut [f32]) {
     if m >= GEMM_FROM {
         st.wide.resize(w.rows * w.cols, 0.0);
         w.dequantize_rows(0, &mut st.wide);
-        kernels::matmul_t(
-            m, w.rows, w.cols, x, w.cols, &st.wide, w.cols, out, w.rows, st.threads,
-        );
+        let (x, wide) = (Operand::rows(x, w.cols), Operand::rows(&st.wide, w.cols));
+        kernels::product(m, w.rows, w.cols, x, wide, out, w.rows, st.threads);
         return;
     }
     let mut qx = vec![BlockQ8::ZERO; w.cols / QK];
@@ -451,14 +455,16 @@ fn attend_head(st: &State, s: &Shape, layer: usize, h: usize, q: &[f32], pos: us
     let mut head_out = vec![0f32; m * hd];
     if m >= GEMM_FROM {
         let mut scores = vec![0f32; m * len];
-        kernels::matmul_t(m, len, hd, &q[h * hd..], qd, keys, hd, &mut scores, len, 1);
+        let (queries, keys) = (Operand::rows(&q[h * hd..], qd), Operand::rows(keys, hd));
+        kernels::product(m, len, hd, queries, keys, &mut scores, len, 1);
         for (i, row) in scores.chunks_exact_mut(len).enumerate() {
             let visible = pos + i + 1;
             row[..visible].iter_mut().for_each(|v| *v *= scale);
             kernels::softmax(&mut row[..visible]);
             row[visible..].iter_mut().for_each(|v| *v = 0.0);
         }
-        kernels::matmul(m, hd, len, &scores, len, values, hd, &mut head_out, hd, 1);
+        let (weights, values) = (Operand::rows(&scores, len), Operand::columns(values, hd));
+        kernels::product(m, hd, len, weights, values, &mut head_out, hd, 1);
         return head_out;
     }
     let mut scores = vec![0f32; len];
