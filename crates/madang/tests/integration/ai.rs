@@ -325,6 +325,59 @@ async fn related_room_titles_embed_closer_than_unrelated_ones() {
     );
 }
 
+/// The encoder is ours; its vectors are held to those candle-transformers
+/// 0.11.1's `BertModel` gave for the same sentences (padded to the
+/// longest and masked, mean-pooled, normalised), which this build no
+/// longer links: the first six values of each, and every cosine.
+#[tokio::test]
+async fn the_encoder_gives_the_vectors_candle_transformers_gave() {
+    use madang_ai::Embedder;
+    let dir = madang_testkit::models_dir()
+        .await
+        .join(madang_ai::pull::MINILM.folder);
+    let embedder = madang_ai::local::BertEmbedder::new(&dir).expect("embedder");
+    let texts: Vec<String> = [
+        "Weekend hiking club: mountain trails and summit trips",
+        "주말 등산 모임: 북한산 정상까지",
+        "Earn 500 a day from home, DM me",
+        "a",
+    ]
+    .map(String::from)
+    .to_vec();
+    #[rustfmt::skip]
+    let heads: [[f32; 6]; 4] = [
+        [-0.015193936, -0.026799833, 0.0682571, 0.09351281, 0.008230987, -0.024951769],
+        [-0.017216194, 0.09925962, 0.049377203, -0.0211699, 0.032533344, -0.049275942],
+        [-0.0021304986, -0.031572618, -0.01585473, -0.0051670936, 0.011237785, -0.07120409],
+        [-0.036432948, 0.034703452, -0.045959815, 0.034325533, -0.08082328, 0.032838617],
+    ];
+    #[rustfmt::skip]
+    let cosines: [[f32; 4]; 4] = [
+        [1.0, -0.02137, 0.10926, 0.07628],
+        [-0.02137, 1.0, 0.07602, 0.07477],
+        [0.10926, 0.07602, 1.0, 0.01303],
+        [0.07628, 0.07477, 0.01303, 1.0],
+    ];
+    let v = embedder.embed(&texts).await.expect("vectors");
+    for (i, head) in heads.iter().enumerate() {
+        for (got, want) in v[i].iter().zip(head) {
+            assert!(
+                (got - want).abs() < 2e-4,
+                "{:?}: {:?} vs {head:?}",
+                texts[i],
+                &v[i][..6]
+            );
+        }
+        for (j, want) in cosines[i].iter().enumerate() {
+            let got = madang_ai::cosine(&v[i], &v[j]);
+            assert!((got - want).abs() < 2e-4, "cos({i},{j}) {got} vs {want}");
+        }
+    }
+    // One at a time or together, a sentence gets the same vector.
+    let alone = embedder.embed(&texts[2..3]).await.expect("vector");
+    assert!(madang_ai::cosine(&alone[0], &v[2]) > 0.99999);
+}
+
 /// With the real embedder, a room no tag or co-member links to is found by
 /// its meaning: someone who follows #hiking gets the mountain-walk room
 /// first, "close to what you like"; rooms about other things get no topic
