@@ -20,6 +20,7 @@ pub mod limits;
 pub mod local;
 pub mod media;
 pub mod messages;
+mod migrations;
 pub mod openchat;
 pub mod pung;
 mod rows;
@@ -186,11 +187,7 @@ impl SqlStore {
     }
 
     async fn migrate(&self) -> Result<()> {
-        let migrator = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
-        };
-        migrator
+        migrations::migrator(self.backend)
             .run(&self.pool)
             .await
             .map_err(|e| StoreError::Db(sqlx::Error::Migrate(Box::new(e))))
