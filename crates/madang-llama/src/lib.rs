@@ -2,8 +2,9 @@
 //! who build `madang` with `--features llama-cpp` (it needs cmake and
 //! libclang, and ten minutes of C++). The vocabulary, chat template,
 //! sampling and queue stay `madang-ai`'s, so both runtimes read the same
-//! tokens and answer the same way; only the arithmetic is llama.cpp's,
-//! and it reads every GGUF architecture llama.cpp knows.
+//! tokens and answer the same way; only the arithmetic is llama.cpp's
+//! (every GGUF architecture it knows, as far as the built-in vocabulary
+//! reads the file's tokenizer).
 
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;

@@ -50,10 +50,10 @@ pub struct AiConfig {
     /// `madang models pull`; when it is missing the features are off
     /// (`madang demo` pulls it).
     pub generator_model: String,
-    /// Local: what runs the GGUF. `builtin` (pure Rust, every build:
-    /// Llama-architecture models such as SmolLM2, Llama and Kanana) or
-    /// `llama_cpp` (builds with `--features llama-cpp` only: every
-    /// architecture llama.cpp reads).
+    /// Local: what runs the GGUF's arithmetic. `builtin` (pure Rust,
+    /// every build: Llama-architecture models) or `llama_cpp` (builds with
+    /// `--features llama-cpp` only). Both read the vocabulary and ChatML
+    /// template with the built-in tokenizer (SmolLM and GPT-2 style).
     pub generator_runtime: GeneratorRuntime,
     /// Local: cores the model uses; 0 for all.
     pub generator_threads: usize,

@@ -1,4 +1,5 @@
-//! A GGUF decoder (SmolLM2, Llama, Kanana…) on the server's CPU. The
+//! A GGUF decoder (the SmolLM2 family and other Llama-architecture
+//! models with a byte-level vocabulary and ChatML) on the server's CPU. The
 //! vocabulary and chat template come from the file's metadata
 //! ([`vocab`]); the arithmetic is a [`Decoder`]: the built-in one
 //! ([`model`], pure Rust) or, in builds with the `llama-cpp` feature,

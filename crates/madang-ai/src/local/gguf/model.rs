@@ -1,4 +1,4 @@
-//! A Llama-architecture decoder (Llama, SmolLM, Kanana, Mistral…) read
+//! A Llama-architecture decoder (SmolLM, Llama, Mistral…) read
 //! from a GGUF file and run on the CPU: every weight matrix held as 8-bit
 //! blocks (a Q8_0 file is taken as it is; any other type candle can read
 //! is widened and re-quantized once at load), a key/value cache allocated

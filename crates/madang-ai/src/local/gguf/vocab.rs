@@ -18,10 +18,8 @@ use tokenizers::pre_tokenizers::sequence::Sequence;
 /// How a model wants a conversation laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Template {
-    /// `<|im_start|>role\n…<|im_end|>\n` (SmolLM, Qwen, many others).
+    /// `<|im_start|>role\n…<|im_end|>\n` (SmolLM and many others).
     ChatMl,
-    /// `<|start_header_id|>role<|end_header_id|>\n\n…<|eot_id|>` (Llama 3, Kanana).
-    Llama3,
 }
 
 pub struct Vocab {
@@ -120,14 +118,26 @@ impl Vocab {
             .map_err(|e| load(&e))?;
         let mut tokenizer = Tokenizer::new(bpe);
         let byte_level = ByteLevel::new(false, true, true);
+        // How text is split before BPE. Others (Llama 3's `llama-bpe`,
+        // `qwen2`…) have their own patterns; guessing would change the
+        // tokens silently, so they are refused.
         let pre = meta_str("tokenizer.ggml.pre").unwrap_or_default();
-        if pre == "smollm" {
-            tokenizer.with_pre_tokenizer(Some(Sequence::new(vec![
-                Digits::new(true).into(),
-                byte_level.into(),
-            ])));
-        } else {
-            tokenizer.with_pre_tokenizer(Some(byte_level));
+        match pre.as_str() {
+            "smollm" => {
+                tokenizer.with_pre_tokenizer(Some(Sequence::new(vec![
+                    Digits::new(true).into(),
+                    byte_level.into(),
+                ])));
+            }
+            "gpt2" | "default" | "" => {
+                tokenizer.with_pre_tokenizer(Some(byte_level));
+            }
+            other => {
+                return Err(load(&format!(
+                    "pre-tokenizer `{other}` is not one the built-in tokenizer reads (smollm, gpt2); \
+                     serve this model through an OpenAI-compatible endpoint (`generator = \"openai\"`)"
+                )));
+            }
         }
         let decoder = byte_decoder();
         let pieces = tokens
@@ -153,21 +163,16 @@ impl Vocab {
                 .iter()
                 .filter_map(|t| ids.get(*t).copied()),
         );
-        let chat = meta_str("tokenizer.chat_template").unwrap_or_default();
-        let template = if chat.contains("<|start_header_id|>") || ids.contains_key("<|start_header_id|>") {
-            Template::Llama3
-        } else if ids.contains_key("<|im_start|>") {
+        let template = if ids.contains_key("<|im_start|>") && ids.contains_key("<|im_end|>") {
             Template::ChatMl
         } else {
-            return Err(load(
-                &"no chat template the built-in runtime knows (ChatML or Llama 3)",
-            ));
+            return Err(load(&"no chat template the built-in runtime knows (ChatML)"));
         };
         let add_bos = content
             .metadata
             .get("tokenizer.ggml.add_bos_token")
             .and_then(|v| v.to_bool().ok())
-            .unwrap_or(template == Template::Llama3);
+            .unwrap_or(false);
         Ok(Vocab {
             tokenizer,
             pieces,
@@ -246,20 +251,60 @@ impl Vocab {
                 special("<|im_start|>", &mut ids, &mut text)?;
                 plain("assistant\n", &mut ids, &mut text)?;
             }
-            Template::Llama3 => {
-                for m in messages {
-                    special("<|start_header_id|>", &mut ids, &mut text)?;
-                    plain(m.role.as_str(), &mut ids, &mut text)?;
-                    special("<|end_header_id|>", &mut ids, &mut text)?;
-                    plain(&format!("\n\n{}", m.content.trim()), &mut ids, &mut text)?;
-                    special("<|eot_id|>", &mut ids, &mut text)?;
-                }
-                special("<|start_header_id|>", &mut ids, &mut text)?;
-                plain("assistant", &mut ids, &mut text)?;
-                special("<|end_header_id|>", &mut ids, &mut text)?;
-                plain("\n\n", &mut ids, &mut text)?;
-            }
         }
         Ok((ids, text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::quantized::gguf_file::{Content, Value, VersionedMagic};
+
+    /// A vocabulary of a few byte-level tokens, ChatML's two control
+    /// tokens and one merge, with `pre` as its pre-tokenizer.
+    fn content(pre: &str) -> Content {
+        let tokens = ["<|im_start|>", "<|im_end|>", "h", "i", "hi", "Ġ"];
+        let types = [3, 3, 1, 1, 1, 1];
+        let metadata = [
+            ("tokenizer.ggml.model", Value::String("gpt2".into())),
+            ("tokenizer.ggml.pre", Value::String(pre.into())),
+            (
+                "tokenizer.ggml.tokens",
+                Value::Array(tokens.iter().map(|t| Value::String((*t).into())).collect()),
+            ),
+            (
+                "tokenizer.ggml.token_type",
+                Value::Array(types.iter().map(|t| Value::I32(*t)).collect()),
+            ),
+            (
+                "tokenizer.ggml.merges",
+                Value::Array(vec![Value::String("h i".into())]),
+            ),
+            ("tokenizer.ggml.eos_token_id", Value::U32(1)),
+        ];
+        Content {
+            magic: VersionedMagic::GgufV3,
+            metadata: metadata.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            tensor_infos: HashMap::new(),
+            tensor_data_offset: 0,
+        }
+    }
+
+    #[test]
+    fn a_pre_tokenizer_it_cannot_reproduce_is_refused_by_name() {
+        for pre in ["llama-bpe", "qwen2"] {
+            let err = Vocab::read(&content(pre))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains(pre) && err.contains("endpoint"), "{pre}: {err}");
+        }
+        let vocab = Vocab::read(&content("gpt2")).expect("gpt2 is read");
+        assert_eq!(vocab.encode("hi").expect("encode"), vec![4]);
+        assert!(vocab.is_end(1));
+        let (ids, text) = vocab.render(&[crate::ChatMessage::user("hi")]).expect("render");
+        assert_eq!(ids.first(), Some(&0));
+        assert!(text.starts_with("<|im_start|>user"));
     }
 }
