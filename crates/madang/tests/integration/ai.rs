@@ -291,13 +291,18 @@ async fn without_a_model_or_when_switched_off_ai_features_are_off() {
         .refused(503, "feature_off");
 }
 
-#[tokio::test]
-async fn related_room_titles_embed_closer_than_unrelated_ones() {
-    use madang_ai::Embedder;
+/// The default embedder, all-MiniLM-L6-v2, on the CPU.
+async fn minilm() -> madang_ai::local::BertEmbedder {
     let dir = madang_testkit::models_dir()
         .await
         .join(madang_ai::pull::MINILM.folder);
-    let embedder = madang_ai::local::BertEmbedder::new(&dir).expect("embedder");
+    madang_ai::local::BertEmbedder::new(&dir).expect("embedder")
+}
+
+#[tokio::test]
+async fn related_room_titles_embed_closer_than_unrelated_ones() {
+    use madang_ai::Embedder;
+    let embedder = minilm().await;
     let texts: Vec<String> = [
         "Weekend hiking club: mountain trails and summit trips",
         "Hikers who climb mountains every Saturday",
@@ -332,10 +337,7 @@ async fn related_room_titles_embed_closer_than_unrelated_ones() {
 #[tokio::test]
 async fn the_encoder_gives_the_vectors_candle_transformers_gave() {
     use madang_ai::Embedder;
-    let dir = madang_testkit::models_dir()
-        .await
-        .join(madang_ai::pull::MINILM.folder);
-    let embedder = madang_ai::local::BertEmbedder::new(&dir).expect("embedder");
+    let embedder = minilm().await;
     let texts: Vec<String> = [
         "Weekend hiking club: mountain trails and summit trips",
         "주말 등산 모임: 북한산 정상까지",
