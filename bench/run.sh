@@ -52,10 +52,18 @@ for run in 1 2 3; do
     fi
     $bench campaign --recipients 1000000 --kill-at 0.5 "${db[@]}" --json "$out/campaign-$backend-$run.json"
     if [ "$backend" = postgres ]; then
+      psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" -qc "CREATE DATABASE $name"
+    fi
+    $bench push --members 3000 "${db[@]}" --json "$out/push-$backend-$run.json"
+    if [ "$backend" = postgres ]; then
       psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"
     fi
   done
   # Discovery is in process and needs no database.
   $bench discovery --rooms 100000 --members 1000000 --json "$out/discovery-$run.json"
+  # Message search, in process, against the store (it makes and drops its
+  # own PostgreSQL database).
+  $bench search --messages 1000000 --rooms 10000 --json "$out/search-sqlite-$run.json"
+  $bench search --messages 1000000 --rooms 10000 --postgres "$pg_admin" --json "$out/search-postgres-$run.json"
 done
 echo "results in $out"

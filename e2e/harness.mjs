@@ -1,7 +1,7 @@
 // Starts a real madang server on a free port with a fresh data folder, and
 // Chromium (Debian's, headless) for the browser tests.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,6 +10,22 @@ import { chromium } from 'playwright-core';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const shots = join(root, 'target', 'e2e');
+
+/** Awaits `promise`, or fails naming `what` once `ms` have passed: no
+ * step of a browser test may wait for ever (node's runner would then hang
+ * the whole suite rather than report the step). */
+export async function within(what, promise, ms = 30_000) {
+  /** @type {any} */
+  let timer;
+  const late = new Promise((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`${what}: nothing within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 async function freePort() {
   return new Promise((ok, fail) => {
@@ -31,23 +47,36 @@ function defaultModels(bin) {
   return dir;
 }
 
-/** @param {{models?: boolean}} [options] `models`: run the default AI models */
+/**
+ * @param {{models?: boolean, config?: string}} [options] `models`: run the
+ * default AI models; `config`: TOML for `--config` (the rest stays default)
+ */
 export async function startServer(options = {}) {
   const bin = process.env.MADANG_BIN ?? join(root, 'target', 'debug', 'madang');
   const data = mkdtempSync(join(tmpdir(), 'madang-e2e-'));
   const port = await freePort();
   const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', data];
   if (options.models) args.push('--models-dir', defaultModels(bin));
+  if (options.config) {
+    const file = join(data, 'madang.toml');
+    writeFileSync(file, options.config);
+    args.push('--config', file);
+  }
   const child = spawn(bin, args, {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, MADANG_LOG: 'warn' },
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  let ready = false;
+  for (let i = 0; i < 200 && !ready && child.exitCode === null; i++) {
     try {
-      if ((await fetch(`${base}/readyz`)).ok) break;
+      ready = (await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) })).ok;
     } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
+    if (!ready) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new Error(`madang serve on ${base} did not become ready (exit ${child.exitCode})`);
   }
   return {
     base,
@@ -57,22 +86,86 @@ export async function startServer(options = {}) {
       if (out.status !== 0) throw new Error(`madang admin ${args.join(' ')}: ${out.stderr}`);
       return out.stdout;
     },
+    /** SIGTERM, as an operator stops it; a server still running 30 s
+     * later is killed and the test fails. */
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        try {
+          await within('the server stopping on SIGTERM', exited);
+        } catch (e) {
+          child.kill('SIGKILL');
+          await exited;
+          throw e;
+        }
+      }
       rmSync(data, { recursive: true, force: true });
     },
   };
 }
 
+/**
+ * The test push service (`madang-push-receiver`, built by `cargo build
+ * -p madang-push-receiver`): HTTPS on 127.0.0.1 with its own CA, checks
+ * each push's VAPID token and decrypts it. `config` is the `[push]` table
+ * a server needs to send to it.
+ */
+export async function startPushReceiver() {
+  const bin = process.env.MADANG_PUSH_RECEIVER_BIN ?? join(root, 'target', 'debug', 'madang-push-receiver');
+  const child = spawn(bin, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await within('madang-push-receiver starting', new Promise((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) ok(out.split('\n')[0]);
+    });
+    child.once('error', fail);
+    child.once('exit', (code) => fail(new Error(`madang-push-receiver exited (${code}); build it with cargo build -p madang-push-receiver`)));
+  }), 10_000);
+  const { origin, ca_file: caFile, control } = JSON.parse(line);
+  const get = async (/** @type {string} */ path, method = 'GET') =>
+    (await fetch(`${control}${path}`, { method, signal: AbortSignal.timeout(10_000) })).json();
+  return {
+    origin,
+    config: `[push]\nprivate_hosts = ["127.0.0.1"]\nca_file = ${JSON.stringify(caFile)}\n`,
+    /** A new subscription, as a browser's PushSubscription JSON. */
+    subscribe: () => get('/subscriptions', 'POST'),
+    /** @returns {Promise<{endpoint: string, payload: any, ttl: number, urgency: string | null, topic: string | null}[]>} */
+    deliveries: () => get('/deliveries'),
+    /** @returns {Promise<string[]>} */
+    faults: () => get('/faults'),
+    stop() {
+      child.stdin.end();
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+const LAUNCH = {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+    '--no-first-run', '--disable-component-update', '--disable-sync'],
+};
+
 export async function startBrowser() {
   mkdirSync(shots, { recursive: true });
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-      '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  return chromium.launch(LAUNCH);
+}
+
+/** A browser with a profile of its own (not incognito, as a plain context
+ * is), removed when it closes. */
+export async function profileContext(options = {}) {
+  mkdirSync(shots, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'madang-profile-'));
+  const ctx = await chromium.launchPersistentContext(dir, { ...LAUNCH, viewport: DESKTOP, locale: 'en-US', ...options });
+  const close = ctx.close.bind(ctx);
+  ctx.close = async (...args) => {
+    await close(...args);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  };
+  return ctx;
 }
 
 export const PHONE = { width: 390, height: 844 };
@@ -89,12 +182,13 @@ export async function apiSignUp(base, handle, displayName) {
   return res.json();
 }
 
-/** Calls the API as `token`. */
+/** Calls the API as `token` (null: as no one). */
 export async function apiCall(base, token, method, path, body) {
   const res = await fetch(`${base}/api/v1${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: token ? { authorization: `Bearer ${token}`, 'content-type': 'application/json' } : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
@@ -104,6 +198,11 @@ export async function apiCall(base, token, method, path, body) {
 /** A browser context already logged in with `token`. */
 export async function loggedIn(browser, base, token, options = {}) {
   const ctx = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', ...options });
+  return logInto(ctx, base, token);
+}
+
+/** A page of `ctx` logged in with `token`. */
+export async function logInto(ctx, base, token) {
   await ctx.addInitScript((t) => localStorage.setItem('madang.token', t), token);
   const page = await ctx.newPage();
   page.on('pageerror', (e) => { throw e; });

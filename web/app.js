@@ -9,8 +9,9 @@
 
 import { api, ApiError } from './lib/api.js';
 import { h, mount } from './lib/dom.js';
-import { t } from './lib/i18n.js';
+import { currentLang, t } from './lib/i18n.js';
 import { Live } from './lib/live.js';
+import { clearRoomNotifications, forgetAccount, registerWorker, resyncPush, setBadge, workerLanguage } from './lib/push.js';
 import { changed, mergeRoom, remember, state, subscribe } from './lib/state.js';
 import { renderAuth } from './auth/auth.js';
 import { renderFriends } from './tabs/friends/friends.js';
@@ -83,9 +84,17 @@ async function start() {
   }
   live.start();
   render();
+  // Offline or push off on this server: nothing to mend now.
+  resyncPush().catch(() => {});
 }
 
-export function logOut() {
+export async function logOut() {
+  // While the token still works: the session ends on the server (the
+  // device goes, and its push subscription with it), the browser
+  // unsubscribes, and the worker drops this account's cached answers.
+  await forgetAccount().catch(() => {});
+  // Offline, the token stays valid until revoked from another device.
+  await api.del('/sessions/current').catch(() => {});
   teardown?.();
   teardown = null;
   live.stop();
@@ -184,7 +193,10 @@ function render() {
   mount(root, h('div', { class: 'shell' }, nav, h('div', { class: 'content' }, banner, main)));
   updateBadge();
   if (tab === 'friends') teardown = renderFriends(main);
-  else if (tab === 'chats') teardown = renderChats(main, arg ? Number(arg) : null);
+  else if (tab === 'chats') {
+    teardown = renderChats(main, arg ? Number(arg) : null, arg && more ? Number(more) : null);
+    if (arg) clearRoomNotifications(Number(arg)).catch(() => {});
+  }
   else if (tab === 'pung') teardown = renderPung(main, arg);
   else if (tab === 'openchat') renderOpenChatTab(main, arg, more);
   else if (tab === 'local') teardown = renderLocal(main, arg, more);
@@ -197,13 +209,20 @@ function updateBadge() {
   badge.textContent = n > 999 ? '999+' : n ? String(n) : '';
   badge.hidden = n === 0;
   badge.setAttribute('aria-label', t('unreadBy', { n }));
+  setBadge(n);
 }
 
 subscribe((what) => {
   if (what === 'rooms' || what === 'messages') updateBadge();
   if (what === 'connection' && banner) banner.hidden = state.online;
-  if (what === 'language') render();
+  if (what === 'language') {
+    workerLanguage(currentLang());
+    render();
+  }
 });
+
+registerWorker((room) => navigate(room ? `#/chats/${room}` : '#/chats'));
+workerLanguage(currentLang());
 
 window.addEventListener('hashchange', render);
 start().catch((err) => {

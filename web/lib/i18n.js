@@ -110,6 +110,12 @@ const en = {
   cat_restaurant: 'Restaurant', cat_cafe: 'Café', cat_bakery: 'Bakery', cat_bar: 'Bar', cat_grocery: 'Grocery', cat_convenience: 'Convenience store',
   cat_pharmacy: 'Pharmacy', cat_beauty: 'Beauty', cat_fitness: 'Fitness', cat_clothing: 'Clothing', cat_books: 'Books', cat_flowers: 'Flowers',
   cat_pets: 'Pets', cat_laundry: 'Laundry', cat_services: 'Services', cat_other: 'Other',
+  searchMessages: 'Search messages', noMessagesFound: 'No messages found.', clearSearch: 'Close search', moreResults: 'More results',
+  oc_cat_friends: 'Friends', oc_cat_hobby: 'Hobbies', oc_cat_travel: 'Travel', oc_cat_food: 'Food', oc_cat_sports: 'Sports',
+  oc_cat_outdoors: 'Outdoors', oc_cat_study: 'Study', oc_cat_career: 'Career', oc_cat_tech: 'Tech', oc_cat_games: 'Games',
+  oc_cat_music: 'Music', oc_cat_movies: 'Movies', oc_cat_books: 'Books', oc_cat_art: 'Art', oc_cat_pets: 'Pets',
+  oc_cat_parenting: 'Parenting', oc_cat_fashion: 'Fashion', oc_cat_beauty: 'Beauty', oc_cat_finance: 'Money',
+  oc_cat_health: 'Health', oc_cat_local: 'Neighbourhood', oc_cat_fandom: 'Fandom',
   err_regulars_only: 'This coupon is for the shop’s regulars. Become a regular first.', err_coupon_exhausted: 'All of these coupons are gone.',
   err_claim_limit: 'You already have as many of these as one person may.', err_already_redeemed: 'That coupon was already used.',
   err_channel_removed: 'This person removed the channel; it can no longer write to them.',
@@ -134,6 +140,19 @@ const en = {
   err_banned_word: 'The host does not allow “{word}” here.',
   err_flooding_same_text: 'You sent the same message several times. Try again in {secs} s.',
   err_flooding_links: 'Too many links in a minute. Try again in {secs} s.',
+  notifications: 'Notifications', notifOn: 'On for this device', notifOff: 'Off for this device',
+  notifTurnOn: 'Turn on notifications', notifTurnOff: 'Turn off on this device',
+  notifPreview: 'Notifications show', previewFull: 'Sender and message', previewRoom: 'Only “New message” and the room',
+  previewNone: 'Only “New message”', notifTest: 'Send a test notification', notifTestSent: 'Sent. It arrives in a few seconds.',
+  notifDenied: 'This browser blocks notifications from Madang. Allow them in the site settings (the lock by the address), then come back here.',
+  notifUnsupported: 'This browser cannot receive notifications. On an iPhone or iPad, add Madang to the Home Screen first and open it from there.',
+  notifInsecure: 'Notifications need a secure connection (https). Ask the operator to serve Madang over https.',
+  notifServerOff: 'This server does not send notifications.',
+  notifMutedHint: 'Muted rooms notify only when someone mentions or replies to you. Mute a room from its menu.',
+  err_endpoint_host_not_allowed: 'This server does not send notifications through that push service.',
+  err_endpoint_private_address: 'That push service is on a private address this server does not send to.',
+  err_endpoint_not_https: 'The push service must use https.',
+  err_push_subscribe_failed: 'This browser could not reach its push service. Private windows cannot get notifications; try a normal window, or check the connection.',
 };
 
 /** @type {typeof en} */
@@ -245,6 +264,12 @@ const ko = {
   cat_restaurant: '음식점', cat_cafe: '카페', cat_bakery: '빵집', cat_bar: '술집', cat_grocery: '식료품', cat_convenience: '편의점',
   cat_pharmacy: '약국', cat_beauty: '미용', cat_fitness: '운동', cat_clothing: '옷가게', cat_books: '서점', cat_flowers: '꽃집',
   cat_pets: '반려동물', cat_laundry: '세탁', cat_services: '서비스', cat_other: '기타',
+  searchMessages: '메시지 검색', noMessagesFound: '찾는 메시지가 없어요.', clearSearch: '검색 닫기', moreResults: '결과 더 보기',
+  oc_cat_friends: '친구', oc_cat_hobby: '취미', oc_cat_travel: '여행', oc_cat_food: '맛집·요리', oc_cat_sports: '스포츠',
+  oc_cat_outdoors: '아웃도어', oc_cat_study: '공부', oc_cat_career: '커리어', oc_cat_tech: 'IT·테크', oc_cat_games: '게임',
+  oc_cat_music: '음악', oc_cat_movies: '영화', oc_cat_books: '책', oc_cat_art: '미술', oc_cat_pets: '반려동물',
+  oc_cat_parenting: '육아', oc_cat_fashion: '패션', oc_cat_beauty: '뷰티', oc_cat_finance: '재테크',
+  oc_cat_health: '건강', oc_cat_local: '동네', oc_cat_fandom: '팬덤',
   err_regulars_only: '단골 전용 쿠폰이에요. 먼저 단골이 되어 주세요.', err_coupon_exhausted: '쿠폰이 모두 소진되었어요.',
   err_claim_limit: '한 사람이 받을 수 있는 만큼 이미 받았어요.', err_already_redeemed: '이미 사용한 쿠폰이에요.',
   err_channel_removed: '이 분이 채널을 삭제해서 더 이상 메시지를 보낼 수 없어요.',
@@ -269,6 +294,19 @@ const ko = {
   err_banned_word: '이 방에서는 ‘{word}’ 단어를 쓸 수 없어요.',
   err_flooding_same_text: '같은 메시지를 여러 번 보냈어요. {secs}초 뒤에 다시 보내 주세요.',
   err_flooding_links: '1분 동안 링크를 너무 많이 보냈어요. {secs}초 뒤에 다시 보내 주세요.',
+  notifications: '알림', notifOn: '이 기기에서 켜짐', notifOff: '이 기기에서 꺼짐',
+  notifTurnOn: '알림 켜기', notifTurnOff: '이 기기에서 알림 끄기',
+  notifPreview: '알림에 보일 내용', previewFull: '보낸 사람과 메시지', previewRoom: '‘새 메시지’와 채팅방 이름만',
+  previewNone: '‘새 메시지’만', notifTest: '테스트 알림 보내기', notifTestSent: '보냈어요. 몇 초 안에 도착해요.',
+  notifDenied: '이 브라우저가 마당의 알림을 막고 있어요. 주소창의 자물쇠 버튼에서 알림을 허용한 뒤 다시 와 주세요.',
+  notifUnsupported: '이 브라우저는 알림을 받을 수 없어요. 아이폰·아이패드에서는 먼저 마당을 홈 화면에 추가하고 거기서 열어 주세요.',
+  notifInsecure: '알림은 보안 연결(https)에서만 돼요. 운영자에게 https로 열어 달라고 해 주세요.',
+  notifServerOff: '이 서버는 알림을 보내지 않아요.',
+  notifMutedHint: '알림을 끈 채팅방은 나를 언급하거나 내 메시지에 답장할 때만 알려요. 채팅방 메뉴에서 알림을 끌 수 있어요.',
+  err_endpoint_host_not_allowed: '이 서버는 그 푸시 서비스로 알림을 보내지 않아요.',
+  err_endpoint_private_address: '그 푸시 서비스는 이 서버가 보내지 않는 내부 주소에 있어요.',
+  err_endpoint_not_https: '푸시 서비스는 https를 써야 해요.',
+  err_push_subscribe_failed: '이 브라우저가 푸시 서비스에 연결하지 못했어요. 시크릿 창에서는 알림을 받을 수 없어요. 일반 창에서 하거나 연결을 확인해 주세요.',
 };
 
 const strings = { en, ko };
@@ -320,6 +358,9 @@ export function t(key, vars = {}) {
 }
 
 document.documentElement.lang = lang;
+
+/** An open chat's category in the person's language. @param {string} c */
+export const openChatCategory = (c) => t(/** @type {any} */ (`oc_cat_${c}`));
 
 /** An amount in minor units of `currency`, in the person's language. @param {number} amount @param {string} currency */
 export function money(amount, currency) {

@@ -5,6 +5,11 @@
  * back-off when the network drops (and at once when the browser says it is
  * back online). Events at or below a room's cursor are ignored, so nothing
  * is applied twice.
+ *
+ * While the page is visible it acknowledges what it was given (`received`,
+ * batched per room), so this device is not pushed what is on screen; a
+ * hidden tab stays quiet and is pushed like a closed one. Coming back into
+ * view acknowledges everything held.
  */
 
 import { api } from './api.js';
@@ -28,6 +33,15 @@ export class Live {
     /** @type {ReturnType<typeof setInterval> | undefined} */
     this.heartbeat = undefined;
     this.lastHeard = Date.now();
+    /** @type {Map<number, number>} room id → seq given but not yet acknowledged */
+    this.unacked = new Map();
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.ackTimer = undefined;
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState !== 'visible') return;
+      for (const [room, seq] of this.cursors) if (seq > 0) this.unacked.set(room, seq);
+      this.flushAcks();
+    });
     window.addEventListener('offline', () => this.ws?.close());
     window.addEventListener('online', () => this.reconnectNow());
   }
@@ -80,6 +94,7 @@ export class Live {
         const last = this.cursors.get(room_id) ?? 0;
         if (seq <= last) return;
         this.cursors.set(room_id, seq);
+        this.acknowledge(room_id, seq);
       }
       if (frame.type === 'room_added') {
         // History from joining arrives next, as events.
@@ -99,6 +114,20 @@ export class Live {
       this.retry = setTimeout(() => this.connect(), this.backoff);
       this.backoff = Math.min(this.backoff * 2, 10000);
     };
+  }
+
+  /** @param {number} room @param {number} seq */
+  acknowledge(room, seq) {
+    if (document.visibilityState !== 'visible') return;
+    this.unacked.set(room, seq);
+    if (this.ackTimer === undefined) this.ackTimer = setTimeout(() => this.flushAcks(), 250);
+  }
+
+  flushAcks() {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    for (const [room_id, seq] of this.unacked) this.send({ type: 'received', room_id, seq });
+    this.unacked.clear();
   }
 
   beat() {

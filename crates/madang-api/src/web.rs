@@ -23,15 +23,51 @@ fn content_type(path: &str) -> &'static str {
         Some("css") => "text/css; charset=utf-8",
         Some("svg") => "image/svg+xml",
         Some("png") => "image/png",
+        Some("webmanifest") => "application/manifest+json",
+        Some("json") => "application/json",
         Some("txt") | Some("md") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
+}
+
+/// Whether a file of `web/` is part of the client (not an editor's or
+/// type checker's configuration).
+fn in_shell(path: &str) -> bool {
+    !path.ends_with("jsconfig.json") && path != "sw.js"
+}
+
+/// The files the service worker keeps for offline use, and a version that
+/// changes with any of them.
+fn shell_list() -> Response {
+    let mut files: Vec<String> = Assets::iter()
+        .map(|f| f.into_owned())
+        .filter(|f| in_shell(f))
+        .collect();
+    files.sort();
+    // FNV-1a over the files' own SHA-256 hashes.
+    let mut version: u64 = 0xcbf2_9ce4_8422_2325;
+    for f in &files {
+        if let Some(file) = Assets::get(f) {
+            for b in file.metadata.sha256_hash() {
+                version = (version ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+    }
+    let version = format!("{version:016x}");
+    let body = serde_json::json!({ "version": version, "files": files });
+    let mut res = axum::Json(body).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
 }
 
 async fn asset(uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path().trim_start_matches('/');
     if path.starts_with("api/") {
         return crate::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint").into_response();
+    }
+    if path == "app-shell.json" {
+        return shell_list();
     }
     let (name, file) = match Assets::get(path).filter(|_| !path.is_empty()) {
         Some(f) => (path, f),

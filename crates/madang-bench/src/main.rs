@@ -9,6 +9,8 @@ mod connections;
 mod discovery;
 mod fanout;
 mod nats;
+mod push;
+mod search;
 mod sends;
 mod server;
 mod stats;
@@ -20,7 +22,7 @@ use std::time::Instant;
 #[derive(Parser)]
 #[command(
     name = "madang-bench",
-    about = "Measure madang: fan-out, sends, catch-up, connections, discovery, campaigns, on-box AI"
+    about = "Measure madang: fan-out, sends, catch-up, connections, discovery, message search, campaigns, push, on-box AI"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -41,6 +43,11 @@ enum Scenario {
     Campaign(campaign::CampaignArgs),
     /// Open chat search and recommendations at scale, in process.
     Discovery(discovery::DiscoveryArgs),
+    /// Message search over M messages in R rooms, in process, on SQLite or PostgreSQL.
+    Search(search::SearchArgs),
+    /// One message to a big group whose members are all offline, each
+    /// device subscribed to a local push service; commit to last push.
+    Push(push::PushArgs),
     /// The local generator against llama.cpp's Python bindings; time to summarise.
     Ai(ai::AiArgs),
     /// (Used by `connections`.) Holds idle sockets from one source address.
@@ -96,5 +103,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Discovery(a) => discovery::run(a).await,
         Scenario::Campaign(a) => campaign::run(a).await,
         Scenario::Ai(a) => ai::run(a).await,
+        Scenario::Push(a) => push::run(a).await,
+        Scenario::Search(a) => search::run(a).await,
     }
 }

@@ -66,6 +66,15 @@ impl Server {
         Self::start_node(args, flags).await
     }
 
+    /// A started server with more configuration (TOML tables other than
+    /// `[limits]`, which the bench sets).
+    pub async fn start_with_config(args: &ServerArgs, extra: &str) -> anyhow::Result<Server> {
+        if args.url.is_some() {
+            bail!("this scenario starts its own server: leave out --url");
+        }
+        Self::start_node_with(args, Vec::new(), extra).await
+    }
+
     /// `nodes` servers on one PostgreSQL database and NATS (ports `port`,
     /// `port + 1`, …), under a subject prefix of their own.
     pub async fn start_cluster(
@@ -90,8 +99,16 @@ impl Server {
     }
 
     async fn start_node(args: &ServerArgs, serve_flags: Vec<String>) -> anyhow::Result<Server> {
+        Self::start_node_with(args, serve_flags, "").await
+    }
+
+    async fn start_node_with(
+        args: &ServerArgs,
+        serve_flags: Vec<String>,
+        extra: &str,
+    ) -> anyhow::Result<Server> {
         let data = tempfile::tempdir()?;
-        std::fs::write(data.path().join("bench.toml"), BENCH_CONFIG)?;
+        std::fs::write(data.path().join("bench.toml"), format!("{BENCH_CONFIG}\n{extra}"))?;
         let mut server = Server {
             base: format!("http://127.0.0.1:{}", args.port),
             child: None,

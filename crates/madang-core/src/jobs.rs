@@ -3,7 +3,7 @@
 //! lives here; the Pung purge in `pung/purge.rs`; the discovery refresh in
 //! `openchat/discovery.rs`; subscription renewals in
 //! `earnings/subscriptions.rs`; the campaign sender in `local/campaigns.rs`; the
-//! assistant's answers in `ai/assistant.rs`.
+//! assistant's answers in `ai/assistant.rs`; Web Push in `push/job.rs`.
 
 use crate::Core;
 use madang_bus::{Live, Topic};
@@ -28,6 +28,7 @@ impl Jobs {
             tokio::spawn(crate::ratelimit::run(core.clone(), rx.clone())),
             tokio::spawn(crate::ai::assistant::run(core.clone(), rx.clone())),
             tokio::spawn(crate::openchat::screening::run(core.clone(), rx.clone())),
+            tokio::spawn(crate::push::job::run(core.clone(), rx.clone())),
             tokio::spawn(crate::local::campaigns::run(core, rx)),
         ];
         Jobs { stop, handles }

@@ -18,6 +18,7 @@ pub mod local;
 pub mod media;
 pub mod openchat;
 pub mod pung;
+pub mod push;
 pub mod ratelimit;
 pub mod safety;
 
@@ -47,6 +48,8 @@ pub struct Deps {
     pub payments: Arc<dyn earnings::payments::PaymentProvider>,
     /// The models of the AI features (none: the features answer `feature_off`).
     pub models: ai::Models,
+    /// Signs and sends Web Push (none: push is off).
+    pub push: Option<Arc<madang_outbound::WebPush>>,
 }
 
 /// The use cases. Cheap to share: hold it in an `Arc`.
@@ -66,6 +69,7 @@ pub struct Core {
     discovery: openchat::discovery::Discovery,
     /// Wakes the campaign sender when a campaign is made on this node.
     campaign_wake: tokio::sync::Notify,
+    push: push::PushService,
 }
 
 impl Core {
@@ -84,6 +88,7 @@ impl Core {
             reads: chat::reads::ReadCoalescer::default(),
             discovery: openchat::discovery::Discovery::default(),
             campaign_wake: tokio::sync::Notify::new(),
+            push: push::PushService::new(deps.push),
             repos: deps.repos,
             blobs: deps.blobs,
             bus: deps.bus,

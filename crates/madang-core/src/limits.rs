@@ -41,6 +41,12 @@ pub struct Limits {
     pub messages_per_minute: u32,
     /// Read-cursor moves in a room are gathered for this long and sent as one event.
     pub read_coalesce_ms: u64,
+    /// How long a live socket has to acknowledge a message before its
+    /// device is pushed it anyway (a tab in the background, a dead link).
+    pub push_grace_ms: i64,
+    /// Messages for one device and room within this long of the first
+    /// are one notification.
+    pub push_coalesce_ms: i64,
     /// Argon2id memory cost in KiB (OWASP's minimum is 19,456).
     pub password_memory_kib: u32,
     /// Offset from UTC, in minutes, of the day used for "birthday today".
@@ -155,6 +161,8 @@ impl Default for Limits {
             signups_per_hour: 20,
             messages_per_minute: 300,
             read_coalesce_ms: 200,
+            push_grace_ms: 3_000,
+            push_coalesce_ms: 300,
             password_memory_kib: 19_456,
             local_utc_offset_minutes: 9 * 60,
             max_pung_text_chars: 500,

@@ -24,13 +24,13 @@ fn is_hangul(c: char) -> bool {
 }
 
 /// A piece of text: a run of Hangul (spaces inside it dropped) or a word.
-enum Piece {
+pub(crate) enum Piece {
     Hangul(Vec<char>),
     Word(String),
 }
 
 /// Splits text into Hangul runs and words, in order.
-fn pieces(text: &str) -> Vec<Piece> {
+pub(crate) fn pieces(text: &str) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut hangul: Vec<char> = Vec::new();
     let mut word = String::new();

@@ -301,14 +301,23 @@ impl AccountRepo for SqlStore {
     }
 
     async fn revoke_device(&self, user: UserId, id: DeviceId, now: Millis) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE devices SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
         )
         .bind(id.0)
         .bind(user.0)
         .bind(now.0)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        // A revoked device is reached no more: its push subscription (and
+        // what waited in the push queue for it) goes with it.
+        sqlx::query("DELETE FROM push_subscriptions WHERE device_id = $1 AND user_id = $2")
+            .bind(id.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 }

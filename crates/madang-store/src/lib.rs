@@ -23,8 +23,10 @@ pub mod messages;
 mod migrations;
 pub mod openchat;
 pub mod pung;
+pub mod push;
 mod rows;
 pub mod safety;
+pub mod search;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
@@ -55,7 +57,9 @@ pub use openchat::{FlagRow, NewFlag, ScreeningRepo, SpamExample};
 pub use pung::{
     NewPung, PungActivityRepo, PungForViewer, PungRepo, PungRow, PungStats, PurgedPung, VoteCount,
 };
+pub use push::{DuePush, OutboxRow, PushCandidate, PushMark, PushRepo, PushSubscriptionRow, PushWish};
 pub use safety::{NewReport, ReportRow, SafetyRepo, SuspensionRow};
+pub use search::{MessageHit, MessageSearch, SearchRepo, Term, query_terms};
 
 /// Errors from the store. `Conflict` and `NotFound` are expected outcomes
 /// the caller turns into domain errors; `Db` is an internal failure.
@@ -111,6 +115,8 @@ pub trait Repos:
     + ChannelRepo
     + CampaignRepo
     + LimitRepo
+    + PushRepo
+    + SearchRepo
 {
 }
 impl<T> Repos for T where
@@ -133,6 +139,8 @@ impl<T> Repos for T where
         + ChannelRepo
         + CampaignRepo
         + LimitRepo
+        + PushRepo
+        + SearchRepo
 {
 }
 

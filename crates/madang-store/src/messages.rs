@@ -409,6 +409,8 @@ impl SqlStore {
             },
         };
         insert_event(&mut tx, &event).await?;
+        crate::search::index(&mut tx, message.room_id, seq, &message.text).await?;
+        crate::push::outbox(&mut tx, message.room_id, seq, message.created_at).await?;
         sqlx::query("UPDATE rooms SET last_message_seq = $2 WHERE id = $1")
             .bind(message.room_id.0)
             .bind(seq.0)
@@ -508,6 +510,7 @@ impl MessageRepo for SqlStore {
             edited_at: at,
         };
         let event = append_event(&mut tx, room, actor, at, body).await?;
+        let before = live_text(&mut tx, room, seq).await?;
         let done = sqlx::query(
             "UPDATE messages SET text = $3, edited_at = $4 WHERE room_id = $1 AND seq = $2 AND deleted_at IS NULL",
         )
@@ -520,6 +523,7 @@ impl MessageRepo for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        crate::search::reindex(&mut tx, room, seq, &before.unwrap_or_default(), text).await?;
         tx.commit().await?;
         Ok(event)
     }
@@ -527,6 +531,7 @@ impl MessageRepo for SqlStore {
     async fn delete_message(&self, room: RoomId, seq: Seq, actor: UserId, at: Millis) -> Result<RoomEvent> {
         let mut tx = self.begin_write().await?;
         let event = append_event(&mut tx, room, actor, at, EventBody::Deleted { target: seq }).await?;
+        let before = live_text(&mut tx, room, seq).await?;
         let done = sqlx::query(
             "UPDATE messages SET text = '', mentions = '[]', attachment = NULL, deleted_at = $3 \
              WHERE room_id = $1 AND seq = $2 AND deleted_at IS NULL",
@@ -539,6 +544,7 @@ impl MessageRepo for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        crate::search::unindex(&mut tx, room, seq, &before.unwrap_or_default()).await?;
         // Neither the original `message` event nor any `edited` event may
         // keep the text for catch-up.
         if let Some(gone) = message_in(&mut tx, room, seq).await? {
@@ -663,4 +669,15 @@ impl MessageRepo for SqlStore {
         events.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(events)
     }
+}
+
+/// The text of a message not deleted, read before an edit or deletion
+/// changes it (the search index takes its tokens out by it).
+async fn live_text(conn: &mut AnyConnection, room: RoomId, seq: Seq) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT text FROM messages WHERE room_id = $1 AND seq = $2 AND deleted_at IS NULL")
+        .bind(room.0)
+        .bind(seq.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|r| crate::rows::text(&r, "text")).transpose()
 }

@@ -70,6 +70,14 @@ const SQLITE: &Files = &[
         "0014_campaign_reads.sql",
         include_str!("../migrations/sqlite/0014_campaign_reads.sql"),
     ),
+    (
+        "0015_push.sql",
+        include_str!("../migrations/sqlite/0015_push.sql"),
+    ),
+    (
+        "0016_message_search.sql",
+        include_str!("../migrations/sqlite/0016_message_search.sql"),
+    ),
 ];
 
 const POSTGRES: &Files = &[
@@ -128,6 +136,14 @@ const POSTGRES: &Files = &[
     (
         "0014_campaign_reads.sql",
         include_str!("../migrations/postgres/0014_campaign_reads.sql"),
+    ),
+    (
+        "0015_push.sql",
+        include_str!("../migrations/postgres/0015_push.sql"),
+    ),
+    (
+        "0016_message_search.sql",
+        include_str!("../migrations/postgres/0016_message_search.sql"),
     ),
 ];
 

@@ -395,6 +395,33 @@ pub struct MessagePage {
     pub next_before: Option<Seq>,
 }
 
+/// A piece of a search hit's snippet: `hit` where the query matched.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SnippetPart {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// One message a search found.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MessageSearchHit {
+    pub room_id: RoomId,
+    /// The room's title as the searcher sees it.
+    pub room_title: String,
+    pub message: Message,
+    /// The message around the first match (cut with "…"), in pieces; no
+    /// markup, so a client shows it as text.
+    pub snippet: Vec<SnippetPart>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MessageSearchPage {
+    /// Newest first.
+    pub results: Vec<MessageSearchHit>,
+    /// Pass as `before` for the next (older) page; absent at the end.
+    pub next_before: Option<i64>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct EventPage {
     /// Oldest first.

@@ -130,6 +130,13 @@ pub enum ClientFrame {
         room_id: RoomId,
         seq: Seq,
     },
+    /// The client has every event of the room up to `seq` on screen, or at
+    /// hand to show: its device is not pushed them. A message it leaves
+    /// unacknowledged for a few seconds (`push_grace_ms`) is pushed.
+    Received {
+        room_id: RoomId,
+        seq: Seq,
+    },
 }
 
 /// Frames the server sends on `/api/v1/ws`.

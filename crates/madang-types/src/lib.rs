@@ -11,5 +11,6 @@ pub mod ids;
 pub mod local;
 pub mod openchat;
 pub mod pung;
+pub mod push;
 
 pub use ids::*;

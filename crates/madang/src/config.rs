@@ -35,7 +35,52 @@ pub struct Config {
     pub log_format: LogFormat,
     pub media: MediaConfig,
     pub ai: AiConfig,
+    pub push: PushConfig,
     pub limits: Limits,
+}
+
+/// Web Push. Browsers subscribe only on a page served over HTTPS (or from
+/// localhost); the server then posts to the push service each browser
+/// names, if its host is allowed here.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PushConfig {
+    /// Off: no key is served, subscriptions are refused, nothing is sent.
+    pub enabled: bool,
+    /// How a push service reaches the operator (VAPID `sub`): a `mailto:`
+    /// or `https:` URL.
+    pub contact: String,
+    /// Push services the server posts to: `host` or `*.domain`. The
+    /// default is the browser vendors'. Add a UnifiedPush distributor's
+    /// host (e.g. `ntfy.sh`) for Android users of one.
+    pub allowed_hosts: Vec<String>,
+    /// Hosts that may be on a private or loopback address (a distributor
+    /// on the operator's own network). Refused otherwise.
+    pub private_hosts: Vec<String>,
+    /// A PEM file of certificate authorities trusted besides the public
+    /// ones (a distributor behind the operator's own CA). Empty: none.
+    pub ca_file: String,
+    /// The most one push may take, connecting included, in seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for PushConfig {
+    fn default() -> Self {
+        PushConfig {
+            enabled: true,
+            contact: "mailto:admin@localhost".into(),
+            allowed_hosts: vec![
+                "fcm.googleapis.com".into(),
+                "*.push.services.mozilla.com".into(),
+                "*.notify.windows.com".into(),
+                "web.push.apple.com".into(),
+                "*.push.apple.com".into(),
+            ],
+            private_hosts: Vec::new(),
+            ca_file: String::new(),
+            timeout_secs: 10,
+        }
+    }
 }
 
 /// Which models the AI features use, and which features are on. Chat text
@@ -213,6 +258,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             media: MediaConfig::default(),
             ai: AiConfig::default(),
+            push: PushConfig::default(),
             limits: Limits::default(),
         }
     }
@@ -245,6 +291,7 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("media", &self.media)
             .field("ai", &self.ai)
+            .field("push", &self.push)
             .field("limits", &self.limits)
             .finish()
     }

@@ -9,7 +9,8 @@ use madang_bus::{Bus, LocalBus, NatsBus};
 use madang_core::earnings::payments::TestPaymentProvider;
 use madang_core::jobs::Jobs;
 use madang_core::{Clock, Core, Deps};
-use madang_store::{BlobStore, SqlStore};
+use madang_outbound::{Outbound, Policy, VapidKey, WebPush};
+use madang_store::{BlobStore, PushRepo, SearchRepo, SqlStore};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -54,6 +55,7 @@ impl Node {
         let trusted_proxies = madang_api::TrustedProxies::parse(&config.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
         let (core, store) = open_core(config, clock, bus).await?;
+        index_backlog(&store).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let ping_store = store.clone();
         let state = AppState {
@@ -113,6 +115,26 @@ impl Node {
     }
 }
 
+/// Indexes for search the messages written before the index existed
+/// (once, at the first start after the upgrade), before serving, so
+/// search ids follow the order messages were written.
+async fn index_backlog(store: &SqlStore) -> anyhow::Result<()> {
+    let last_tenth = std::sync::atomic::AtomicU64::new(0);
+    let indexed = store
+        .index_backlog(&|done, total| {
+            let tenth = done * 10 / total.max(1);
+            if tenth > last_tenth.swap(tenth, std::sync::atomic::Ordering::Relaxed) {
+                tracing::info!("indexing messages for search: {done} of {total}");
+            }
+        })
+        .await
+        .context("indexing messages for search")?;
+    if indexed > 0 {
+        tracing::info!(indexed, "messages indexed for search");
+    }
+    Ok(())
+}
+
 /// The database, media store and use cases of a node, without serving
 /// (the node's own wiring, and `madang admin`'s).
 pub async fn open_core(
@@ -126,6 +148,7 @@ pub async fn open_core(
         .await
         .context("opening the database")?;
     let blobs = BlobStore::open(&config.blob_store()).context("opening the media store")?;
+    let clock_now = clock.now();
     let core = Arc::new(Core::new(Deps {
         repos: Arc::new(store.clone()),
         blobs,
@@ -134,8 +157,41 @@ pub async fn open_core(
         limits: config.limits.clone(),
         payments: Arc::new(TestPaymentProvider::default()),
         models: crate::ai::models(config).await?,
+        push: push_sender(config, &store, clock_now).await?,
     }));
     Ok((core, store))
+}
+
+/// Web Push's signer and sender: the VAPID key from the database (made
+/// there by the first node to start), and the outbound guard from
+/// `[push]`. None when push is off.
+async fn push_sender(
+    config: &Config,
+    store: &SqlStore,
+    now: madang_types::Millis,
+) -> anyhow::Result<Option<Arc<WebPush>>> {
+    let push = &config.push;
+    if !push.enabled {
+        return Ok(None);
+    }
+    let fresh = VapidKey::generate();
+    let stored = store
+        .vapid_key(&fresh.private_base64(), &fresh.public_base64(), now)
+        .await
+        .context("reading the VAPID key")?;
+    let key = VapidKey::from_private_base64(&stored).context("the stored VAPID key")?;
+    let extra_roots_pem = match push.ca_file.as_str() {
+        "" => None,
+        path => Some(std::fs::read(path).with_context(|| format!("reading push.ca_file {path}"))?),
+    };
+    let outbound = Outbound::new(Policy {
+        allowed_hosts: push.allowed_hosts.clone(),
+        private_hosts: push.private_hosts.clone(),
+        timeout: Duration::from_secs(push.timeout_secs.max(1)),
+        extra_roots_pem,
+    })
+    .context("push's HTTP client")?;
+    Ok(Some(Arc::new(WebPush::new(outbound, key, push.contact.clone()))))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

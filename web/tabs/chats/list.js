@@ -5,7 +5,7 @@
 import { api } from '../../lib/api.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { h, initials, mount, timeOf, tint } from '../../lib/dom.js';
-import { t } from '../../lib/i18n.js';
+import { showError, t } from '../../lib/i18n.js';
 import { changed, mergeRoom, sortedRooms, state, subscribe } from '../../lib/state.js';
 import { openRoom } from './room.js';
 
@@ -30,8 +30,74 @@ function preview(m) {
   return m.text;
 }
 
-/** @param {HTMLElement} main @param {number | null} roomId @returns {() => void} teardown */
-export function renderChats(main, roomId) {
+/** The snippet of a search hit: its matches marked, all of it text.
+ * @param {{text: string, hit: boolean}[]} parts */
+function snippetOf(parts) {
+  return parts.map((p) => (p.hit ? h('mark', {}, p.text) : p.text));
+}
+
+/** Message search over all my rooms: a field over the list; its results
+ * replace the list until it is closed. @param {HTMLElement} list @param {() => void} drawList */
+function messageSearch(list, drawList) {
+  const input = /** @type {HTMLInputElement} */ (h('input', { id: 'message-search', type: 'search', maxlength: 100,
+    placeholder: t('searchMessages'), 'aria-label': t('searchMessages'), enterkeyhint: 'search' }));
+  const results = h('ul', { class: 'search-results', 'aria-label': t('searchMessages') });
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  let asked = 0;
+  /** @type {any} */
+  let timer = null;
+  /** @param {string} q @param {number | null} before */
+  async function run(q, before) {
+    const ticket = ++asked;
+    error.textContent = '';
+    try {
+      const page = await api.get(`/search/messages?q=${encodeURIComponent(q)}&limit=20${before ? `&before=${before}` : ''}`);
+      if (ticket !== asked) return;
+      if (!before) mount(results);
+      results.querySelector('.more-results')?.remove();
+      for (const r of page.results) {
+        results.append(h('li', {}, h('a', { href: `#/chats/${r.room_id}/${r.message.seq}`, class: 'search-hit',
+          dataset: { room: r.room_id, seq: r.message.seq } },
+        h('span', { class: 'hit-head' }, h('span', { class: 'hit-room' }, r.room_title), h('time', {}, timeOf(r.message.created_at))),
+        h('span', { class: 'hit-snippet' }, snippetOf(r.snippet)))));
+      }
+      if (!results.children.length) results.append(h('li', { class: 'empty small' }, t('noMessagesFound')));
+      if (page.next_before) {
+        results.append(h('li', { class: 'more-results' }, h('button', { type: 'button', class: 'link',
+          onclick: () => run(q, page.next_before) }, t('moreResults'))));
+      }
+    } catch (err) {
+      if (ticket === asked) showError(error, err);
+    }
+  }
+  function close() {
+    asked++;
+    input.value = '';
+    bar.hidden = true;
+    results.hidden = true;
+    list.hidden = false;
+    drawList();
+  }
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    results.hidden = !q;
+    list.hidden = !!q;
+    if (!q) { asked++; mount(results); return; }
+    timer = setTimeout(() => run(q, null), 250);
+  });
+  input.addEventListener('keydown', (e) => { if (e.key === 'Escape') close(); });
+  const bar = h('form', { class: 'search-bar', hidden: true, role: 'search',
+    onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); const q = input.value.trim(); if (q) { clearTimeout(timer); run(q, null); } } },
+  input, h('button', { type: 'button', class: 'icon-button', 'aria-label': t('clearSearch'), title: t('clearSearch'), onclick: close }, '✕'));
+  results.hidden = true;
+  const open = () => { bar.hidden = false; input.focus(); };
+  return { bar, results, error, open };
+}
+
+/** @param {HTMLElement} main @param {number | null} roomId @param {number | null} [focusSeq] a message to show
+ * @returns {() => void} teardown */
+export function renderChats(main, roomId, focusSeq = null) {
   const list = h('ul', { class: 'room-list', 'aria-label': t('chats') });
   const drawList = () => {
     const rooms = sortedRooms();
@@ -56,10 +122,12 @@ export function renderChats(main, roomId) {
     }));
   };
   const roomPane = h('section', { class: 'room-pane', 'aria-label': t('chats') });
+  const search = messageSearch(list, drawList);
   const listPane = h('section', { class: 'list-pane' },
     h('header', { class: 'pane-header' }, h('h1', {}, t('chats')),
+      h('button', { class: 'icon-button', type: 'button', id: 'open-search', 'aria-label': t('searchMessages'), title: t('searchMessages'), onclick: search.open }, '🔍'),
       h('button', { class: 'icon-button', type: 'button', 'aria-label': t('newGroup'), title: t('newGroup'), onclick: () => newGroup(main) }, '＋')),
-    list);
+    search.bar, search.error, search.results, list);
   main.classList.toggle('has-room', roomId !== null);
   mount(main, listPane, roomPane);
   drawList();
@@ -68,7 +136,7 @@ export function renderChats(main, roomId) {
   // room_added still on the way) opens as soon as it is known.
   const openWhenKnown = () => {
     if (roomId === null || state.activeRoom === roomId || !state.rooms.has(roomId)) return;
-    closeRoom = openRoom(roomPane, roomId);
+    closeRoom = openRoom(roomPane, roomId, focusSeq);
   };
   state.activeRoom = null;
   if (roomId !== null && state.rooms.has(roomId)) {

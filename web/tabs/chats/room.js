@@ -45,8 +45,9 @@ function withMentions(text, mentions) {
   return out;
 }
 
-/** @param {HTMLElement} pane @param {number} roomId @returns {() => void} */
-export function openRoom(pane, roomId) {
+/** @param {HTMLElement} pane @param {number} roomId @param {number | null} [focusSeq] a message to bring into view (a search hit)
+ * @returns {() => void} */
+export function openRoom(pane, roomId, focusSeq = null) {
   const room = state.rooms.get(roomId);
   state.activeRoom = roomId;
   // In an open chat the caller is known by a persona's id.
@@ -441,13 +442,26 @@ export function openRoom(pane, roomId) {
   });
 
   (async () => {
-    await loadMembers();
+    // Offline, with nothing kept for this room: show what there is; the
+    // socket's resume brings the rest when the network is back.
+    await loadMembers().catch(() => {});
     await tools?.load();
     tools?.loadAd();
-    if (msgs.size < 30) await loadOlder();
+    if (msgs.size < 30) await loadOlder().catch(() => {});
     draw(true);
     markRead();
-    input.focus();
+    if (focusSeq !== null) {
+      // Page back until the message is here (a bounded number of pages).
+      for (let i = 0; i < 100 && !msgs.has(focusSeq) && hasOlder; i++) await loadOlder().catch(() => { hasOlder = false; });
+      const el = list.querySelector(`article[data-seq="${focusSeq}"]`);
+      if (el) {
+        el.classList.add('focused');
+        el.scrollIntoView({ block: 'center' });
+        setTimeout(() => el.classList.remove('focused'), 3000);
+      }
+    } else {
+      input.focus();
+    }
   })();
 
   return () => {

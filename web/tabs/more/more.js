@@ -7,6 +7,7 @@ import { currentLang, setLang, t } from '../../lib/i18n.js';
 import { changed, state } from '../../lib/state.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { logOut } from '../../app.js';
+import { notificationsSection } from './notifications.js';
 
 /** @param {HTMLElement} main */
 export function renderMore(main) {
@@ -62,6 +63,7 @@ export function renderMore(main) {
           h('label', { for: 'p-status' }, t('statusMessage')), status,
           h('label', { for: 'p-birthday' }, t('birthday')), birthday,
           h('button', { type: 'submit', class: 'primary' }, t('save')), note)),
+      notificationsSection(),
       h('section', { 'aria-label': t('devices') }, h('h2', {}, t('devices')), devices),
       h('section', { 'aria-label': t('language') }, h('h2', {}, h('label', { for: 'p-lang' }, t('language'))), lang),
       h('section', {}, h('button', { type: 'button', class: 'danger wide', onclick: logOut }, t('logout')))));

@@ -6,7 +6,7 @@
 
 import { api } from '../../lib/api.js';
 import { h, mount } from '../../lib/dom.js';
-import { showError, t } from '../../lib/i18n.js';
+import { openChatCategory, showError, t } from '../../lib/i18n.js';
 import { openRoomOf } from './chat.js';
 
 /** @param {string} id @param {string} label @param {HTMLElement} input */
@@ -65,7 +65,7 @@ function chatFields(chat) {
     value: chat ? String(chat.member_cap) : '' }));
   const cover = coverPicker(chat?.cover ?? null);
   api.get('/openchats/categories').then((list) => {
-    mount(category, list.map((/** @type {string} */ c) => h('option', { value: c }, c)));
+    mount(category, list.map((/** @type {string} */ c) => h('option', { value: c }, openChatCategory(c))));
     if (chat) category.value = chat.category;
   }).catch(() => {});
   return {

@@ -9,7 +9,7 @@
 
 import { api } from '../../lib/api.js';
 import { h, mount } from '../../lib/dom.js';
-import { t } from '../../lib/i18n.js';
+import { openChatCategory, t } from '../../lib/i18n.js';
 import { renderOpenChat } from './chat.js';
 import { renderCreate } from './create.js';
 import { renderEarnings } from './earnings.js';
@@ -127,7 +127,7 @@ export function renderOpenChatTab(main, arg, more) {
         keywords.keywords.map((/** @type {string} */ k) => h('a', { class: 'chip', href: `#/openchat/search/${encodeURIComponent(k)}` }, `#${k}`))) : null,
       h('nav', { class: 'oc-categories', 'aria-label': t('categories') }, categories.map((/** @type {string} */ c) =>
         h('a', { href: `#/openchat/category/${c}`, class: 'oc-category', dataset: { category: c } },
-          h('span', { 'aria-hidden': 'true' }, CATEGORY_ICONS[c] ?? '💬'), h('span', {}, c)))),
+          h('span', { 'aria-hidden': 'true' }, CATEGORY_ICONS[c] ?? '💬'), h('span', {}, openChatCategory(c))))),
       topics(interests.tags),
       section(t('recommendedForYou'), recommended, 'oc-recommended'),
       section(t('trendingToday'), trending, 'oc-trending'));

@@ -8,7 +8,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use madang_types::api::{
     CreateGroupRequest, EditMessageRequest, EventPage, InviteRequest, Member, Message, MessagePage,
-    OpenDirectRequest, ReactionRequest, ReadRequest, Room, SendMessageRequest, UpdateRoomSettingsRequest,
+    MessageSearchPage, OpenDirectRequest, ReactionRequest, ReadRequest, Room, SendMessageRequest,
+    UpdateRoomSettingsRequest,
 };
 use madang_types::{RoomId, Seq};
 use serde::Deserialize;
@@ -19,6 +20,20 @@ pub struct HistoryQuery {
     /// Only messages with a smaller seq (default: the newest).
     pub(crate) before: Option<i64>,
     /// Page size, 1–100 (default 50).
+    pub(crate) limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// What to find: Korean with or without spaces, English words or
+    /// their beginnings; every part must match. At most 100 characters.
+    pub(crate) q: String,
+    /// Only this room (the caller must be a member).
+    pub(crate) room: Option<i64>,
+    /// Only results older than this `next_before`.
+    pub(crate) before: Option<i64>,
+    /// Page size, 1–100 (default 20).
     pub(crate) limit: Option<i64>,
 }
 
@@ -128,6 +143,24 @@ pub async fn history(
 ) -> JsonResult<MessagePage> {
     Ok(axum::Json(
         st.core.history(&me, room, q.before.map(Seq), q.limit).await?,
+    ))
+}
+
+/// Search my messages, in one room or all of my rooms, newest first:
+/// only from when I joined each, never deleted or hidden messages; edits
+/// are found as edited. `search_query_empty` and `search_query_too_long`
+/// (400) refuse a query with nothing to find or too much.
+#[utoipa::path(get, path = "/api/v1/search/messages", tag = "chats", security(("bearer" = [])),
+    params(SearchQuery), responses((status = 200, body = MessageSearchPage)))]
+pub async fn search(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Query(q): Query<SearchQuery>,
+) -> JsonResult<MessageSearchPage> {
+    Ok(axum::Json(
+        st.core
+            .search_messages(&me, &q.q, q.room.map(RoomId), q.before, q.limit)
+            .await?,
     ))
 }
 

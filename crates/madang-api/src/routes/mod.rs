@@ -13,6 +13,7 @@ mod media;
 mod openchat;
 pub(crate) mod ops;
 mod pung;
+mod push;
 mod safety;
 
 use crate::AppState;
@@ -33,6 +34,10 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::log_out))
         .routes(routes!(accounts::devices))
         .routes(routes!(accounts::revoke_device))
+        .routes(routes!(push::key))
+        .routes(routes!(push::subscribe, push::unsubscribe))
+        .routes(routes!(push::test))
+        .routes(routes!(push::settings, push::update_settings))
         .routes(routes!(accounts::me, accounts::update_me))
         .routes(routes!(accounts::profile))
         .routes(routes!(friends::list, friends::add))
@@ -49,6 +54,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(chats::members, chats::invite))
         .routes(routes!(chats::leave))
         .routes(routes!(chats::history, chats::send))
+        .routes(routes!(chats::search))
         .routes(routes!(chats::edit, chats::delete))
         .routes(routes!(chats::react))
         .routes(routes!(chats::unreact))

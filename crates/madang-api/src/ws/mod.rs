@@ -18,6 +18,7 @@ use axum::response::Response;
 use futures::SinkExt;
 use madang_bus::{Envelope, Live, Subscription, Topic};
 use madang_core::chat::live::{Admit, Cursors};
+use madang_core::push::live::PushSocket;
 use madang_core::{Core, Error, Session};
 use madang_types::events::{ClientFrame, ReadMark, RoomEvent, ServerFrame};
 use madang_types::{RoomId, Seq};
@@ -69,14 +70,17 @@ pub async fn connect(
         .max_frame_size(max)
         .on_upgrade(move |socket| async move {
             metrics::gauge!("madang_ws_connections").increment(1.0);
+            let push = st.core.push_socket_opened(&me).await;
             let mut conn = Connection {
                 core: st.core.clone(),
                 me,
                 socket,
                 cursors: Cursors::default(),
                 bad_frames: 0,
+                push,
             };
             let reason = conn.run(st).await;
+            conn.core.clone().push_socket_closed(conn.push).await;
             tracing::debug!(user = %me.user, device = %me.device, ?reason, "socket closed");
             metrics::gauge!("madang_ws_connections").decrement(1.0);
         }))
@@ -146,6 +150,8 @@ struct Connection {
     socket: WebSocket,
     cursors: Cursors,
     bad_frames: u32,
+    /// What this socket was given and has not acknowledged, for push.
+    push: PushSocket,
 }
 
 impl Connection {
@@ -333,6 +339,7 @@ impl Connection {
                 Admit::Deliver => {
                     self.send_text(envelope.wire(wire)).await?;
                     self.cursors.delivered(event.room_id, event.seq);
+                    self.core.push_given(&self.push, event);
                 }
                 Admit::Gap { after } => self.backfill(event.room_id, after).await?,
                 Admit::Duplicate | Admit::Unknown => {}
@@ -417,6 +424,7 @@ impl Connection {
                 }
                 self.send_text(event_frame(event)).await?;
                 self.cursors.delivered(room, event.seq);
+                self.core.push_given(&self.push, event);
                 after = event.seq;
             }
             if !page.has_more {
@@ -455,7 +463,15 @@ impl Connection {
                 }
             }
             ClientFrame::Typing { room_id } => self.core.typing(&self.me, room_id).await,
-            ClientFrame::Read { room_id, seq } => self.core.mark_read(&self.me, room_id, seq).await,
+            ClientFrame::Read { room_id, seq } => {
+                // What is read has been received.
+                self.core.push_received(&self.push, room_id, seq);
+                self.core.mark_read(&self.me, room_id, seq).await
+            }
+            ClientFrame::Received { room_id, seq } => {
+                self.core.push_received(&self.push, room_id, seq);
+                Ok(())
+            }
         };
         match outcome {
             Ok(()) => Ok(()),

@@ -333,6 +333,7 @@ impl Core {
         if let Some(event) = appended.event {
             metrics::counter!("madang_messages_sent_total").increment(1);
             self.publish(Topic::Room(q.room), Live::Event(event)).await;
+            self.push_soon();
         }
         Ok(())
     }

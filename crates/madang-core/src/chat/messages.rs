@@ -201,6 +201,7 @@ impl Core {
                 let unread = appended.member_count - 1;
                 let message = appended.message.into_message(Vec::new(), unread);
                 self.publish(Topic::Room(room), Live::Event(event)).await;
+                self.push_soon();
                 Ok((message, true))
             }
             // A retry: the message is older, so count from today's cursors.
@@ -252,7 +253,12 @@ impl Core {
     }
 
     /// Adds reactions and per-message unread counts to stored messages.
-    async fn decorate(&self, me: &Session, room: RoomId, rows: Vec<StoredMessage>) -> Result<Vec<Message>> {
+    pub(super) async fn decorate(
+        &self,
+        me: &Session,
+        room: RoomId,
+        rows: Vec<StoredMessage>,
+    ) -> Result<Vec<Message>> {
         let seqs: Vec<Seq> = rows.iter().map(|m| m.seq).collect();
         let mut reactions: HashMap<Seq, Vec<_>> = HashMap::new();
         for (seq, r) in self.repos.reactions(room, &seqs, me.user).await? {

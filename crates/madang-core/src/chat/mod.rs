@@ -4,12 +4,13 @@
 pub mod live;
 pub(crate) mod messages;
 pub mod reads;
+mod search;
 pub mod unread;
 
 use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};
 use madang_store::{MemberRow, NewRoom, RoomRow, RoomSummaryRow, StoreError};
-use madang_types::api::{CreateGroupRequest, Member, Room, RoomKind, UpdateRoomSettingsRequest};
+use madang_types::api::{CreateGroupRequest, Member, Profile, Room, RoomKind, UpdateRoomSettingsRequest};
 use madang_types::events::RoomEvent;
 use madang_types::{RoomId, Seq, UserId};
 use std::collections::HashMap;
@@ -17,6 +18,15 @@ use std::collections::HashMap;
 fn direct_key(a: UserId, b: UserId) -> String {
     let (lo, hi) = if a < b { (a, b) } else { (b, a) };
     format!("{lo}:{hi}")
+}
+
+/// A room's title as one member sees it: the other side's name in a 1:1,
+/// an open 1:1 or a channel's room, else the room's own.
+fn shown_title(room: &RoomRow, peer: Option<&Profile>) -> String {
+    match (peer, room.kind) {
+        (Some(p), RoomKind::Direct | RoomKind::OpenDirect | RoomKind::Channel) => p.display_name.clone(),
+        _ => room.title.clone(),
+    }
 }
 
 /// The other member of a 1:1 room, from its creator and title-free key.
@@ -222,7 +232,7 @@ impl Core {
             .ok_or(Error::NotMember)
     }
 
-    async fn assemble_rooms(&self, me: &Session, rows: Vec<RoomSummaryRow>) -> Result<Vec<Room>> {
+    pub(crate) async fn assemble_rooms(&self, me: &Session, rows: Vec<RoomSummaryRow>) -> Result<Vec<Room>> {
         // Peers of 1:1 rooms, fetched together.
         let mut peers_of: HashMap<RoomId, UserId> = HashMap::new();
         for r in rows.iter().filter(|r| r.room.kind == RoomKind::Direct) {
@@ -262,12 +272,7 @@ impl Core {
                 open_chat: r.room.open_chat_id,
                 channel: r.room.channel_id,
                 my_id: r.member.shown_id,
-                title: match (&peer, r.room.kind) {
-                    (Some(p), RoomKind::Direct | RoomKind::OpenDirect | RoomKind::Channel) => {
-                        p.display_name.clone()
-                    }
-                    _ => r.room.title,
-                },
+                title: shown_title(&r.room, peer.as_ref()),
                 member_count: r.room.member_count,
                 last_seq: r.room.last_seq,
                 read_seq: r.member.read_seq,
@@ -282,6 +287,30 @@ impl Core {
             });
         }
         Ok(out)
+    }
+
+    /// One room's title as `me` sees it, reading only what the title needs
+    /// (a push's payload; `assemble_rooms` does the same for a list).
+    pub(crate) async fn room_title_seen_by(&self, me: &Session, room: &RoomRow) -> Result<String> {
+        let peer = match room.kind {
+            RoomKind::OpenDirect => self.open_direct_peer(me, room.id).await?,
+            RoomKind::Channel => self.channel_room_peer(room).await?,
+            RoomKind::Direct => {
+                let members: Vec<UserId> = self
+                    .repos
+                    .members(room.id)
+                    .await?
+                    .iter()
+                    .map(|m| m.user_id)
+                    .collect();
+                match peer_of(room, &members, me.user) {
+                    Some(p) => self.profiles_seen_by(me.user, &[p]).await?.remove(&p),
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        Ok(shown_title(room, peer.as_ref()))
     }
 
     pub async fn members(&self, me: &Session, room: RoomId) -> Result<Vec<Member>> {

@@ -672,6 +672,7 @@ impl Core {
             for e in report.events {
                 self.publish(Topic::Room(e.room_id), Live::Event(e)).await;
             }
+            self.push_soon();
             if !report.more {
                 if report.status == Some(CampaignStatus::Done) {
                     tracing::info!(campaign = %id, "campaign finished");

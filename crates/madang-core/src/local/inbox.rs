@@ -236,6 +236,7 @@ impl Core {
         if let Some(event) = appended.event {
             metrics::counter!("madang_messages_sent_total").increment(1);
             self.publish(Topic::Room(room), Live::Event(event)).await;
+            self.push_soon();
             if state.assignee_id.is_none() {
                 self.repos.assign(room, Some(me.user), self.now()).await?;
             }

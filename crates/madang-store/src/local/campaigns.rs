@@ -622,6 +622,20 @@ async fn insert_messages(
                 .bind(m.campaign_id.map(|c| c.0));
         }
         q.execute(&mut *conn).await?;
+        for m in chunk {
+            crate::search::index(conn, m.room_id, m.seq, &m.text).await?;
+        }
+        // Each may be pushed to its person (invariant 12): the campaign
+        // rules (consent, quiet night hours) have let it through already.
+        let sql = format!(
+            "INSERT INTO push_outbox (room_id, seq, created_at) VALUES {}",
+            Params::new(backend).tuples(chunk.len(), 3)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for m in chunk {
+            q = q.bind(m.room_id.0).bind(m.seq.0).bind(m.created_at.0);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }

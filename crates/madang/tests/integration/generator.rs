@@ -1,12 +1,14 @@
 //! The built-in text generator (pure Rust, the default build's) on the
 //! default model, held to llama.cpp's own results on the same file: its
-//! tokens for the same text, and its greedy answers word for word. The
+//! tokens for the same text, and its greedy answers word for word (or,
+//! on a long answer, but for a near tie). The
 //! expected values were taken from llama-cpp-python 0.3.36 (llama.cpp)
 //! on SmolLM2-135M-Instruct, the Q4_1 file as shipped for the tokens and
 //! the Q8_0 file `models pull` makes for the answers.
 
 use futures::StreamExt;
 use madang_ai::local::gguf::vocab::Vocab;
+use madang_ai::local::gguf::{Builtin, Runtime};
 use madang_ai::local::{GgufGenerator, GgufOptions};
 use madang_ai::pull::{SMOLLM2, SMOLLM2_FILE, SMOLLM2_SHIPPED};
 use madang_ai::{AiError, ChatMessage, Generator, Prompt};
@@ -70,19 +72,41 @@ async fn greedy_answers_are_word_for_word_llama_cpps() {
          What is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
     );
     assert_eq!(tokens, 27, "llama.cpp reads the rendered prompt as 27 tokens");
-    for (q, answer) in [
-        (
-            "What is the capital of France?",
-            "The capital of France is Paris.",
-        ),
-        (
-            "Write one sentence about Seoul in spring.",
-            "Seoul, the vibrant capital of South Korea, is a city that embodies the essence of spring. The vibrant colors of",
-        ),
-    ] {
-        let got = generator.complete(question(q)).await.expect("answer");
-        assert_eq!(got, answer, "{q}");
+    // Short answers, word for word.
+    let got = generator
+        .complete(question("What is the capital of France?"))
+        .await
+        .expect("answer");
+    assert_eq!(got, "The capital of France is Paris.");
+    // A longer answer, token by token with llama.cpp's answer fed in: each
+    // of its tokens is ours too, or a near tie in our scores. The order of
+    // sums in a matrix product follows the CPU's vector width (AVX2 or
+    // AVX-512), and that can flip a near tie, after which greedy answers
+    // part ways for good.
+    let q = "Write one sentence about Seoul in spring.";
+    let theirs = "Seoul, the vibrant capital of South Korea, is a city that embodies the essence of spring. The vibrant colors of";
+    let path = dir.join(SMOLLM2_FILE);
+    let vocab = Vocab::open(&path).expect("vocabulary");
+    let (prompt, _) = vocab.render(&question(q).messages).expect("render");
+    let answer = vocab.encode(theirs).expect("encode");
+    let mut ours = Builtin.load(&path, 512, 2).expect("built-in");
+    let mut scores = ours.feed(&prompt, 0).expect("feed").to_vec();
+    let mut flips = 0;
+    for (step, &token) in answer.iter().enumerate() {
+        let best = (0..scores.len())
+            .max_by(|a, b| scores[*a].total_cmp(&scores[*b]))
+            .expect("scores");
+        let gap = scores[best] - scores[token as usize];
+        if best != token as usize {
+            flips += 1;
+            assert!(
+                gap < 0.25,
+                "step {step}: ours {best}, llama.cpp's {token}, gap {gap}"
+            );
+        }
+        scores = ours.feed(&[token], prompt.len() + step).expect("feed").to_vec();
     }
+    assert!(flips <= 1, "{flips} near ties flipped in {} tokens", answer.len());
 }
 
 #[tokio::test]

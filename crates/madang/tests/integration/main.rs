@@ -17,4 +17,6 @@ mod media;
 mod openchat;
 mod ops;
 mod pung;
+mod push;
+mod search;
 mod store;

@@ -161,7 +161,23 @@ async fn the_console_acts_as_an_operator() {
         .refused(403, "suspended");
 }
 
-/// `madang admin`, the real binary, against the server's database.
+/// `madang admin`, the real binary, against the running server's
+/// database. Awaited, not blocked on: a blocked runtime would stall the
+/// server's own workers mid-transaction and hold SQLite's write lock.
+async fn admin(srv: &TestServer, args: &[&str]) -> String {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_madang"))
+        .arg("admin")
+        .args(["--database-url", &srv.db.url, "--data-dir"])
+        .arg(&srv.config.data_dir)
+        .args(args)
+        .env("MADANG_LOG", "warn")
+        .output()
+        .await
+        .expect("madang admin runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[tokio::test]
 async fn the_admin_console_reads_reports_suspends_and_appoints_operators() {
     let srv = TestServer::start().await;
@@ -175,30 +191,22 @@ async fn the_admin_console_reads_reports_suspends_and_appoints_operators() {
     let seq = bad.send(room, "c1", "scam link").await;
     let report = json!({"target": {"type": "message", "room_id": room, "seq": seq}, "reason": "spam"});
     assert_eq!(w.post("/api/v1/reports", report).await.status, 204);
-    let admin = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_madang"))
-            .arg("admin")
-            .args(["--database-url", &srv.db.url, "--data-dir"])
-            .arg(&srv.config.data_dir)
-            .args(args)
-            .env("MADANG_LOG", "warn")
-            .output()
-            .expect("madang admin runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let listed = admin(&["reports"]);
+    let listed = admin(&srv, &["reports"]).await;
     assert!(
         listed.contains(&bad.handle) && listed.contains("scam link"),
         "{listed}"
     );
-    assert!(admin(&["suspend", &bad.handle, "--days", "3", "--reason", "scam"]).contains("suspended"));
+    assert!(
+        admin(&srv, &["suspend", &bad.handle, "--days", "3", "--reason", "scam"])
+            .await
+            .contains("suspended")
+    );
     bad.try_send(room, "c2", "more").await.refused(403, "suspended");
-    assert!(admin(&["suspensions"]).contains(&bad.handle));
-    admin(&["unsuspend", &bad.handle]);
+    assert!(admin(&srv, &["suspensions"]).await.contains(&bad.handle));
+    admin(&srv, &["unsuspend", &bad.handle]).await;
     bad.send(room, "c3", "sorry").await;
     w.get("/api/v1/admin/reports").await.refused(403, "not_operator");
-    admin(&["operator", &w.handle]);
+    admin(&srv, &["operator", &w.handle]).await;
     assert_eq!(
         w.get("/api/v1/admin/reports")
             .await

@@ -16,7 +16,7 @@ use std::time::Duration;
 const DAY: Duration = Duration::from_secs(24 * 3_600);
 
 /// Whether the SQLite database or its write-ahead log holds `needle`.
-fn on_disk(file: &std::path::Path, needle: &str) -> bool {
+pub(crate) fn on_disk(file: &std::path::Path, needle: &str) -> bool {
     [file.to_path_buf(), file.with_extension("db-wal")]
         .iter()
         .any(|path| {

@@ -3,7 +3,7 @@
 //! `audience.rs`; expiry, the purge and restarts in `expiry.rs`.
 
 mod audience;
-mod expiry;
+pub(crate) mod expiry;
 
 use madang_core::Limits;
 use madang_testkit::{Client, TestServer, Ws, test_limits};
