@@ -87,6 +87,8 @@ pub enum Live {
     /// Which Pungs the user may see changed: a friendship ended or a
     /// block was made.
     PungsChanged,
+    /// The user's chat folders changed.
+    FoldersChanged,
     /// For a business's agents: a conversation in a channel's inbox changed.
     InboxChanged {
         channel_id: ChannelId,

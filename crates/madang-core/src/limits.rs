@@ -19,6 +19,12 @@ pub struct Limits {
     pub delete_window_secs: i64,
     /// How long after sending the author may edit a message.
     pub edit_window_secs: i64,
+    /// Most chat folders one person may have.
+    pub max_folders: i64,
+    /// Most rooms one chat folder may hold.
+    pub max_folder_rooms: i64,
+    /// Longest chat folder name, in characters.
+    pub max_folder_name_chars: usize,
     /// Lifetime of a device token; each use slides it forward.
     pub token_ttl_days: i64,
     /// Largest attachment upload, in bytes.
@@ -148,8 +154,11 @@ impl Default for Limits {
             max_title_chars: 50,
             max_display_name_chars: 30,
             max_status_chars: 60,
-            delete_window_secs: 5 * 60,
+            delete_window_secs: 24 * 60 * 60,
             edit_window_secs: 24 * 60 * 60,
+            max_folders: 10,
+            max_folder_rooms: 100,
+            max_folder_name_chars: 20,
             token_ttl_days: 30,
             max_upload_bytes: 25 * 1024 * 1024,
             max_avatar_bytes: 5 * 1024 * 1024,

@@ -15,6 +15,7 @@ pub mod blobs;
 pub mod chat;
 pub mod earnings;
 mod events;
+pub mod folders;
 pub mod friends;
 pub mod limits;
 pub mod local;
@@ -39,6 +40,7 @@ pub use earnings::{
     AdRepo, AdRow, ImpressionOutcome, LedgerAudit, NewAd, NewSubscription, NewTier, NewTxn, PlacementRow,
     Posted, Posting, StatementLine, SubscriptionRepo, SubscriptionRow, TierRow,
 };
+pub use folders::{FolderRepo, FolderRow};
 pub use friends::{FriendFlags, FriendRepo, FriendRow};
 pub use limits::{FloodMark, LimitRepo, Taken};
 pub use local::{
@@ -117,6 +119,7 @@ pub trait Repos:
     + LimitRepo
     + PushRepo
     + SearchRepo
+    + FolderRepo
 {
 }
 impl<T> Repos for T where
@@ -141,6 +144,7 @@ impl<T> Repos for T where
         + LimitRepo
         + PushRepo
         + SearchRepo
+        + FolderRepo
 {
 }
 

@@ -78,6 +78,10 @@ const SQLITE: &Files = &[
         "0016_message_search.sql",
         include_str!("../migrations/sqlite/0016_message_search.sql"),
     ),
+    (
+        "0017_folders.sql",
+        include_str!("../migrations/sqlite/0017_folders.sql"),
+    ),
 ];
 
 const POSTGRES: &Files = &[
@@ -144,6 +148,10 @@ const POSTGRES: &Files = &[
     (
         "0016_message_search.sql",
         include_str!("../migrations/postgres/0016_message_search.sql"),
+    ),
+    (
+        "0017_folders.sql",
+        include_str!("../migrations/postgres/0017_folders.sql"),
     ),
 ];
 

@@ -190,6 +190,9 @@ pub enum ServerFrame {
     /// Which Pungs the caller may see changed (a friendship ended or a
     /// block was made): fetch the feed again.
     PungsChanged,
+    /// The caller's chat folders changed (on any of their devices): fetch
+    /// `GET /api/v1/folders` again.
+    FoldersChanged,
     /// For a business's agents: a conversation in a channel's shared inbox
     /// changed (the person wrote, or an agent answered, assigned or
     /// closed it). Fetch the inbox or the room.

@@ -149,6 +149,10 @@ int_id!(
     /// A post on a channel's page.
     PostId
 );
+int_id!(
+    /// One person's folder of chat rooms.
+    FolderId
+);
 
 impl Seq {
     pub const ZERO: Seq = Seq(0);

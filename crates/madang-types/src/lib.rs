@@ -7,6 +7,7 @@ pub mod api;
 pub mod channel;
 pub mod earnings;
 pub mod events;
+pub mod folders;
 pub mod ids;
 pub mod local;
 pub mod openchat;

@@ -7,6 +7,7 @@ mod channels;
 mod chats;
 mod discovery;
 mod earnings;
+mod folders;
 mod friends;
 mod local;
 mod media;
@@ -55,6 +56,9 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(chats::leave))
         .routes(routes!(chats::history, chats::send))
         .routes(routes!(chats::search))
+        .routes(routes!(folders::list, folders::create))
+        .routes(routes!(folders::update, folders::delete))
+        .routes(routes!(folders::order))
         .routes(routes!(chats::edit, chats::delete))
         .routes(routes!(chats::react))
         .routes(routes!(chats::unreact))

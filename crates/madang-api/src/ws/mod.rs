@@ -395,6 +395,7 @@ impl Connection {
                     .await?;
             }
             Live::PungsChanged => self.send_frame(&ServerFrame::PungsChanged).await?,
+            Live::FoldersChanged => self.send_frame(&ServerFrame::FoldersChanged).await?,
             Live::InboxChanged { channel_id, room_id } => {
                 self.send_frame(&ServerFrame::InboxChanged {
                     channel_id: *channel_id,

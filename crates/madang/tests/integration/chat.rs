@@ -195,20 +195,47 @@ async fn replies_mentions_edits_and_deletes_for_everyone() {
 }
 
 #[tokio::test]
-async fn edit_and_delete_windows_close_as_the_clock_moves() {
+async fn edit_and_delete_windows_are_a_day_and_close_as_the_clock_moves() {
     let srv = TestServer::start().await;
     let a = srv.user("wa").await;
     let b = srv.user("wb").await;
     let room = a.direct(&b).await;
-    let m = a.send(room, "w1", "hello").await;
-    let path = format!("/api/v1/rooms/{room}/messages/{m}");
-    srv.clock.advance(Duration::from_secs(6 * 60));
-    a.delete(&path).await.refused(403, "delete_window_passed");
-    a.patch(&path, json!({"text": "still editable"})).await.ok();
-    srv.clock.advance(Duration::from_secs(24 * 3600));
-    a.patch(&path, json!({"text": "too late"}))
+    let first = a.send(room, "w1", "hello").await;
+    let second = a.send(room, "w2", "typo").await;
+    let path = |m| format!("/api/v1/rooms/{room}/messages/{m}");
+    // A minute short of a day: both still allowed (KakaoTalk's 24 hours).
+    srv.clock.advance(Duration::from_secs(24 * 3600 - 60));
+    a.patch(&path(first), json!({"text": "still editable"}))
+        .await
+        .ok();
+    assert_eq!(a.delete(&path(second)).await.status, 204);
+    // Past the day: refused, and nothing changes.
+    srv.clock.advance(Duration::from_secs(2 * 60));
+    a.delete(&path(first)).await.refused(403, "delete_window_passed");
+    a.patch(&path(first), json!({"text": "too late"}))
         .await
         .refused(403, "edit_window_passed");
+    let page = b.get(&format!("/api/v1/rooms/{room}/messages")).await.ok();
+    let texts: Vec<_> = page["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            (
+                m["text"].as_str().unwrap_or_default().to_string(),
+                m["deleted"].as_bool(),
+            )
+        })
+        .collect();
+    assert!(
+        texts.contains(&("still editable".to_string(), Some(false))),
+        "{texts:?}"
+    );
+    assert_eq!(
+        texts.iter().filter(|(_, d)| *d == Some(true)).count(),
+        1,
+        "{texts:?}"
+    );
 }
 
 #[tokio::test]

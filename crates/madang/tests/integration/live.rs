@@ -42,6 +42,68 @@ async fn messages_typing_and_reads_arrive_live() {
     assert_eq!((reads[0].user_id, reads[0].seq), (b.user_id, seq));
 }
 
+/// Reading without a receipt (the web client's peek) rests on this: only
+/// a `read` moves a cursor. Catching up over the socket, acknowledging
+/// delivery, and reading the room, its history, its members and search
+/// leave everyone's "1" where it was. (The unread summary leaves it too:
+/// `ai::a_summary_of_unread_messages_streams_and_names_the_topic`.)
+#[tokio::test]
+async fn only_a_read_moves_a_cursor_so_a_room_can_be_read_without_a_receipt() {
+    let srv = TestServer::start().await;
+    let a = srv.user("pa").await;
+    let b = srv.user("pb").await;
+    let c = srv.user("pc").await;
+    let room = b.group("peek", &[&a, &c]).await;
+    let (mut wb, _) = Ws::connect(
+        &srv.base,
+        b.token.as_deref().unwrap_or_default(),
+        &BTreeMap::new(),
+    )
+    .await;
+    b.send(room, "p1", "회의 10시로 바뀌었어요").await;
+    let last = b.send(room, "p2", "meeting moved to ten").await;
+
+    // The socket's catch-up brings both messages.
+    let from_start = BTreeMap::from([(room, Seq::ZERO)]);
+    let (mut wa, replay) = Ws::connect(&srv.base, a.token.as_deref().unwrap_or_default(), &from_start).await;
+    assert!(event_seqs(&replay).contains(&(room, last)), "{replay:?}");
+    wa.send_json(json!({"type": "received", "room_id": room, "seq": last}))
+        .await;
+    a.get(&format!("/api/v1/rooms/{room}/messages")).await.ok();
+    a.get(&format!("/api/v1/rooms/{room}")).await.ok();
+    a.get(&format!("/api/v1/rooms/{room}/members")).await.ok();
+    a.get("/api/v1/search/messages?q=meeting").await.ok();
+    a.get("/api/v1/rooms").await.ok();
+
+    let frames = wb.drain(QUIET).await;
+    assert!(
+        !frames.iter().any(|f| matches!(f, ServerFrame::Reads { .. })),
+        "no read went out: {frames:?}"
+    );
+    let page = b.get(&format!("/api/v1/rooms/{room}/messages")).await.ok();
+    let unread: Vec<_> = page["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["kind"] == "text")
+        .map(|m| m["unread_count"].as_i64())
+        .collect();
+    assert_eq!(unread, [Some(2), Some(2)], "{page}");
+    assert_eq!(a.room(room).await["unread"], json!(2));
+
+    // Marked read: the others see it at once.
+    wa.send_json(json!({"type": "read", "room_id": room, "seq": last}))
+        .await;
+    let frames = wb.until(WAIT, |f| matches!(f, ServerFrame::Reads { .. })).await;
+    let Some(ServerFrame::Reads { reads, .. }) = frames.last() else {
+        unreachable!()
+    };
+    assert_eq!((reads[0].user_id, reads[0].seq), (a.user_id, last));
+    let page = b.get(&format!("/api/v1/rooms/{room}/messages")).await.ok();
+    assert_eq!(page["messages"][0]["unread_count"], json!(1), "{page}");
+    assert_eq!(a.room(room).await["unread"], json!(0));
+}
+
 #[tokio::test]
 async fn a_burst_of_reads_is_coalesced_into_few_events() {
     let srv = TestServer::start().await;

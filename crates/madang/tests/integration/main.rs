@@ -8,6 +8,7 @@ mod bad_input;
 mod chat;
 mod cluster;
 mod crash;
+mod folders;
 mod friends;
 mod generator;
 mod invariants;

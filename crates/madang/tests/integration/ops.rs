@@ -31,6 +31,9 @@ async fn health_readiness_and_the_openapi_document() {
         "/api/v1/coupons/{id}/claims",
         "/api/v1/channels/{id}/friend",
         "/api/v1/search/messages",
+        "/api/v1/folders",
+        "/api/v1/folders/{folder}",
+        "/api/v1/folders/order",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }
