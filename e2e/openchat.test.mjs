@@ -267,3 +267,41 @@ test('the categories read in Korean in the Korean interface, at phone width', as
   assert.ok(names.every((n) => !/[a-z]/i.test(n.replace('IT', ''))), JSON.stringify(names));
   await member.screenshot({ path: join(shots, 'openchat-categories-ko-390.png'), fullPage: true });
 });
+
+test('the host’s room header at phone width keeps the title and puts the rarer tools in one menu', async () => {
+  const phone = await loggedIn(browser, server.base, hostSession.token,
+    { viewport: PHONE, locale: 'ko-KR', isMobile: true, hasTouch: true });
+  await phone.goto(`${server.base}/#/chats/${roomId}`);
+  await phone.waitForSelector('.room-header #room-menu');
+  // The title reads in full, and only a few icons share the row with it.
+  const title = phone.locator('.room-header h2 .room-name');
+  const shown = (await title.textContent()) ?? '';
+  assert.ok(shown.length > 0);
+  assert.equal(await title.evaluate((el) => el.scrollWidth <= el.clientWidth + 1 && el.getBoundingClientRect().width > 80), true,
+    'the title is not cut or squeezed');
+  const inRow = await phone.$$eval('.room-header .icon-button', (els) => els.filter((e) => e.getClientRects().length > 0).length);
+  assert.ok(inRow <= 3, `${inRow} icons in the header`);
+  await phone.screenshot({ path: join(shots, 'openchat-host-header-390.png') });
+
+  // The menu names each tool; a host's members list opens from it.
+  await phone.click('#room-menu');
+  await phone.waitForSelector('#room-tools.open #oc-members');
+  const labels = await phone.$$eval('#room-tools .icon-button', (els) => els.filter((e) => e.getClientRects().length > 0)
+    .map((e) => e.getAttribute('aria-label')));
+  assert.ok(labels.includes('대화상대'), JSON.stringify(labels));
+  assert.ok(labels.length >= 5, JSON.stringify(labels));
+  await phone.screenshot({ path: join(shots, 'openchat-host-menu-390.png') });
+  await phone.click('#room-tools #oc-members');
+  await phone.waitForSelector('dialog[open] .oc-member-name');
+  assert.equal(await phone.isHidden('#room-tools.open'), true, 'choosing a tool closes the menu');
+  await phone.keyboard.press('Escape');
+  // Escape and a tap elsewhere close it too.
+  await phone.click('#room-menu');
+  await phone.waitForSelector('#room-tools.open');
+  await phone.keyboard.press('Escape');
+  await phone.waitForSelector('#room-tools:not(.open)', { state: 'attached' });
+  await phone.click('#room-menu');
+  await phone.click('.messages');
+  await phone.waitForSelector('#room-tools:not(.open)', { state: 'attached' });
+  await phone.context().close();
+});

@@ -17,6 +17,7 @@ import { renderAuth } from './auth/auth.js';
 import { renderFriends } from './tabs/friends/friends.js';
 import { renderChats } from './tabs/chats/list.js';
 import { applyEvent } from './tabs/chats/events.js';
+import { loadFolders } from './tabs/chats/folders.js';
 import { renderLocal } from './tabs/local/local.js';
 import { renderMore } from './tabs/more/more.js';
 import { renderPung } from './tabs/pung/pung.js';
@@ -60,7 +61,7 @@ async function start() {
   }
   try {
     const [me, rooms, friends, birthdays, ai] = await Promise.all([
-      api.get('/me'), api.get('/rooms'), api.get('/friends'), api.get('/friends/birthdays'), api.get('/ai'),
+      api.get('/me'), api.get('/rooms'), api.get('/friends'), api.get('/friends/birthdays'), api.get('/ai'), loadFolders(),
     ]);
     state.me = me;
     state.ai = ai;
@@ -102,6 +103,7 @@ export async function logOut() {
   state.me = null;
   state.rooms.clear();
   state.messages.clear();
+  state.folders = [];
   location.hash = '';
   renderAuth(root, start);
 }
@@ -145,6 +147,11 @@ function onFrame(frame) {
       break;
     case 'logged_out':
       logOut();
+      break;
+    case 'ready':
+    case 'folders_changed':
+      // A reconnect may have missed a change made on another device.
+      loadFolders().catch(() => {});
       break;
     case 'inbox_changed':
       changed('inbox');
@@ -194,7 +201,8 @@ function render() {
   updateBadge();
   if (tab === 'friends') teardown = renderFriends(main);
   else if (tab === 'chats') {
-    teardown = renderChats(main, arg ? Number(arg) : null, arg && more ? Number(more) : null);
+    // #/chats/{room}/{seq} opens at a message, #/chats/{room}/peek without read receipts.
+    teardown = renderChats(main, arg ? Number(arg) : null, arg && more && more !== 'peek' ? Number(more) : null, more === 'peek');
     if (arg) clearRoomNotifications(Number(arg)).catch(() => {});
   }
   else if (tab === 'pung') teardown = renderPung(main, arg);

@@ -6,12 +6,15 @@ export const state = {
   /** @type {{summary: boolean, assistant: boolean, campaign_copy: boolean}} the AI this server offers */ ai: { summary: false, assistant: false, campaign_copy: false },
   /** @type {Map<number, any>} */ rooms: new Map(),
   /** @type {any[]} */ friends: [],
+  /** @type {{id: number, name: string, room_ids: number[]}[]} the person's chat folders, in their order */ folders: [],
+  /** @type {{folders: number, rooms: number}} */ folderLimits: { folders: 10, rooms: 100 },
   /** @type {any[]} */ birthdays: [],
   /** @type {Map<number, any>} user id → profile, for names and avatars */ people: new Map(),
   /** @type {Map<number, Map<number, any>>} room → seq → message */ messages: new Map(),
   /** @type {Map<number, Map<number, number>>} room → user → read seq */ cursors: new Map(),
   /** @type {Map<number, {user: number, until: number}>} */ typing: new Map(),
   /** @type {number | null} */ activeRoom: null,
+  /** @type {number | null} the open room, when it is open without read receipts (peek) */ peeking: null,
   /** @type {{mine: any[], friends: any[]}} the Pung feed: my Pungs and friends' rings */ pungs: { mine: [], friends: [] },
   online: true,
 };
@@ -33,7 +36,8 @@ export function changed(what) {
 /**
  * Puts a room fetched from the server into the state. A room already there
  * is updated in place, so every screen holding it sees the change; its
- * read cursor never moves back, and the open room has nothing unread.
+ * read cursor never moves back, and the open room has nothing unread
+ * (unless it is only peeked at).
  * @param {any} fresh
  */
 export function mergeRoom(fresh) {
@@ -51,7 +55,7 @@ export function mergeRoom(fresh) {
     ? { title: had.title, last_seq: had.last_seq, last_message: had.last_message }
     : {};
   Object.assign(had, fresh, { read_seq: readSeq }, newer);
-  if (state.activeRoom === fresh.id && !document.hidden) had.unread = 0;
+  if (state.activeRoom === fresh.id && state.peeking !== fresh.id && !document.hidden) had.unread = 0;
   return had;
 }
 

@@ -65,7 +65,7 @@ export function applyEvent(e) {
       cursors?.set(m.sender_id, Math.max(cursors.get(m.sender_id) ?? 0, m.seq));
       if (room) {
         room.last_message = m;
-        if (m.sender_id !== me && state.activeRoom !== e.room_id && m.seq > room.read_seq) room.unread += 1;
+        if (m.sender_id !== me && (state.activeRoom !== e.room_id || state.peeking === e.room_id) && m.seq > room.read_seq) room.unread += 1;
         if (m.sender_id === me) room.read_seq = Math.max(room.read_seq, m.seq);
       }
       break;

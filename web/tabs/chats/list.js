@@ -6,7 +6,8 @@ import { api } from '../../lib/api.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { h, initials, mount, timeOf, tint } from '../../lib/dom.js';
 import { showError, t } from '../../lib/i18n.js';
-import { changed, mergeRoom, sortedRooms, state, subscribe } from '../../lib/state.js';
+import { changed, mergeRoom, state, subscribe } from '../../lib/state.js';
+import { folderBar, roomsInView } from './folders.js';
 import { openRoom } from './room.js';
 
 /** A 1:1 room shows the other person; a group, a group mark on its own colour.
@@ -96,17 +97,18 @@ function messageSearch(list, drawList) {
 }
 
 /** @param {HTMLElement} main @param {number | null} roomId @param {number | null} [focusSeq] a message to show
+ * @param {boolean} [peek] open the room without read receipts
  * @returns {() => void} teardown */
-export function renderChats(main, roomId, focusSeq = null) {
+export function renderChats(main, roomId, focusSeq = null, peek = false) {
   const list = h('ul', { class: 'room-list', 'aria-label': t('chats') });
   const drawList = () => {
-    const rooms = sortedRooms();
+    const rooms = roomsInView(roomId);
     if (!rooms.length) {
-      mount(list, h('li', { class: 'empty small' }, t('noChats')));
+      mount(list, h('li', { class: 'empty small' }, state.rooms.size ? t('noChatsInView') : t('noChats')));
       return;
     }
     mount(list, rooms.map((r) => {
-      return h('li', {},
+      return h('li', { class: 'room-item' },
         h('a', { href: `#/chats/${r.id}`, class: `room-row${r.id === roomId ? ' active' : ''}`, dataset: { room: r.id },
           'aria-current': r.id === roomId ? 'true' : false },
         roomAvatar(r),
@@ -118,16 +120,20 @@ export function renderChats(main, roomId, focusSeq = null) {
           h('span', { class: 'room-preview' }, preview(r.last_message))),
         h('span', { class: 'room-meta' },
           h('time', {}, r.last_message ? timeOf(r.last_message.created_at) : ''),
-          r.unread ? h('span', { class: 'unread', 'aria-label': t('unreadBy', { n: r.unread }) }, r.unread > 999 ? '999+' : String(r.unread)) : null)));
+          r.unread ? h('span', { class: 'unread', 'aria-label': t('unreadBy', { n: r.unread }) }, r.unread > 999 ? '999+' : String(r.unread)) : null)),
+        // Unread messages can be read without telling anyone (peek).
+        r.unread && r.id !== roomId ? h('a', { href: `#/chats/${r.id}/peek`, class: 'icon-button peek-button', dataset: { room: r.id },
+          'aria-label': t('peekAt', { title: r.title }), title: t('peek') }, '👁') : null);
     }));
   };
   const roomPane = h('section', { class: 'room-pane', 'aria-label': t('chats') });
   const search = messageSearch(list, drawList);
+  const folders = folderBar(main, drawList);
   const listPane = h('section', { class: 'list-pane' },
     h('header', { class: 'pane-header' }, h('h1', {}, t('chats')),
       h('button', { class: 'icon-button', type: 'button', id: 'open-search', 'aria-label': t('searchMessages'), title: t('searchMessages'), onclick: search.open }, '🔍'),
       h('button', { class: 'icon-button', type: 'button', 'aria-label': t('newGroup'), title: t('newGroup'), onclick: () => newGroup(main) }, '＋')),
-    search.bar, search.error, search.results, list);
+    search.bar, search.error, search.results, folders.bar, list);
   main.classList.toggle('has-room', roomId !== null);
   mount(main, listPane, roomPane);
   drawList();
@@ -136,7 +142,7 @@ export function renderChats(main, roomId, focusSeq = null) {
   // room_added still on the way) opens as soon as it is known.
   const openWhenKnown = () => {
     if (roomId === null || state.activeRoom === roomId || !state.rooms.has(roomId)) return;
-    closeRoom = openRoom(roomPane, roomId, focusSeq);
+    closeRoom = openRoom(roomPane, roomId, focusSeq, peek);
   };
   state.activeRoom = null;
   if (roomId !== null && state.rooms.has(roomId)) {
@@ -150,7 +156,12 @@ export function renderChats(main, roomId, focusSeq = null) {
     }
   }
   const unsubscribe = subscribe((what) => {
+    if (what === 'folders') {
+      folders.draw();
+      drawList();
+    }
     if (what !== 'rooms') return;
+    folders.draw();
     drawList();
     openWhenKnown();
   });

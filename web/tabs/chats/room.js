@@ -45,11 +45,17 @@ function withMentions(text, mentions) {
   return out;
 }
 
-/** @param {HTMLElement} pane @param {number} roomId @param {number | null} [focusSeq] a message to bring into view (a search hit)
- * @returns {() => void} */
-export function openRoom(pane, roomId, focusSeq = null) {
+/**
+ * @param {HTMLElement} pane @param {number} roomId @param {number | null} [focusSeq] a message to bring into view (a search hit)
+ * @param {boolean} [peek] read without a receipt: nothing marks the room read (nobody's "1" moves, my own
+ *   unread count stays) until the person asks to, or writes
+ * @returns {() => void}
+ */
+export function openRoom(pane, roomId, focusSeq = null, peek = false) {
   const room = state.rooms.get(roomId);
   state.activeRoom = roomId;
+  state.peeking = peek ? roomId : null;
+  let peeking = peek;
   // In an open chat the caller is known by a persona's id.
   const me = room.my_id ?? state.me.id;
   /** @type {Map<number, any>} */
@@ -68,6 +74,17 @@ export function openRoom(pane, roomId, focusSeq = null) {
   const list = h('div', { class: 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': room.title, tabindex: 0 });
   const typingLine = h('div', { class: 'typing', 'aria-live': 'polite' });
   const replyBar = h('div', { class: 'reply-bar', hidden: true });
+  const peekBar = h('div', { class: 'peek-bar', role: 'status', hidden: !peek },
+    h('span', {}, t('peeking')), h('button', { type: 'button', class: 'small', id: 'end-peek', onclick: () => endPeek() }, t('readNow')));
+  /** Reads normally from now on, starting with what is on screen. */
+  function endPeek() {
+    if (!peeking) return;
+    peeking = false;
+    if (state.peeking === roomId) state.peeking = null;
+    peekBar.hidden = true;
+    if (location.hash.endsWith('/peek')) history.replaceState(null, '', `#/chats/${roomId}`);
+    markRead();
+  }
   const input = /** @type {HTMLTextAreaElement} */ (h('textarea', { id: 'composer', rows: 1, 'aria-label': t('typeMessage'), placeholder: t('typeMessage') }));
   const file = /** @type {HTMLInputElement} */ (h('input', { type: 'file', id: 'attach', class: 'visually-hidden' }));
   const muteButton = h('button', { type: 'button', class: 'icon-button', onclick: () => settings({ muted: !room.muted }) });
@@ -81,14 +98,32 @@ export function openRoom(pane, roomId, focusSeq = null) {
   const roomTitle = h('span', { class: 'room-name' }, room.title);
   // Follows joins and leaves (the summary is read again after each).
   const memberCount = room.kind === 'group' || room.kind === 'open' ? h('span', { class: 'count' }, String(room.member_count)) : null;
+  // The header keeps the title: the summary stays in sight, and on a
+  // phone every rarer tool is in one menu (⋯), each named there.
+  const rarer = h('div', { class: 'header-more', id: 'room-tools' }, tools?.header, ai.assistantButton,
+    room.kind === 'channel' && room.channel ? h('a', { href: `#/local/channel/${room.channel}`, class: 'icon-button', id: 'room-channel',
+      'aria-label': t('channel'), title: t('channel') }, '🏪') : null,
+    pinButton, muteButton,
+    room.kind === 'group' || open ? h('button', { type: 'button', class: 'icon-button', id: 'room-leave', 'aria-label': t('leave'), title: t('leave'), onclick: leave }, '⎋') : null);
+  const menuButton = h('button', { type: 'button', class: 'icon-button room-menu-toggle', id: 'room-menu', 'aria-label': t('roomTools'),
+    title: t('roomTools'), 'aria-expanded': 'false', 'aria-controls': 'room-tools', onclick: () => showMenu(!rarer.classList.contains('open')) }, '⋯');
+  /** @param {boolean} on */
+  function showMenu(on) {
+    rarer.classList.toggle('open', on);
+    menuButton.setAttribute('aria-expanded', String(on));
+  }
+  // A tool chosen, a tap elsewhere or Escape closes it.
+  rarer.addEventListener('click', (e) => { if (/** @type {HTMLElement} */ (e.target).closest('button, a')) showMenu(false); });
+  const closeMenu = (/** @type {Event} */ e) => {
+    if (!rarer.classList.contains('open')) return;
+    if (e instanceof KeyboardEvent ? e.key === 'Escape' : !(/** @type {HTMLElement} */ (e.target).closest('.header-actions'))) showMenu(false);
+  };
+  document.addEventListener('click', closeMenu);
+  document.addEventListener('keydown', closeMenu);
   const header = h('header', { class: 'pane-header room-header' },
     h('a', { href: '#/chats', class: 'icon-button back', 'aria-label': t('back') }, '‹'),
     h('h2', {}, roomTitle, memberCount),
-    h('div', { class: 'header-actions' }, tools?.header, ai.summaryButton, ai.assistantButton,
-      room.kind === 'channel' && room.channel ? h('a', { href: `#/local/channel/${room.channel}`, class: 'icon-button', id: 'room-channel',
-        'aria-label': t('channel'), title: t('channel') }, '🏪') : null,
-      pinButton, muteButton,
-      room.kind === 'group' || open ? h('button', { type: 'button', class: 'icon-button', 'aria-label': t('leave'), title: t('leave'), onclick: leave }, '⎋') : null));
+    h('div', { class: 'header-actions' }, ai.summaryButton, rarer, menuButton));
 
   // In a channel room: whether I still take its advertising, for the
   // one-tap opt-out under each advertisement.
@@ -148,7 +183,7 @@ export function openRoom(pane, roomId, focusSeq = null) {
     file, input,
     h('button', { type: 'submit', class: 'primary send' }, t('send')));
 
-  mount(pane, header, tools?.banner, tools?.ad, ai.panel, list, typingLine, replyBar, form);
+  mount(pane, header, peekBar, tools?.banner, tools?.ad, ai.panel, list, typingLine, replyBar, form);
   drawHeaderButtons();
 
   input.addEventListener('keydown', (e) => {
@@ -186,6 +221,8 @@ export function openRoom(pane, roomId, focusSeq = null) {
   async function send(attachment) {
     const text = input.value.trim();
     if (!text && !attachment) return;
+    // Writing reads the room (the server moves my cursor to my message).
+    endPeek();
     const client_id = clientId();
     // Members, and the assistant (not a member) when the room has it.
     const candidates = [...(state.cursors.get(roomId)?.keys() ?? []), ...(room.assistant ? [room.assistant.id] : [])];
@@ -253,6 +290,7 @@ export function openRoom(pane, roomId, focusSeq = null) {
   }
 
   function markRead() {
+    if (peeking) return;
     const last = Math.max(0, ...msgs.keys(), room.last_message?.seq ?? 0);
     if (!document.hidden && last > room.read_seq) {
       room.read_seq = last;
@@ -467,6 +505,9 @@ export function openRoom(pane, roomId, focusSeq = null) {
   return () => {
     unsubscribe();
     document.removeEventListener('visibilitychange', onVisible);
+    document.removeEventListener('click', closeMenu);
+    document.removeEventListener('keydown', closeMenu);
     if (state.activeRoom === roomId) state.activeRoom = null;
+    if (state.peeking === roomId) state.peeking = null;
   };
 }
