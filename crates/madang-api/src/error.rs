@@ -34,32 +34,24 @@ impl ApiError {
 /// Status and stable code of a domain error.
 pub fn describe(e: &Error) -> (StatusCode, String) {
     use StatusCode as S;
-    let (status, code): (S, String) = match e {
-        Error::Invalid { code, .. } => (S::BAD_REQUEST, (*code).into()),
-        Error::Unauthenticated => (S::UNAUTHORIZED, "unauthenticated".into()),
-        Error::TokenExpired => (S::UNAUTHORIZED, "token_expired".into()),
-        Error::BadCredentials => (S::UNAUTHORIZED, "bad_credentials".into()),
-        Error::HandleTaken => (S::CONFLICT, "handle_taken".into()),
-        Error::NotFound(what) => (S::NOT_FOUND, format!("{what}_not_found")),
-        Error::NotMember => (S::FORBIDDEN, "not_member".into()),
-        Error::Blocked => (S::FORBIDDEN, "blocked".into()),
-        Error::NotAuthor => (S::FORBIDDEN, "not_author".into()),
-        Error::WindowPassed(action) => (S::FORBIDDEN, format!("{action}_window_passed")),
-        Error::RoomFull(_) => (S::CONFLICT, "room_full".into()),
-        Error::TooLarge { .. } => (S::PAYLOAD_TOO_LARGE, "too_large".into()),
-        Error::UnsupportedMedia(_) => (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media".into()),
-        Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, "rate_limited".into()),
-        Error::Flooding { .. } => (S::TOO_MANY_REQUESTS, "flooding".into()),
-        Error::BannedWord(_) => (S::BAD_REQUEST, "banned_word".into()),
-        Error::Refused { code, .. } => (S::FORBIDDEN, (*code).into()),
-        Error::Conflict { code, .. } => (S::CONFLICT, (*code).into()),
-        Error::PaymentDeclined(_) => (S::PAYMENT_REQUIRED, "payment_declined".into()),
-        Error::Unavailable(_) => (S::SERVICE_UNAVAILABLE, "unavailable".into()),
-        Error::FeatureOff(_) => (S::SERVICE_UNAVAILABLE, "feature_off".into()),
-        Error::AiBusy => (S::SERVICE_UNAVAILABLE, "ai_busy".into()),
-        Error::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal".into()),
+    let status = match e {
+        Error::Invalid { .. } | Error::BannedWord(_) => S::BAD_REQUEST,
+        Error::Unauthenticated | Error::TokenExpired | Error::BadCredentials => S::UNAUTHORIZED,
+        Error::HandleTaken | Error::RoomFull(_) | Error::Conflict { .. } => S::CONFLICT,
+        Error::NotFound(_) => S::NOT_FOUND,
+        Error::NotMember
+        | Error::Blocked
+        | Error::NotAuthor
+        | Error::WindowPassed(_)
+        | Error::Refused { .. } => S::FORBIDDEN,
+        Error::TooLarge { .. } => S::PAYLOAD_TOO_LARGE,
+        Error::UnsupportedMedia(_) => S::UNSUPPORTED_MEDIA_TYPE,
+        Error::RateLimited { .. } | Error::Flooding { .. } => S::TOO_MANY_REQUESTS,
+        Error::PaymentDeclined(_) => S::PAYMENT_REQUIRED,
+        Error::Unavailable(_) | Error::FeatureOff(_) | Error::AiBusy => S::SERVICE_UNAVAILABLE,
+        Error::Internal(_) => S::INTERNAL_SERVER_ERROR,
     };
-    (status, code)
+    (status, e.code())
 }
 
 /// A domain error as the client sees it, over HTTP or the WebSocket: its

@@ -87,8 +87,15 @@ pub enum Live {
     /// Which Pungs the user may see changed: a friendship ended or a
     /// block was made.
     PungsChanged,
+    /// On a room's topic: a poll's votes changed, or it closed.
+    PollChanged {
+        room_id: RoomId,
+        seq: madang_types::Seq,
+    },
     /// The user's chat folders changed.
     FoldersChanged,
+    /// One of the user's scheduled messages changed.
+    ScheduledChanged(Box<madang_types::scheduled::ScheduledMessage>),
     /// For a business's agents: a conversation in a channel's inbox changed.
     InboxChanged {
         channel_id: ChannelId,

@@ -83,6 +83,49 @@ impl Error {
             message: message.into(),
         }
     }
+
+    /// The stable code a client is told (the API pairs it with a status).
+    pub fn code(&self) -> String {
+        match self {
+            Error::Invalid { code, .. } | Error::Refused { code, .. } | Error::Conflict { code, .. } => {
+                (*code).into()
+            }
+            Error::Unauthenticated => "unauthenticated".into(),
+            Error::TokenExpired => "token_expired".into(),
+            Error::BadCredentials => "bad_credentials".into(),
+            Error::HandleTaken => "handle_taken".into(),
+            Error::NotFound(what) => format!("{what}_not_found"),
+            Error::NotMember => "not_member".into(),
+            Error::Blocked => "blocked".into(),
+            Error::NotAuthor => "not_author".into(),
+            Error::WindowPassed(action) => format!("{action}_window_passed"),
+            Error::RoomFull(_) => "room_full".into(),
+            Error::TooLarge { .. } => "too_large".into(),
+            Error::UnsupportedMedia(_) => "unsupported_media".into(),
+            Error::RateLimited { .. } => "rate_limited".into(),
+            Error::Flooding { .. } => "flooding".into(),
+            Error::BannedWord(_) => "banned_word".into(),
+            Error::PaymentDeclined(_) => "payment_declined".into(),
+            Error::Unavailable(_) => "unavailable".into(),
+            Error::FeatureOff(_) => "feature_off".into(),
+            Error::AiBusy => "ai_busy".into(),
+            Error::Internal(_) => "internal".into(),
+        }
+    }
+
+    /// A failure that may pass if the same thing is tried again later
+    /// (a limit's window, a busy or failing dependency), as opposed to a
+    /// refusal that will stand.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Error::RateLimited { .. }
+                | Error::Flooding { .. }
+                | Error::Unavailable(_)
+                | Error::AiBusy
+                | Error::Internal(_)
+        )
+    }
 }
 
 impl From<StoreError> for Error {

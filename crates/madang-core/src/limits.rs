@@ -25,6 +25,14 @@ pub struct Limits {
     pub max_folder_rooms: i64,
     /// Longest chat folder name, in characters.
     pub max_folder_name_chars: usize,
+    /// How soon a scheduled message may go out, at the earliest.
+    pub schedule_min_lead_secs: i64,
+    /// How far ahead a message may be scheduled.
+    pub schedule_max_lead_secs: i64,
+    /// Most scheduled messages waiting per person.
+    pub max_scheduled_pending: i64,
+    /// How often each node looks for scheduled messages that are due.
+    pub scheduled_poll_ms: u64,
     /// Lifetime of a device token; each use slides it forward.
     pub token_ttl_days: i64,
     /// Largest attachment upload, in bytes.
@@ -159,6 +167,10 @@ impl Default for Limits {
             max_folders: 10,
             max_folder_rooms: 100,
             max_folder_name_chars: 20,
+            schedule_min_lead_secs: 60,
+            schedule_max_lead_secs: 30 * 24 * 60 * 60,
+            max_scheduled_pending: 100,
+            scheduled_poll_ms: 1_000,
             token_ttl_days: 30,
             max_upload_bytes: 25 * 1024 * 1024,
             max_avatar_bytes: 5 * 1024 * 1024,

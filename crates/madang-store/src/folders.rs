@@ -54,7 +54,7 @@ impl SqlStore {
     /// Holds `user`'s row until the transaction ends, so two writes that
     /// count the same person's things take turns (SQLite's write lock
     /// already does that).
-    async fn lock_user(&self, tx: &mut Transaction<'static, Any>, user: UserId) -> Result<()> {
+    pub(crate) async fn lock_user(&self, tx: &mut Transaction<'static, Any>, user: UserId) -> Result<()> {
         if self.backend() == Backend::Postgres {
             sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
                 .bind(user.0)

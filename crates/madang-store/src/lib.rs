@@ -23,10 +23,12 @@ pub mod media;
 pub mod messages;
 mod migrations;
 pub mod openchat;
+pub mod polls;
 pub mod pung;
 pub mod push;
 mod rows;
 pub mod safety;
+pub mod scheduled;
 pub mod search;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -56,11 +58,13 @@ pub use openchat::{
     OpenChatSettings, OpenJoin, OpenMemberRow, OpenModerationRepo, OpenProfile, Restored,
 };
 pub use openchat::{FlagRow, NewFlag, ScreeningRepo, SpamExample};
+pub use polls::{NewPoll, PollRepo, PollRow};
 pub use pung::{
     NewPung, PungActivityRepo, PungForViewer, PungRepo, PungRow, PungStats, PurgedPung, VoteCount,
 };
 pub use push::{DuePush, OutboxRow, PushCandidate, PushMark, PushRepo, PushSubscriptionRow, PushWish};
 pub use safety::{NewReport, ReportRow, SafetyRepo, SuspensionRow};
+pub use scheduled::{NewScheduled, ScheduledRepo, ScheduledRow};
 pub use search::{MessageHit, MessageSearch, SearchRepo, Term, query_terms};
 
 /// Errors from the store. `Conflict` and `NotFound` are expected outcomes
@@ -120,6 +124,8 @@ pub trait Repos:
     + PushRepo
     + SearchRepo
     + FolderRepo
+    + ScheduledRepo
+    + PollRepo
 {
 }
 impl<T> Repos for T where
@@ -145,6 +151,8 @@ impl<T> Repos for T where
         + PushRepo
         + SearchRepo
         + FolderRepo
+        + ScheduledRepo
+        + PollRepo
 {
 }
 
@@ -249,6 +257,15 @@ impl SqlStore {
     pub(crate) fn skip_locked(&self) -> &'static str {
         match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+
+    /// The suffix that makes a `SELECT` lock its rows for the transaction
+    /// (PostgreSQL); SQLite's write transaction already holds everything.
+    pub(crate) fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE",
             Backend::Sqlite => "",
         }
     }

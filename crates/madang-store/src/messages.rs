@@ -88,6 +88,8 @@ pub struct NewMessage {
     pub attachment: Option<Attachment>,
     /// The Pung a `pung_reply` or `pung_tag` message is about.
     pub pung_id: Option<PungId>,
+    /// A `poll` message's poll, written in the same transaction.
+    pub poll: Option<crate::polls::NewPoll>,
     pub at: Millis,
 }
 
@@ -409,6 +411,9 @@ impl SqlStore {
             },
         };
         insert_event(&mut tx, &event).await?;
+        if let Some(poll) = &new.poll {
+            crate::polls::insert(&mut tx, message.room_id, seq, poll).await?;
+        }
         crate::search::index(&mut tx, message.room_id, seq, &message.text).await?;
         crate::push::outbox(&mut tx, message.room_id, seq, message.created_at).await?;
         sqlx::query("UPDATE rooms SET last_message_seq = $2 WHERE id = $1")

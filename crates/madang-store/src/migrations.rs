@@ -82,6 +82,14 @@ const SQLITE: &Files = &[
         "0017_folders.sql",
         include_str!("../migrations/sqlite/0017_folders.sql"),
     ),
+    (
+        "0018_scheduled.sql",
+        include_str!("../migrations/sqlite/0018_scheduled.sql"),
+    ),
+    (
+        "0019_polls.sql",
+        include_str!("../migrations/sqlite/0019_polls.sql"),
+    ),
 ];
 
 const POSTGRES: &Files = &[
@@ -152,6 +160,14 @@ const POSTGRES: &Files = &[
     (
         "0017_folders.sql",
         include_str!("../migrations/postgres/0017_folders.sql"),
+    ),
+    (
+        "0018_scheduled.sql",
+        include_str!("../migrations/postgres/0018_scheduled.sql"),
+    ),
+    (
+        "0019_polls.sql",
+        include_str!("../migrations/postgres/0019_polls.sql"),
     ),
 ];
 

@@ -276,6 +276,9 @@ pub enum MessageKind {
     PungReply,
     /// The sender tagged the recipient in a Pung (`pung_id`).
     PungTag,
+    /// A poll; its text is the question. Read it, with the votes, from
+    /// `GET /api/v1/rooms/{room}/polls/{seq}`.
+    Poll,
 }
 
 impl MessageKind {
@@ -286,6 +289,7 @@ impl MessageKind {
             MessageKind::File => "file",
             MessageKind::PungReply => "pung_reply",
             MessageKind::PungTag => "pung_tag",
+            MessageKind::Poll => "poll",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -295,6 +299,7 @@ impl MessageKind {
             "file" => Some(MessageKind::File),
             "pung_reply" => Some(MessageKind::PungReply),
             "pung_tag" => Some(MessageKind::PungTag),
+            "poll" => Some(MessageKind::Poll),
             _ => None,
         }
     }

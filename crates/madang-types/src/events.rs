@@ -190,9 +190,20 @@ pub enum ServerFrame {
     /// Which Pungs the caller may see changed (a friendship ended or a
     /// block was made): fetch the feed again.
     PungsChanged,
+    /// A poll in one of the caller's rooms was voted on or closed: fetch
+    /// `GET /api/v1/rooms/{room_id}/polls/{seq}`.
+    PollChanged {
+        room_id: RoomId,
+        seq: Seq,
+    },
     /// The caller's chat folders changed (on any of their devices): fetch
     /// `GET /api/v1/folders` again.
     FoldersChanged,
+    /// One of the caller's scheduled messages changed: made, edited, sent,
+    /// cancelled (also because they left its room) or refused.
+    ScheduledChanged {
+        scheduled: Box<crate::scheduled::ScheduledMessage>,
+    },
     /// For a business's agents: a conversation in a channel's shared inbox
     /// changed (the person wrote, or an agent answered, assigned or
     /// closed it). Fetch the inbox or the room.

@@ -153,6 +153,10 @@ int_id!(
     /// One person's folder of chat rooms.
     FolderId
 );
+int_id!(
+    /// A message written now to be sent later.
+    ScheduledId
+);
 
 impl Seq {
     pub const ZERO: Seq = Seq(0);

@@ -11,7 +11,9 @@ pub mod folders;
 pub mod ids;
 pub mod local;
 pub mod openchat;
+pub mod polls;
 pub mod pung;
 pub mod push;
+pub mod scheduled;
 
 pub use ids::*;

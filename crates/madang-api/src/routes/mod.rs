@@ -13,9 +13,11 @@ mod local;
 mod media;
 mod openchat;
 pub(crate) mod ops;
+mod polls;
 mod pung;
 mod push;
 mod safety;
+mod scheduled;
 
 use crate::AppState;
 use crate::openapi::ApiDoc;
@@ -59,6 +61,14 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(folders::list, folders::create))
         .routes(routes!(folders::update, folders::delete))
         .routes(routes!(folders::order))
+        .routes(routes!(scheduled::schedule, scheduled::in_room))
+        .routes(routes!(scheduled::mine))
+        .routes(routes!(scheduled::update, scheduled::cancel))
+        .routes(routes!(scheduled::send_now))
+        .routes(routes!(polls::create))
+        .routes(routes!(polls::read))
+        .routes(routes!(polls::vote))
+        .routes(routes!(polls::close))
         .routes(routes!(chats::edit, chats::delete))
         .routes(routes!(chats::react))
         .routes(routes!(chats::unreact))

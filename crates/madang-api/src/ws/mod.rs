@@ -132,6 +132,10 @@ fn wire(live: &Live) -> Utf8Bytes {
             room_id: *room_id,
             user_id: *user_id,
         })),
+        Live::PollChanged { room_id, seq } => Ok(encode(&ServerFrame::PollChanged {
+            room_id: *room_id,
+            seq: *seq,
+        })),
         _ => Ok(String::new()),
     };
     Utf8Bytes::from(text.unwrap_or_default())
@@ -354,6 +358,11 @@ impl Connection {
                     self.send_text(envelope.wire(wire)).await?;
                 }
             }
+            Live::PollChanged { room_id, .. } => {
+                if self.cursors.get(*room_id).is_some() {
+                    self.send_text(envelope.wire(wire)).await?;
+                }
+            }
             Live::RoomAdded { room_id } => {
                 if self.cursors.get(*room_id).is_none() {
                     sub.join(Topic::Room(*room_id));
@@ -396,6 +405,12 @@ impl Connection {
             }
             Live::PungsChanged => self.send_frame(&ServerFrame::PungsChanged).await?,
             Live::FoldersChanged => self.send_frame(&ServerFrame::FoldersChanged).await?,
+            Live::ScheduledChanged(scheduled) => {
+                self.send_frame(&ServerFrame::ScheduledChanged {
+                    scheduled: scheduled.clone(),
+                })
+                .await?
+            }
             Live::InboxChanged { channel_id, room_id } => {
                 self.send_frame(&ServerFrame::InboxChanged {
                     channel_id: *channel_id,

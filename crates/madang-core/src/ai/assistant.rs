@@ -324,6 +324,7 @@ impl Core {
             mentions: vec![q.asker],
             attachment: None,
             pung_id: None,
+            poll: None,
             at: self.now(),
         };
         let appended = match self.repos.append_outsider_message(new).await {

@@ -158,6 +158,7 @@ impl Core {
             mentions,
             attachment,
             pung_id: None,
+            poll: None,
             at: self.now(),
         };
         let asks_assistant = row.assistant_id.is_some_and(|a| new.mentions.contains(&a));
@@ -181,7 +182,7 @@ impl Core {
     }
 
     /// As [`Core::append`], saying whether the message is new (not a retry).
-    async fn append_once(&self, me: &Session, new: NewMessage) -> Result<(Message, bool)> {
+    pub(super) async fn append_once(&self, me: &Session, new: NewMessage) -> Result<(Message, bool)> {
         let room = new.room_id;
         let appended = match self.repos.append_message(new).await {
             Err(StoreError::NotFound) => return Err(Error::NotMember),
@@ -277,7 +278,12 @@ impl Core {
 
     /// One message the caller may act on: visible to them and not deleted;
     /// with the caller's membership (whose `shown_id` authored it if it is theirs).
-    async fn live_message(&self, me: &Session, room: RoomId, seq: Seq) -> Result<(MemberRow, StoredMessage)> {
+    pub(super) async fn live_message(
+        &self,
+        me: &Session,
+        room: RoomId,
+        seq: Seq,
+    ) -> Result<(MemberRow, StoredMessage)> {
         let member = self.membership(me, room).await?;
         let m = self
             .repos
@@ -301,6 +307,10 @@ impl Core {
         let (member, m) = self.live_message(me, room, seq).await?;
         if m.sender_id != member.shown_id {
             return Err(Error::NotAuthor);
+        }
+        if m.kind == MessageKind::Poll {
+            // Its options were voted on as asked.
+            return Err(Error::invalid("poll_not_editable", "a poll cannot be edited"));
         }
         self.check_window(&m, self.limits.edit_window_secs, "edit")?;
         self.check_text(text)?;

@@ -4,7 +4,9 @@
 mod folders;
 pub mod live;
 pub(crate) mod messages;
+mod polls;
 pub mod reads;
+pub(crate) mod scheduled;
 mod search;
 pub mod unread;
 
@@ -204,9 +206,20 @@ impl Core {
             return Err(Error::NotMember);
         };
         self.publish_events(&[event]).await;
-        self.publish(Topic::User(me.user), Live::RoomRemoved { room_id: room })
-            .await;
+        self.removed_from(me.user, room).await;
         Ok(())
+    }
+
+    /// `user` is no longer in `room` (left, kicked, banned, or their
+    /// subscription ended): their devices drop it, and what they
+    /// scheduled for it is cancelled. Failures are logged: the removal
+    /// itself is committed.
+    pub(crate) async fn removed_from(&self, user: UserId, room: RoomId) {
+        self.publish(Topic::User(user), Live::RoomRemoved { room_id: room })
+            .await;
+        if let Err(e) = self.cancel_scheduled_in(user, room).await {
+            tracing::warn!(error = %e, %room, "scheduled messages of a member who left not cancelled now; the send will refuse them");
+        }
     }
 
     /// The caller's chat list: pinned first, then by latest activity.

@@ -10,7 +10,6 @@
 
 use super::shared_payment;
 use crate::{Core, Error, Result, Session};
-use madang_bus::{Live, Topic};
 use madang_store::{NewSubscription, NewTier, OpenChatRow, Posting, StoreError, SubscriptionRow, TierRow};
 use madang_types::earnings::{
     CreateTierRequest, SubscribeRequest, Subscription, SubscriptionSettings, Tier, Tiers,
@@ -424,8 +423,7 @@ impl Core {
         for (room, user) in self.repos.lapsed_members(now, 100).await? {
             let events = self.repos.leave_open_room(room, user, now).await?;
             self.publish_room_events(&events).await;
-            self.publish(Topic::User(user), Live::RoomRemoved { room_id: room })
-                .await;
+            self.removed_from(user, room).await;
         }
         Ok(renewed)
     }

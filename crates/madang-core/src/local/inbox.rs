@@ -220,6 +220,7 @@ impl Core {
             mentions: Vec::new(),
             attachment,
             pung_id: None,
+            poll: None,
             at: self.now(),
         };
         let appended = match self.repos.append_outsider_message(new).await {

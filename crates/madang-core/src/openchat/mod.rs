@@ -599,8 +599,7 @@ impl Core {
         }
         let events = self.repos.leave_open_room(room.id, me.user, self.now()).await?;
         self.publish_room_events(&events).await;
-        self.publish(Topic::User(me.user), Live::RoomRemoved { room_id: room.id })
-            .await;
+        self.removed_from(me.user, room.id).await;
         Ok(())
     }
 

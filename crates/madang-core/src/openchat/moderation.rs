@@ -167,8 +167,7 @@ impl Core {
             if let Some(closed) = events.closed {
                 self.publish(Topic::Room(room), Live::Event(closed)).await;
             }
-            self.publish(Topic::User(target.user_id), Live::RoomRemoved { room_id: room })
-                .await;
+            self.removed_from(target.user_id, room).await;
         }
         Ok(())
     }

@@ -170,6 +170,7 @@ impl Core {
             mentions: vec![user],
             attachment: None,
             pung_id: Some(pung),
+            poll: None,
             at: self.now(),
         };
         self.append(me, new).await?;
@@ -366,6 +367,7 @@ impl Core {
             mentions: Vec::new(),
             attachment: None,
             pung_id: Some(id),
+            poll: None,
             at: self.now(),
         };
         self.append(me, new).await

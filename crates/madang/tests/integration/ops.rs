@@ -34,6 +34,12 @@ async fn health_readiness_and_the_openapi_document() {
         "/api/v1/folders",
         "/api/v1/folders/{folder}",
         "/api/v1/folders/order",
+        "/api/v1/rooms/{room}/scheduled",
+        "/api/v1/scheduled",
+        "/api/v1/scheduled/{id}",
+        "/api/v1/scheduled/{id}/send",
+        "/api/v1/rooms/{room}/polls",
+        "/api/v1/rooms/{room}/polls/{seq}/vote",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }

@@ -59,6 +59,7 @@ fn message(room: RoomId, sender: UserId, client_id: &str) -> NewMessage {
         mentions: Vec::new(),
         attachment: None,
         pung_id: None,
+        poll: None,
         at: Millis(1),
     }
 }
@@ -191,4 +192,71 @@ async fn deleting_a_message_blanks_it_and_its_events() {
         store.delete_message(room, m.seq, people[0], Millis(4)).await,
         Err(StoreError::NotFound)
     ));
+}
+
+/// Nodes polling for due scheduled messages at the same moment each claim
+/// different ones (PostgreSQL: `SKIP LOCKED`; SQLite: one writer), and a
+/// claimed one is not claimed again until its lease ends.
+#[tokio::test]
+async fn due_scheduled_messages_are_claimed_by_one_poller_each() {
+    use madang_store::{NewScheduled, ScheduledRepo};
+    use madang_types::DeviceId;
+    let (_db, store) = store().await;
+    let u = users(&store, 2).await;
+    let room = group(&store, &u).await;
+    for i in 0..40 {
+        let new = NewScheduled {
+            room_id: room,
+            user_id: u[0],
+            device_id: DeviceId(1),
+            client_id: format!("sched-{i}"),
+            text: format!("m{i}"),
+            reply_to: None,
+            mentions: Vec::new(),
+            attachment: None,
+            send_at: Millis(1_000 + i),
+            at: Millis(0),
+        };
+        assert!(store.schedule(new, 100).await.unwrap().is_some());
+    }
+    let now = Millis(10_000);
+    let pollers: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let got = store.claim_due_scheduled(now, Millis(70_000), 3).await.unwrap();
+                    if got.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(got.into_iter().map(|r| r.id));
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for p in pollers {
+        all.extend(p.await.unwrap());
+    }
+    all.sort();
+    let n = all.len();
+    all.dedup();
+    assert_eq!((n, all.len()), (40, 40), "each claimed once");
+    assert!(
+        store
+            .claim_due_scheduled(Millis(69_999), Millis(130_000), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .claim_due_scheduled(Millis(70_000), Millis(130_000), 100)
+            .await
+            .unwrap()
+            .len(),
+        40,
+        "after the lease"
+    );
 }

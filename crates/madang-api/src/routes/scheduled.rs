@@ -1,0 +1,101 @@
+//! Scheduled messages: write now, send at a chosen time; list, edit,
+//! cancel or send now. Only the writer ever sees them before they go out.
+//! Every change reaches the writer's devices as `scheduled_changed`.
+
+use super::JsonResult;
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{Auth, Json, Path};
+use axum::extract::State;
+use axum::http::StatusCode;
+use madang_types::api::{ErrorBody, Message};
+use madang_types::scheduled::{ScheduleRequest, ScheduledList, ScheduledMessage, ScheduledUpdate};
+use madang_types::{RoomId, ScheduledId};
+
+/// Schedule a message in a room I am in. Refusals (400): `schedule_too_soon`,
+/// `schedule_too_far`, `empty_message`, `too_large` (413); `not_member`
+/// (403); `media_not_found`, `message_not_found` (404); `scheduled_limit`
+/// (409) with too many waiting.
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/scheduled", tag = "scheduled", security(("bearer" = [])),
+    params(("room" = i64, Path)), request_body = ScheduleRequest,
+    responses((status = 201, body = ScheduledMessage),
+        (status = 400, description = "`schedule_too_soon`, `schedule_too_far`, `empty_message`", body = ErrorBody),
+        (status = 403, description = "`not_member`", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`scheduled_limit`", body = ErrorBody)))]
+pub async fn schedule(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+    Json(req): Json<ScheduleRequest>,
+) -> Result<(StatusCode, axum::Json<ScheduledMessage>), ApiError> {
+    let made = st.core.schedule_message(&me, room, req).await?;
+    Ok((StatusCode::CREATED, axum::Json(made)))
+}
+
+/// My messages waiting to be sent in this room, by time.
+#[utoipa::path(get, path = "/api/v1/rooms/{room}/scheduled", tag = "scheduled", security(("bearer" = [])),
+    params(("room" = i64, Path)),
+    responses((status = 200, body = ScheduledList), (status = 403, description = "`not_member`", body = ErrorBody)))]
+pub async fn in_room(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+) -> JsonResult<ScheduledList> {
+    Ok(axum::Json(st.core.scheduled_in_room(&me, room).await?))
+}
+
+/// All my messages waiting to be sent, and those cancelled (`reason`
+/// `cancelled`, or `left` when I left the room) or refused when their
+/// time came (`reason` is the refusal's code) in the last week.
+#[utoipa::path(get, path = "/api/v1/scheduled", tag = "scheduled", security(("bearer" = [])),
+    responses((status = 200, body = ScheduledList), (status = 401, body = ErrorBody)))]
+pub async fn mine(State(st): State<AppState>, Auth(me): Auth) -> JsonResult<ScheduledList> {
+    Ok(axum::Json(st.core.my_scheduled(&me).await?))
+}
+
+/// Change the text and/or the time of one still waiting. Refusals as for
+/// scheduling; `scheduled_not_found` (404) for one not mine;
+/// `scheduled_not_pending` (409) once it is sent, cancelled or going out.
+#[utoipa::path(patch, path = "/api/v1/scheduled/{id}", tag = "scheduled", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ScheduledUpdate,
+    responses((status = 200, body = ScheduledMessage), (status = 400, body = ErrorBody),
+        (status = 404, description = "`scheduled_not_found`", body = ErrorBody),
+        (status = 409, description = "`scheduled_not_pending`", body = ErrorBody)))]
+pub async fn update(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<ScheduledId>,
+    Json(req): Json<ScheduledUpdate>,
+) -> JsonResult<ScheduledMessage> {
+    Ok(axum::Json(st.core.update_scheduled(&me, id, req).await?))
+}
+
+/// Cancel one still waiting. `scheduled_not_found` (404),
+/// `scheduled_not_pending` (409).
+#[utoipa::path(delete, path = "/api/v1/scheduled/{id}", tag = "scheduled", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn cancel(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<ScheduledId>,
+) -> Result<StatusCode, ApiError> {
+    st.core.cancel_scheduled(&me, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Send one now instead of at its time: the message as sent. A refusal is
+/// the send's own (e.g. `not_member`, which also cancels it);
+/// `scheduled_not_found` (404), `scheduled_not_pending` (409).
+#[utoipa::path(post, path = "/api/v1/scheduled/{id}/send", tag = "scheduled", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Message), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn send_now(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<ScheduledId>,
+) -> JsonResult<Message> {
+    Ok(axum::Json(st.core.send_scheduled_now(&me, id).await?))
+}
