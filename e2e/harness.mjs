@@ -62,22 +62,41 @@ export async function startServer(options = {}) {
     writeFileSync(file, options.config);
     args.push('--config', file);
   }
-  const child = spawn(bin, args, {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, MADANG_LOG: 'warn' },
-  });
+  const launch = async () => {
+    const proc = spawn(bin, args, {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, MADANG_LOG: 'warn' },
+    });
+    let ready = false;
+    for (let i = 0; i < 200 && !ready && proc.exitCode === null; i++) {
+      try {
+        ready = (await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) })).ok;
+      } catch { /* not yet */ }
+      if (!ready) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!ready) {
+      proc.kill('SIGKILL');
+      throw new Error(`madang serve on ${base} did not become ready (exit ${proc.exitCode})`);
+    }
+    return proc;
+  };
   const base = `http://127.0.0.1:${port}`;
-  let ready = false;
-  for (let i = 0; i < 200 && !ready && child.exitCode === null; i++) {
-    try {
-      ready = (await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) })).ok;
-    } catch { /* not yet */ }
-    if (!ready) await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!ready) {
-    child.kill('SIGKILL');
-    throw new Error(`madang serve on ${base} did not become ready (exit ${child.exitCode})`);
-  }
+  let child = await launch();
+  /** SIGTERM, as an operator stops it; a server still running 30 s later
+   * is killed and the test fails. */
+  const halt = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      try {
+        await within('the server stopping on SIGTERM', exited);
+      } catch (e) {
+        child.kill('SIGKILL');
+        await exited;
+        throw e;
+      }
+    }
+  };
   return {
     base,
     /** Runs `madang admin …` against this server's data. */
@@ -86,21 +105,16 @@ export async function startServer(options = {}) {
       if (out.status !== 0) throw new Error(`madang admin ${args.join(' ')}: ${out.stderr}`);
       return out.stdout;
     },
-    /** SIGTERM, as an operator stops it; a server still running 30 s
-     * later is killed and the test fails. */
+    /** Stops it (SIGTERM) and deletes its data. */
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        try {
-          await within('the server stopping on SIGTERM', exited);
-        } catch (e) {
-          child.kill('SIGKILL');
-          await exited;
-          throw e;
-        }
-      }
+      await halt();
       rmSync(data, { recursive: true, force: true });
+    },
+    /** Stops it (SIGTERM) and starts it again on the same port and data,
+     * as an operator's restart does. */
+    async restart() {
+      await halt();
+      child = await launch();
     },
   };
 }

@@ -8,16 +8,17 @@
  */
 
 import { api, ApiError } from './lib/api.js';
-import { h, mount } from './lib/dom.js';
+import { h, mount, toast } from './lib/dom.js';
 import { currentLang, t } from './lib/i18n.js';
 import { Live } from './lib/live.js';
 import { clearRoomNotifications, forgetAccount, registerWorker, resyncPush, setBadge, workerLanguage } from './lib/push.js';
-import { changed, mergeRoom, remember, state, subscribe } from './lib/state.js';
+import { changed, forgetRoom, mergeRoom, remember, state, subscribe } from './lib/state.js';
 import { renderAuth } from './auth/auth.js';
 import { renderFriends } from './tabs/friends/friends.js';
 import { renderChats } from './tabs/chats/list.js';
 import { applyEvent } from './tabs/chats/events.js';
 import { loadFolders } from './tabs/chats/folders.js';
+import { scheduledNotice } from './tabs/chats/scheduled.js';
 import { renderLocal } from './tabs/local/local.js';
 import { renderMore } from './tabs/more/more.js';
 import { renderPung } from './tabs/pung/pung.js';
@@ -139,7 +140,7 @@ function onFrame(frame) {
       changed('rooms');
       break;
     case 'room_removed':
-      state.rooms.delete(frame.room_id);
+      forgetRoom(frame.room_id);
       state.messages.delete(frame.room_id);
       live.cursors.delete(frame.room_id);
       if (state.activeRoom === frame.room_id) navigate('#/chats');
@@ -149,10 +150,22 @@ function onFrame(frame) {
       logOut();
       break;
     case 'ready':
+      // A reconnect may have missed changes made meanwhile.
+      loadFolders().catch(() => {});
+      changed('scheduled');
+      break;
     case 'folders_changed':
-      // A reconnect may have missed a change made on another device.
       loadFolders().catch(() => {});
       break;
+    case 'poll_changed':
+      changed(`poll:${frame.room_id}:${frame.seq}`);
+      break;
+    case 'scheduled_changed': {
+      const notice = scheduledNotice(frame.scheduled);
+      if (notice) toast(notice);
+      changed('scheduled');
+      break;
+    }
     case 'inbox_changed':
       changed('inbox');
       break;

@@ -52,6 +52,19 @@ export function timeOf(ms) {
   return new Date(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
 }
 
+/** Says `text` for a few seconds over whatever is on screen (read out
+ * by screen readers), newest last. @param {string} text */
+export function toast(text) {
+  let shelf = document.querySelector('.toasts');
+  if (!shelf) {
+    shelf = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
+    document.body.append(shelf);
+  }
+  const note = h('p', { class: 'toast' }, text);
+  shelf.append(note);
+  setTimeout(() => note.remove(), 8000);
+}
+
 /** Initials for an avatar placeholder. @param {string} name */
 export function initials(name) {
   const t = (name || '?').trim();

@@ -59,6 +59,21 @@ export function mergeRoom(fresh) {
   return had;
 }
 
+/** Titles of rooms left this session, for what is said about them after. @type {Map<number, string>} */
+const formerTitles = new Map();
+
+/** Drops a room I am no longer in, keeping its title to name it by. @param {number} id */
+export function forgetRoom(id) {
+  const room = state.rooms.get(id);
+  if (room) formerTitles.set(id, room.title);
+  state.rooms.delete(id);
+}
+
+/** A room's title, also of one I have left. @param {number} id */
+export function roomTitle(id) {
+  return state.rooms.get(id)?.title ?? formerTitles.get(id) ?? '…';
+}
+
 /** @param {any} profile */
 export function remember(profile) {
   if (profile?.id) state.people.set(profile.id, profile);

@@ -28,6 +28,7 @@ function preview(m) {
   if (m.kind === 'file') return `📎 ${m.attachment?.name ?? t('file')}`;
   if (m.kind === 'pung_tag') return `✨ ${t('pung')}`;
   if (m.kind === 'pung_reply') return `✨ ${m.text}`;
+  if (m.kind === 'poll') return `📊 ${m.text}`;
   return m.text;
 }
 

@@ -9,11 +9,13 @@ import { ApiError, api, clientId } from '../../lib/api.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { h, mount, timeOf } from '../../lib/dom.js';
 import { showError, t } from '../../lib/i18n.js';
-import { changed, remember, state, subscribe, unreadCount } from '../../lib/state.js';
+import { changed, forgetRoom, remember, state, subscribe, unreadCount } from '../../lib/state.js';
 import { live } from '../../app.js';
 import { pungQuote } from '../pung/quote.js';
 import { openTools } from '../openchat/tools.js';
 import { aiTools } from './ai.js';
+import { pollTools } from './polls.js';
+import { scheduledTools } from './scheduled.js';
 
 const EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
@@ -172,18 +174,20 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
 
   async function leave() {
     await api.del(`/rooms/${roomId}/members/me`);
-    state.rooms.delete(roomId);
+    forgetRoom(roomId);
     changed('rooms');
     location.hash = '#/chats';
   }
 
+  const later = scheduledTools(roomId, input);
+  const polls = room.kind === 'group' || room.kind === 'open' ? pollTools(roomId, me, nameOf) : null;
   const form = h('form', { class: 'composer', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); send(); } },
     h('label', { for: 'attach', class: 'icon-button attach', title: t('attach'), 'aria-label': t('attach'), tabindex: 0,
       onkeydown: (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); file.click(); } } }, '＋'),
-    file, input,
+    file, input, polls?.button, later.button,
     h('button', { type: 'submit', class: 'primary send' }, t('send')));
 
-  mount(pane, header, peekBar, tools?.banner, tools?.ad, ai.panel, list, typingLine, replyBar, form);
+  mount(pane, header, peekBar, tools?.banner, tools?.ad, ai.panel, list, typingLine, later.bar, replyBar, form);
   drawHeaderButtons();
 
   input.addEventListener('keydown', (e) => {
@@ -364,7 +368,8 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
         m.kind === 'pung_reply' || m.kind === 'pung_tag' ? pungQuote(m, nameOf) : null,
         quoted ? h('p', { class: 'quote' }, `${nameOf(quoted.sender_id)}: `, quoted.deleted ? t('deleted') : quoted.text.slice(0, 100)) : null,
         attachment(m),
-        m.text ? h('p', { class: 'text' }, withMentions(m.text, m.mentions ?? [])) : null,
+        m.kind === 'poll' && polls ? polls.card(m)
+          : m.text ? h('p', { class: 'text' }, withMentions(m.text, m.mentions ?? [])) : null,
         m.edited_at ? h('span', { class: 'edited' }, t('edited')) : null,
         optOut(m),
       ];
@@ -375,7 +380,7 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
       h('details', { class: 'react-menu' }, h('summary', { 'aria-label': t('react') }, '☺'),
         h('div', { class: 'palette' }, EMOJI.map((e) => h('button', { type: 'button', 'aria-label': e, onclick: () => react(m, e, false) }, e)))),
       tools?.actionsFor(m),
-      mine && !m.hidden ? h('button', { type: 'button', 'aria-label': t('edit'), onclick: () => { editing = m.seq; draw(false); } }, '✎') : null,
+      mine && !m.hidden && m.kind !== 'poll' ? h('button', { type: 'button', 'aria-label': t('edit'), onclick: () => { editing = m.seq; draw(false); } }, '✎') : null,
       mine ? h('button', { type: 'button', 'aria-label': t('delete'), onclick: async () => {
         if (confirm(t('delete') + '?')) await api.del(`/rooms/${roomId}/messages/${m.seq}`);
       } }, '🗑') : null);
@@ -477,6 +482,11 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
     if (what === 'messages' || what === 'reads') draw(false);
     if (what === 'messages') tools?.refresh();
     if (what === 'messages') markRead();
+    if (what === 'scheduled') later.load().catch(() => {});
+    if (what.startsWith('poll:')) {
+      const [, room, seq] = what.split(':');
+      if (Number(room) === roomId) polls?.changedPoll(Number(seq));
+    }
   });
 
   (async () => {
@@ -485,6 +495,8 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
     await loadMembers().catch(() => {});
     await tools?.load();
     tools?.loadAd();
+    // Offline: the bar shows once the list can be read.
+    later.load().catch(() => {});
     if (msgs.size < 30) await loadOlder().catch(() => {});
     draw(true);
     markRead();
