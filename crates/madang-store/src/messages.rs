@@ -130,6 +130,17 @@ pub trait MessageRepo: Send + Sync {
         min_seq: Seq,
         limit: i64,
     ) -> Result<Vec<StoredMessage>>;
+    /// For a room's drawer: messages with `min_seq <= seq < before`,
+    /// neither deleted nor hidden, that hold a photo or a video (`Media`),
+    /// another file (`Files`) or a web address (`Links`), newest first.
+    async fn drawer(
+        &self,
+        room: RoomId,
+        kind: madang_types::api::DrawerKind,
+        before: Seq,
+        min_seq: Seq,
+        limit: i64,
+    ) -> Result<Vec<StoredMessage>>;
     /// Reaction counts for the given messages, as seen by `viewer`.
     async fn reactions(
         &self,
@@ -455,6 +466,40 @@ impl MessageRepo for SqlStore {
         let sql = format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE room_id = $1 AND seq < $2 AND seq >= $3 \
              ORDER BY seq DESC LIMIT $4"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(room.0)
+            .bind(before.0)
+            .bind(min_seq.0)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(message_row).collect()
+    }
+
+    async fn drawer(
+        &self,
+        room: RoomId,
+        kind: madang_types::api::DrawerKind,
+        before: Seq,
+        min_seq: Seq,
+        limit: i64,
+    ) -> Result<Vec<StoredMessage>> {
+        use madang_types::api::DrawerKind;
+        // The attachment is JSON written by serde_json, so its content type
+        // reads `"content_type":"video/…"` exactly.
+        const VIDEO: &str = r#"attachment LIKE '%"content_type":"video/%'"#;
+        let what = match kind {
+            DrawerKind::Media => format!("(kind = 'image' OR (kind = 'file' AND {VIDEO}))"),
+            DrawerKind::Files => format!("(kind = 'file' AND NOT {VIDEO})"),
+            DrawerKind::Links => {
+                "(LOWER(text) LIKE '%http://%' OR LOWER(text) LIKE '%https://%' OR LOWER(text) LIKE '%www.%')"
+                    .to_owned()
+            }
+        };
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE room_id = $1 AND seq < $2 AND seq >= $3 \
+             AND deleted_at IS NULL AND hidden_at IS NULL AND {what} ORDER BY seq DESC LIMIT $4"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(room.0)

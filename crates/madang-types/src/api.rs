@@ -400,6 +400,41 @@ pub struct MessagePage {
     pub next_before: Option<Seq>,
 }
 
+/// What a room's drawer shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DrawerKind {
+    /// Photos, and files that are videos.
+    Media,
+    /// Every other file.
+    Files,
+    /// Web addresses written in messages.
+    Links,
+}
+
+/// One thing in a room's drawer; open its message at `seq`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DrawerItem {
+    pub seq: Seq,
+    pub sender_id: UserId,
+    pub created_at: Millis,
+    /// A photo, video or file.
+    pub attachment: Option<Attachment>,
+    /// A link (`links`): the address as written, `https://` added to a
+    /// bare `www.` one.
+    pub url: Option<String>,
+    /// The message's text, cut to 200 characters.
+    pub text: String,
+}
+
+/// A page of a drawer, newest first.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DrawerPage {
+    pub items: Vec<DrawerItem>,
+    /// Pass as `before` for the next (older) page; absent at the start.
+    pub next_before: Option<Seq>,
+}
+
 /// A piece of a search hit's snippet: `hit` where the query matched.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct SnippetPart {

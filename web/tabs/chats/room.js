@@ -14,6 +14,7 @@ import { live } from '../../app.js';
 import { pungQuote } from '../pung/quote.js';
 import { openTools } from '../openchat/tools.js';
 import { aiTools } from './ai.js';
+import { openDrawer } from './drawer.js';
 import { pollTools } from './polls.js';
 import { scheduledTools } from './scheduled.js';
 
@@ -103,6 +104,8 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
   // The header keeps the title: the summary stays in sight, and on a
   // phone every rarer tool is in one menu (⋯), each named there.
   const rarer = h('div', { class: 'header-more', id: 'room-tools' }, tools?.header, ai.assistantButton,
+    h('button', { type: 'button', class: 'icon-button', id: 'room-drawer', 'aria-label': t('drawer'), title: t('drawer'),
+      onclick: () => openDrawer(roomId, room.title) }, '🗂'),
     room.kind === 'channel' && room.channel ? h('a', { href: `#/local/channel/${room.channel}`, class: 'icon-button', id: 'room-channel',
       'aria-label': t('channel'), title: t('channel') }, '🏪') : null,
     pinButton, muteButton,

@@ -25,6 +25,18 @@ pub struct HistoryQuery {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+pub struct DrawerQuery {
+    /// `media` (photos and videos), `files` or `links`.
+    pub(crate) kind: madang_types::api::DrawerKind,
+    /// Only messages with a smaller seq (default: the newest).
+    pub(crate) before: Option<i64>,
+    /// Messages per page, 1–100 (default 30); a message with several
+    /// links gives an item for each.
+    pub(crate) limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// What to find: Korean with or without spaces, English words or
     /// their beginnings; every part must match. At most 100 characters.
@@ -143,6 +155,27 @@ pub async fn history(
 ) -> JsonResult<MessagePage> {
     Ok(axum::Json(
         st.core.history(&me, room, q.before.map(Seq), q.limit).await?,
+    ))
+}
+
+/// The room's drawer: photos and videos, files, or links, newest first,
+/// from when I joined, never deleted or hidden; each item names its
+/// message (`seq`) to open it there.
+#[utoipa::path(get, path = "/api/v1/rooms/{room}/drawer", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path), DrawerQuery),
+    responses((status = 200, body = madang_types::api::DrawerPage),
+        (status = 400, description = "`invalid_query`", body = madang_types::api::ErrorBody),
+        (status = 403, description = "`not_member`", body = madang_types::api::ErrorBody)))]
+pub async fn drawer(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+    Query(q): Query<DrawerQuery>,
+) -> JsonResult<madang_types::api::DrawerPage> {
+    Ok(axum::Json(
+        st.core
+            .drawer(&me, room, q.kind, q.before.map(Seq), q.limit)
+            .await?,
     ))
 }
 

@@ -58,6 +58,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(chats::leave))
         .routes(routes!(chats::history, chats::send))
         .routes(routes!(chats::search))
+        .routes(routes!(chats::drawer))
         .routes(routes!(folders::list, folders::create))
         .routes(routes!(folders::update, folders::delete))
         .routes(routes!(folders::order))

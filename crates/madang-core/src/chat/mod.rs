@@ -1,6 +1,7 @@
 //! Chats: 1:1 rooms (exactly one per pair) and groups; membership, the chat
 //! list with unread counts, per-member settings.
 
+mod drawer;
 mod folders;
 pub mod live;
 pub(crate) mod messages;

@@ -8,6 +8,7 @@ mod bad_input;
 mod chat;
 mod cluster;
 mod crash;
+mod drawer;
 mod folders;
 mod friends;
 mod generator;
