@@ -116,6 +116,14 @@ pub trait Embedder: Send + Sync {
     async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, AiError>;
 }
 
+/// Speech to text: a voice message's words, produced when asked.
+#[async_trait::async_trait]
+pub trait Transcriber: Send + Sync {
+    fn describe(&self) -> String;
+    /// The words in `audio` (a file of type `content_type`).
+    async fn transcribe(&self, audio: Vec<u8>, content_type: &str) -> Result<String, AiError>;
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AiError {
     /// The model file could not be read or is not one this backend runs.

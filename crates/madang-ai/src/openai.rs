@@ -1,8 +1,9 @@
 //! Any OpenAI-compatible endpoint (vLLM, llama.cpp's server, Ollama, a
 //! hosted API): `POST {base}/chat/completions` with `stream: true`, read as
-//! server-sent events, and `POST {base}/embeddings`.
+//! server-sent events, `POST {base}/embeddings`, and
+//! `POST {base}/audio/transcriptions` (multipart, as Whisper servers take it).
 
-use crate::{AiError, Embedder, Generator, Prompt, TextStream, estimate_tokens, normalise};
+use crate::{AiError, Embedder, Generator, Prompt, TextStream, Transcriber, estimate_tokens, normalise};
 use async_trait::async_trait;
 use futures::StreamExt;
 use serde::Deserialize;
@@ -283,6 +284,117 @@ impl Embedder for OpenAiEmbedder {
                 r.embedding
             })
             .collect())
+    }
+}
+
+/// Speech to text through `POST {base}/audio/transcriptions` (OpenAI's
+/// API, which whisper.cpp's server, faster-whisper servers and vLLM speak).
+pub struct OpenAiTranscriber {
+    endpoint: Endpoint,
+    client: reqwest::Client,
+}
+
+impl OpenAiTranscriber {
+    pub fn new(endpoint: Endpoint) -> Self {
+        OpenAiTranscriber {
+            endpoint,
+            client: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(Duration::from_secs(120))
+                .build()
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A `multipart/form-data` body of text fields and one file, and its
+/// content type. The boundary is random and checked against the file.
+fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (Vec<u8>, String) {
+    let mut boundary;
+    loop {
+        boundary = format!("madang-{:032x}", rand_u128());
+        if !file.2.windows(boundary.len()).any(|w| w == boundary.as_bytes()) {
+            break;
+        }
+    }
+    let mut body = Vec::with_capacity(file.2.len() + 512);
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    let (name, filename, bytes) = file;
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+/// 128 random bits without a dependency: the standard library's hasher
+/// is seeded randomly per process, and the clock differs per call.
+fn rand_u128() -> u128 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = 0u128;
+    for i in 0..2u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(i);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        out = (out << 64) | u128::from(h.finish());
+    }
+    out
+}
+
+#[async_trait]
+impl Transcriber for OpenAiTranscriber {
+    fn describe(&self) -> String {
+        format!("{} at {}", self.endpoint.model, self.endpoint.base_url)
+    }
+
+    async fn transcribe(&self, audio: Vec<u8>, content_type: &str) -> Result<String, AiError> {
+        let extension = match content_type {
+            "audio/ogg" => "ogg",
+            "audio/mp4" => "m4a",
+            _ => "webm",
+        };
+        let (body, form_type) = multipart(
+            &[("model", &self.endpoint.model), ("response_format", "json")],
+            ("file", &format!("voice.{extension}"), &audio),
+        );
+        let mut request = self
+            .client
+            .post(self.endpoint.url("audio/transcriptions"))
+            .header(reqwest::header::CONTENT_TYPE, form_type)
+            .body(body);
+        if !self.endpoint.api_key.is_empty() {
+            request = request.bearer_auth(&self.endpoint.api_key);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| AiError::Endpoint(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(refused(response).await);
+        }
+        #[derive(Deserialize)]
+        struct Answer {
+            text: String,
+        }
+        let answer: Answer = response
+            .json()
+            .await
+            .map_err(|e| AiError::Endpoint(e.to_string()))?;
+        Ok(answer.text.trim().to_owned())
     }
 }
 

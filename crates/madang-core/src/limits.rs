@@ -29,6 +29,10 @@ pub struct Limits {
     pub schedule_min_lead_secs: i64,
     /// How far ahead a message may be scheduled.
     pub schedule_max_lead_secs: i64,
+    /// Longest voice message, in seconds.
+    pub max_voice_secs: i64,
+    /// Transcripts a person may ask for per minute.
+    pub transcripts_per_minute: u32,
     /// Most scheduled messages waiting per person.
     pub max_scheduled_pending: i64,
     /// How often each node looks for scheduled messages that are due.
@@ -169,6 +173,8 @@ impl Default for Limits {
             max_folder_name_chars: 20,
             schedule_min_lead_secs: 60,
             schedule_max_lead_secs: 30 * 24 * 60 * 60,
+            max_voice_secs: 300,
+            transcripts_per_minute: 10,
             max_scheduled_pending: 100,
             scheduled_poll_ms: 1_000,
             token_ttl_days: 30,

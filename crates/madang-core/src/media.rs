@@ -42,6 +42,29 @@ fn new_key() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
+/// A recording's type, from its container's first bytes, for an upload
+/// that says it is audio (a browser's `audio/webm;codecs=opus` and the
+/// like): WebM (EBML), Ogg, MP4, MP3 or WAV. Anything else said to be
+/// audio is stored as a plain file.
+fn audio_type(bytes: &[u8], claimed: &str) -> Option<&'static str> {
+    if !claimed.starts_with("audio/") {
+        return None;
+    }
+    if bytes.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        Some("audio/webm")
+    } else if bytes.starts_with(b"OggS") {
+        Some("audio/ogg")
+    } else if bytes.get(4..8) == Some(b"ftyp") {
+        Some("audio/mp4")
+    } else if bytes.starts_with(b"ID3") || (bytes.len() > 1 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0) {
+        Some("audio/mpeg")
+    } else if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WAVE") {
+        Some("audio/wav")
+    } else {
+        None
+    }
+}
+
 /// Sniffs the bytes; for an image, decodes it (bounded) and makes a thumbnail.
 fn inspect(bytes: &[u8], claimed_type: &str) -> Result<Inspected> {
     let format = image::guess_format(bytes).ok().filter(|f| {
@@ -52,10 +75,19 @@ fn inspect(bytes: &[u8], claimed_type: &str) -> Result<Inspected> {
     });
     let Some(format) = format else {
         let claimed = claimed_type.trim().to_ascii_lowercase();
+        if let Some(audio) = audio_type(bytes, &claimed) {
+            return Ok(Inspected {
+                content_type: audio.to_owned(),
+                width: None,
+                height: None,
+                thumbnail: None,
+            });
+        }
         let safe = !claimed.is_empty()
             && claimed.len() <= 100
             && claimed.contains('/')
             && !claimed.starts_with("image/")
+            && !claimed.starts_with("audio/")
             && !claimed.contains("html")
             && !claimed.contains("javascript")
             && !claimed.contains("svg")
@@ -309,6 +341,32 @@ mod tests {
             inspect(b"%PDF-1.4", "application/pdf").unwrap().content_type,
             "application/pdf"
         );
+    }
+
+    #[test]
+    fn a_recording_is_audio_only_when_its_container_says_so() {
+        let webm = [0x1A, 0x45, 0xDF, 0xA3, 0x9F, 0x42, 0x86, 0x81];
+        assert_eq!(
+            inspect(&webm, "audio/webm;codecs=opus").unwrap().content_type,
+            "audio/webm"
+        );
+        assert_eq!(
+            inspect(b"OggS\0\x02", "audio/ogg; codecs=opus")
+                .unwrap()
+                .content_type,
+            "audio/ogg"
+        );
+        assert_eq!(
+            inspect(b"\0\0\0\x20ftypM4A ", "audio/mp4").unwrap().content_type,
+            "audio/mp4"
+        );
+        // Said to be audio, but is not: a file, never audio.
+        assert_eq!(
+            inspect(b"<html>", "audio/webm").unwrap().content_type,
+            "application/octet-stream"
+        );
+        // Audio bytes not said to be audio stay what they were said to be.
+        assert_eq!(inspect(&webm, "video/webm").unwrap().content_type, "video/webm");
     }
 
     #[test]

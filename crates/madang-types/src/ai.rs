@@ -57,4 +57,7 @@ pub struct AiOffer {
     pub assistant: bool,
     /// `rewrite` on campaigns.
     pub campaign_copy: bool,
+    /// `POST /rooms/{id}/messages/{seq}/transcript` for voice messages.
+    #[serde(default)]
+    pub transcription: bool,
 }

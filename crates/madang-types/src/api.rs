@@ -279,6 +279,8 @@ pub enum MessageKind {
     /// A poll; its text is the question. Read it, with the votes, from
     /// `GET /api/v1/rooms/{room}/polls/{seq}`.
     Poll,
+    /// A voice recording: the attachment, with its `voice` measures.
+    Voice,
 }
 
 impl MessageKind {
@@ -290,6 +292,7 @@ impl MessageKind {
             MessageKind::PungReply => "pung_reply",
             MessageKind::PungTag => "pung_tag",
             MessageKind::Poll => "poll",
+            MessageKind::Voice => "voice",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -300,6 +303,7 @@ impl MessageKind {
             "pung_reply" => Some(MessageKind::PungReply),
             "pung_tag" => Some(MessageKind::PungTag),
             "poll" => Some(MessageKind::Poll),
+            "voice" => Some(MessageKind::Voice),
             _ => None,
         }
     }
@@ -315,6 +319,24 @@ pub struct Attachment {
     pub height: Option<i64>,
     /// Present for images: a small JPEG preview.
     pub thumbnail: Option<MediaId>,
+    /// A voice message's length and loudness.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<VoiceInfo>,
+}
+
+/// What a client measured of a voice recording: its length, and its
+/// loudness in up to 128 steps (0 silent, 255 loudest) for the waveform.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceInfo {
+    pub duration_ms: i64,
+    pub waveform: Vec<u8>,
+}
+
+/// A voice message's words, made when asked and kept nowhere.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Transcript {
+    pub text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -372,6 +394,10 @@ pub struct SendMessageRequest {
     /// A media id from `POST /api/v1/media`.
     #[serde(default)]
     pub attachment: Option<MediaId>,
+    /// Makes it a voice message: the attachment is the recording (audio:
+    /// WebM or Ogg Opus, or MP4), at most `max_voice_secs` long.
+    #[serde(default)]
+    pub voice: Option<VoiceInfo>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

@@ -84,9 +84,22 @@ pub async fn models(config: &Config) -> anyhow::Result<Models> {
         }
     }
     say_what_runs(&features, generator.as_deref(), embedder.as_deref());
+    let transcriber: Option<Arc<dyn madang_ai::Transcriber>> = if ai.transcription_endpoint.is_empty() {
+        None
+    } else {
+        use madang_ai::Transcriber as _;
+        let t = madang_ai::openai::OpenAiTranscriber::new(endpoint(
+            &ai.transcription_endpoint,
+            &ai.transcription_model,
+            &ai.api_key,
+        )?);
+        tracing::info!(transcription = %t.describe(), "voice messages can be transcribed");
+        Some(Arc::new(t))
+    };
     Ok(Models {
         generator,
         embedder,
+        transcriber,
         features,
     })
 }

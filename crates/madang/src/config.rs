@@ -116,6 +116,13 @@ pub struct AiConfig {
     pub embedder_model: String,
     pub embedder_endpoint: String,
     pub embedder_endpoint_model: String,
+    /// Transcripts of voice messages, asked for by their listeners: an
+    /// OpenAI-compatible base URL with the version (whisper.cpp's server,
+    /// faster-whisper, vLLM, a hosted API) serving
+    /// `POST …/audio/transcriptions`. Empty: no transcripts. Nothing of a
+    /// transcript is stored.
+    pub transcription_endpoint: String,
+    pub transcription_model: String,
     /// Sent to the endpoints as a bearer token when not empty.
     pub api_key: String,
     /// Where `madang models pull` puts the default models. Empty:
@@ -161,6 +168,8 @@ impl Default for AiConfig {
             embedder_model: String::new(),
             embedder_endpoint: String::new(),
             embedder_endpoint_model: String::new(),
+            transcription_endpoint: String::new(),
+            transcription_model: "whisper-1".into(),
             api_key: String::new(),
             models_dir: String::new(),
             package_index: madang_ai::pull::Registry::PYPI.into(),
@@ -187,6 +196,8 @@ impl fmt::Debug for AiConfig {
             .field("embedder_model", &self.embedder_model)
             .field("embedder_endpoint", &self.embedder_endpoint)
             .field("embedder_endpoint_model", &self.embedder_endpoint_model)
+            .field("transcription_endpoint", &self.transcription_endpoint)
+            .field("transcription_model", &self.transcription_model)
             .field("models_dir", &self.models_dir)
             .field("package_index", &mask_url(&self.package_index))
             .field("api_key", &if self.api_key.is_empty() { "" } else { "***" })

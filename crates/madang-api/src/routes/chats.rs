@@ -158,6 +158,24 @@ pub async fn history(
     ))
 }
 
+/// The words of a voice message, made now by the operator's
+/// speech-to-text endpoint and kept nowhere. `not_voice` (400) for another
+/// message, `feature_off` (503) when the server has no endpoint,
+/// `unavailable` (503) when it fails, `rate_limited` (429).
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/messages/{seq}/transcript", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path), ("seq" = i64, Path)),
+    responses((status = 200, body = madang_types::api::Transcript),
+        (status = 400, description = "`not_voice`", body = madang_types::api::ErrorBody),
+        (status = 403, description = "`not_member`", body = madang_types::api::ErrorBody),
+        (status = 503, description = "`feature_off`, `unavailable`", body = madang_types::api::ErrorBody)))]
+pub async fn transcript(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((room, seq)): Path<(RoomId, Seq)>,
+) -> JsonResult<madang_types::api::Transcript> {
+    Ok(axum::Json(st.core.transcribe(&me, room, seq).await?))
+}
+
 /// The room's drawer: photos and videos, files, or links, newest first,
 /// from when I joined, never deleted or hidden; each item names its
 /// message (`seq`) to open it there.

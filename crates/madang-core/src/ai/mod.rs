@@ -46,6 +46,8 @@ impl Default for AiFeatures {
 pub struct Models {
     pub generator: Option<Arc<dyn Generator>>,
     pub embedder: Option<Arc<dyn Embedder>>,
+    /// Speech to text for voice messages' transcripts (none: off).
+    pub transcriber: Option<Arc<dyn madang_ai::Transcriber>>,
     pub features: AiFeatures,
 }
 
@@ -88,6 +90,7 @@ impl crate::Core {
             summary: m.offers(f.summary),
             assistant: m.offers(f.assistant),
             campaign_copy: m.offers(f.campaign_copy),
+            transcription: m.transcriber.is_some(),
         }
     }
 }

@@ -121,6 +121,7 @@ pub(crate) fn transcript_line(m: &StoredMessage, names: &HashMap<UserId, String>
         MessageKind::Image => format!("[photo] {}", m.text.trim()),
         MessageKind::File => format!("[file {}]", m.attachment.as_ref().map_or("", |a| a.name.as_str())),
         MessageKind::Poll => format!("[poll] {}", m.text.trim()),
+        MessageKind::Voice => "[voice message]".to_owned(),
     };
     (!body.trim().is_empty()).then(|| format!("{name}: {}", body.trim()))
 }

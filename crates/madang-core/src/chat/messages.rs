@@ -74,6 +74,29 @@ impl Core {
         Ok(())
     }
 
+    /// The recording of a voice message, with what the client measured of
+    /// it, if it is audio and within the limits.
+    fn voice_attachment(&self, mut a: Attachment, voice: madang_types::api::VoiceInfo) -> Result<Attachment> {
+        let max_ms = self.limits.max_voice_secs * 1000;
+        if !a.content_type.starts_with("audio/") {
+            return Err(Error::invalid(
+                "invalid_voice",
+                "a voice message's recording must be audio",
+            ));
+        }
+        if voice.duration_ms < 1 || voice.duration_ms > max_ms {
+            return Err(Error::invalid(
+                "invalid_voice",
+                format!("a voice message is at most {} s long", self.limits.max_voice_secs),
+            ));
+        }
+        if voice.waveform.is_empty() || voice.waveform.len() > 128 {
+            return Err(Error::invalid("invalid_voice", "a waveform has 1–128 steps"));
+        }
+        a.voice = Some(voice);
+        Ok(a)
+    }
+
     pub(crate) async fn attachment(
         &self,
         me: &Session,
@@ -99,6 +122,7 @@ impl Core {
                 width: media.width,
                 height: media.height,
                 thumbnail: media.thumbnail,
+                voice: None,
             },
         ))
     }
@@ -118,7 +142,16 @@ impl Core {
         let (kind, attachment) = match &req.attachment {
             Some(id) => {
                 let (k, a) = self.attachment(me, id).await?;
-                (k, Some(a))
+                match req.voice {
+                    Some(voice) => (MessageKind::Voice, Some(self.voice_attachment(a, voice)?)),
+                    None => (k, Some(a)),
+                }
+            }
+            None if req.voice.is_some() => {
+                return Err(Error::invalid(
+                    "invalid_voice",
+                    "a voice message needs its recording",
+                ));
             }
             None => (MessageKind::Text, None),
         };

@@ -10,6 +10,7 @@ pub mod reads;
 pub(crate) mod scheduled;
 mod search;
 pub mod unread;
+mod voice;
 
 use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};

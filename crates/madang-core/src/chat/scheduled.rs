@@ -223,6 +223,7 @@ impl Core {
             reply_to: row.reply_to,
             mentions: row.mentions.clone(),
             attachment: row.attachment.clone(),
+            voice: None,
         };
         match self.send_message(&writer, row.room_id, req).await {
             Ok(sent) => {

@@ -287,6 +287,7 @@ fn text(client_id: String, text: &str) -> SendMessageRequest {
         reply_to: None,
         mentions: Vec::new(),
         attachment: None,
+        voice: None,
     }
 }
 

@@ -272,6 +272,7 @@ async fn say(
         reply_to: None,
         mentions: Vec::new(),
         attachment: None,
+        voice: None,
     };
     Ok(core.send_message(who, room, req).await?.seq)
 }

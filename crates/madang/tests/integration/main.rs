@@ -24,3 +24,4 @@ mod push;
 mod scheduled;
 mod search;
 mod store;
+mod voice;

@@ -41,6 +41,7 @@ async fn health_readiness_and_the_openapi_document() {
         "/api/v1/rooms/{room}/polls",
         "/api/v1/rooms/{room}/polls/{seq}/vote",
         "/api/v1/rooms/{room}/drawer",
+        "/api/v1/rooms/{room}/messages/{seq}/transcript",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }
