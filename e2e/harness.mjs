@@ -160,7 +160,9 @@ const LAUNCH = {
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-    '--no-first-run', '--disable-component-update', '--disable-sync'],
+    '--no-first-run', '--disable-component-update', '--disable-sync',
+    // A microphone that plays a tone, allowed without asking: for voice messages.
+    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
 };
 
 export async function startBrowser() {

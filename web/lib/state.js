@@ -3,7 +3,7 @@
 
 export const state = {
   /** @type {any} */ me: null,
-  /** @type {{summary: boolean, assistant: boolean, campaign_copy: boolean}} the AI this server offers */ ai: { summary: false, assistant: false, campaign_copy: false },
+  /** @type {{summary: boolean, assistant: boolean, campaign_copy: boolean, transcription: boolean}} the AI this server offers */ ai: { summary: false, assistant: false, campaign_copy: false, transcription: false },
   /** @type {Map<number, any>} */ rooms: new Map(),
   /** @type {any[]} */ friends: [],
   /** @type {{id: number, name: string, room_ids: number[]}[]} the person's chat folders, in their order */ folders: [],

@@ -29,6 +29,7 @@ function preview(m) {
   if (m.kind === 'pung_tag') return `✨ ${t('pung')}`;
   if (m.kind === 'pung_reply') return `✨ ${m.text}`;
   if (m.kind === 'poll') return `📊 ${m.text}`;
+  if (m.kind === 'voice') return `🎤 ${t('voiceMessage')}`;
   return m.text;
 }
 

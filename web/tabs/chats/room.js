@@ -17,6 +17,7 @@ import { aiTools } from './ai.js';
 import { openDrawer } from './drawer.js';
 import { pollTools } from './polls.js';
 import { scheduledTools } from './scheduled.js';
+import { voiceMessage, voiceRecorder } from './voice.js';
 
 const EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
@@ -183,14 +184,15 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
   }
 
   const later = scheduledTools(roomId, input);
+  const recorder = voiceRecorder(roomId);
   const polls = room.kind === 'group' || room.kind === 'open' ? pollTools(roomId, me, nameOf) : null;
   const form = h('form', { class: 'composer', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); send(); } },
     h('label', { for: 'attach', class: 'icon-button attach', title: t('attach'), 'aria-label': t('attach'), tabindex: 0,
       onkeydown: (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); file.click(); } } }, '＋'),
-    file, input, polls?.button, later.button,
+    file, input, recorder.button, polls?.button, later.button,
     h('button', { type: 'submit', class: 'primary send' }, t('send')));
 
-  mount(pane, header, peekBar, tools?.banner, tools?.ad, ai.panel, list, typingLine, later.bar, replyBar, form);
+  mount(pane, header, peekBar, tools?.banner, tools?.ad, ai.panel, list, typingLine, later.bar, recorder.panel, replyBar, form);
   drawHeaderButtons();
 
   input.addEventListener('keydown', (e) => {
@@ -330,6 +332,7 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
   function attachment(m) {
     const a = m.attachment;
     if (!a) return null;
+    if (m.kind === 'voice') return voiceMessage(roomId, m);
     if (a.thumbnail) {
       return h('a', { href: api.mediaUrl(a.media_id), target: '_blank', rel: 'noopener', class: 'photo' },
         h('img', { src: api.mediaUrl(a.thumbnail), alt: a.name, loading: 'lazy', width: a.width && a.width < 320 ? a.width : 240 }));
@@ -521,6 +524,7 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
     unsubscribe();
     document.removeEventListener('visibilitychange', onVisible);
     document.removeEventListener('click', closeMenu);
+    recorder.stop();
     document.removeEventListener('keydown', closeMenu);
     if (state.activeRoom === roomId) state.activeRoom = null;
     if (state.peeking === roomId) state.peeking = null;
