@@ -229,7 +229,7 @@ async fn without_a_model_or_when_switched_off_ai_features_are_off() {
     let offer = alice.get("/api/v1/ai").await.ok();
     assert_eq!(
         offer,
-        json!({"summary": false, "assistant": false, "campaign_copy": false})
+        json!({"summary": false, "assistant": false, "campaign_copy": false, "transcription": false})
     );
     carol
         .post(&summary_path(room), json!({}))
@@ -245,7 +245,7 @@ async fn without_a_model_or_when_switched_off_ai_features_are_off() {
     let offer = alice.get("/api/v1/ai").await.ok();
     assert_eq!(
         offer,
-        json!({"summary": true, "assistant": true, "campaign_copy": true})
+        json!({"summary": true, "assistant": true, "campaign_copy": true, "transcription": false})
     );
     madang_testkit::Client::new(&srv.base)
         .get("/api/v1/ai")
@@ -257,7 +257,7 @@ async fn without_a_model_or_when_switched_off_ai_features_are_off() {
     let offer = alice.get("/api/v1/ai").await.ok();
     assert_eq!(
         offer,
-        json!({"summary": false, "assistant": true, "campaign_copy": true})
+        json!({"summary": false, "assistant": true, "campaign_copy": true, "transcription": false})
     );
     carol
         .post(&summary_path(room), json!({}))
@@ -279,7 +279,7 @@ async fn without_a_model_or_when_switched_off_ai_features_are_off() {
     let offer = alice.get("/api/v1/ai").await.ok();
     assert_eq!(
         offer,
-        json!({"summary": true, "assistant": true, "campaign_copy": false})
+        json!({"summary": true, "assistant": true, "campaign_copy": false, "transcription": false})
     );
     let (_, channel) = crate::local::campaigns::channel(&alice, "off_cafe", "꺼진 카페").await;
     alice
