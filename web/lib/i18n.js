@@ -216,7 +216,7 @@ const ko = {
   scheduleSend: '예약 메시지', editScheduled: '예약 메시지 수정', scheduleWhen: '보낼 시간',
   schedule: '예약', inAnHour: '1시간 뒤', tomorrowMorning: '내일 오전 9시', scheduledMessages: '예약 메시지',
   scheduledCount: '예약 {n}개', sendNow: '지금 보내기', cancelScheduled: '예약 취소',
-  scheduledCancelledLeft: '{room}에 예약한 메시지가 취소됐어요. 채팅방을 나갔어요.',
+  scheduledCancelledLeft: '채팅방을 나가서 {room}에 예약한 메시지가 취소됐어요.',
   scheduledFailed: '{room}에 예약한 메시지를 보내지 못했어요: {why}',
   err_schedule_too_soon: '너무 가까운 시간이에요. 더 나중으로 골라 주세요.', err_schedule_too_far: '너무 먼 시간이에요. 더 가깝게 골라 주세요.',
   err_scheduled_limit: '기다리는 예약 메시지가 너무 많아요.', err_scheduled_not_pending: '이미 보냈거나 취소된 메시지예요.',
