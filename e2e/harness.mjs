@@ -234,3 +234,10 @@ export function png() {
     'iVBORw0KGgoAAAANSUhEUgAAADAAAAAgCAIAAADbtmxLAAAANUlEQVR4nO3OQQ0AAAgEIPv3tIazheeDjQDUdL2SHwgJCQmlB0JCQkLpgZCQkFB6ICQkdGwBKa1Spqh3DSoAAAAASUVORK5CYII=',
     'base64');
 }
+
+/** Clicks one of the composer's tools (📎 🎤 📊 ⏰): behind ＋ on a phone,
+ * in the row on a wide screen. @param {import('playwright-core').Page} page @param {string} selector */
+export async function composerTool(page, selector) {
+  if (await page.isVisible('#composer-more')) await page.click('#composer-more');
+  await page.click(selector);
+}

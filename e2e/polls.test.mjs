@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { apiCall, apiSignUp, loggedIn, PHONE, shots, startBrowser, startServer } from './harness.mjs';
+import { apiCall, apiSignUp, composerTool, loggedIn, PHONE, shots, startBrowser, startServer } from './harness.mjs';
 
 let server, browser;
 const run = Date.now().toString(36).slice(-5);
@@ -33,7 +33,7 @@ test('a poll made on the desktop is voted on from the phone, changed, followed l
   await desk.goto(`${server.base}/#/chats/${room}`);
   await phone.goto(`${server.base}/#/chats/${room}`);
 
-  await desk.click('#poll-open');
+  await composerTool(desk, '#poll-open');
   await desk.fill('#poll-question', 'Lunch on Friday?');
   const inputs = desk.locator('.poll-option-input');
   await inputs.nth(0).fill('Bibimbap');
@@ -74,6 +74,12 @@ test('on the phone a poll without options is refused in words, and a multiple-ch
   const room = (await apiCall(server.base, ana.token, 'POST', '/rooms/group', { title: '여행 계획', member_ids: [ben.user.id] })).id;
   const page = await loggedIn(browser, server.base, ana.token, { viewport: PHONE, isMobile: true, hasTouch: true, locale: 'ko-KR' });
   await page.goto(`${server.base}/#/chats/${room}`);
+  // On a phone the composer keeps its width: its tools are behind ＋, named.
+  await page.click('#composer-more');
+  await page.waitForSelector('#composer-tools.open #poll-open');
+  const tools = await page.$$eval('#composer-tools .icon-button', (els) => els.map((e) => e.getAttribute('aria-label')));
+  assert.deepEqual(tools, ['파일 첨부', '음성 메시지 녹음', '투표', '예약 메시지']);
+  await page.screenshot({ path: join(shots, 'composer-tools-390.png') });
   await page.click('#poll-open');
   await page.fill('#poll-question', '어디로 갈까?');
   await page.locator('.poll-option-input').nth(0).fill('부산');

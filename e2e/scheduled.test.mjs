@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { apiCall, apiSignUp, loggedIn, PHONE, shots, startBrowser, startServer } from './harness.mjs';
+import { apiCall, apiSignUp, composerTool, loggedIn, PHONE, shots, startBrowser, startServer } from './harness.mjs';
 
 let server, browser;
 const run = Date.now().toString(36).slice(-5);
@@ -46,7 +46,7 @@ test('scheduled on the desktop, the server restarts, and it arrives on the phone
   await page.goto(`${server.base}/#/chats/${room}`);
   await phone.goto(`${server.base}/#/chats/${room}`);
   await page.fill('#composer', 'Dinner at 8, see you there!');
-  await page.click('#schedule-open');
+  await composerTool(page, '#schedule-open');
   assert.equal(await page.inputValue('#schedule-text'), 'Dinner at 8, see you there!');
   await setWhen(page, 12_000);
   await page.screenshot({ path: join(shots, 'scheduled-sheet-1280.png') });
@@ -77,7 +77,7 @@ test('on the phone one is edited and sent now, another cancelled, a time too soo
   const page = await loggedIn(browser, server.base, ana.token, { viewport: PHONE, isMobile: true, hasTouch: true, locale: 'ko-KR' });
   await page.goto(`${server.base}/#/chats/${room}`);
   await page.fill('#composer', '내일 회의 10시');
-  await page.click('#schedule-open');
+  await composerTool(page, '#schedule-open');
   await setWhen(page, -60_000);
   await page.click('#schedule-save');
   await page.waitForSelector('.schedule-sheet .form-error[data-code="schedule_too_soon"]');
@@ -96,7 +96,7 @@ test('on the phone one is edited and sent now, another cancelled, a time too soo
   await page.waitForSelector('.scheduled-bar[hidden]', { state: 'attached' });
 
   await page.fill('#composer', '취소할 메시지');
-  await page.click('#schedule-open');
+  await composerTool(page, '#schedule-open');
   await page.click('#schedule-save');
   await page.waitForSelector('.scheduled-count:has-text("예약 1개")');
   await page.click('#scheduled-toggle');
@@ -105,7 +105,7 @@ test('on the phone one is edited and sent now, another cancelled, a time too soo
 
   // One waiting, then I leave: it is cancelled and I am told.
   await page.fill('#composer', '나중에 볼게요');
-  await page.click('#schedule-open');
+  await composerTool(page, '#schedule-open');
   await page.click('#schedule-save');
   await page.waitForSelector('.scheduled-count:has-text("예약 1개")');
   await page.click('#room-menu');

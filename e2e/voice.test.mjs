@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { apiCall, apiSignUp, loggedIn, PHONE, shots, startBrowser, startServer } from './harness.mjs';
+import { apiCall, apiSignUp, composerTool, loggedIn, PHONE, shots, startBrowser, startServer } from './harness.mjs';
 
 let server, browser, speech, ana, ben, room;
 /** @type {Buffer[]} what the speech-to-text endpoint was sent */
@@ -46,7 +46,7 @@ after(async () => {
 
 /** Records about `ms` on `page` and sends it. */
 async function record(page, ms) {
-  await page.click('#voice-record');
+  await composerTool(page, '#voice-record');
   await page.waitForSelector('.voice-recorder:not([hidden]) #voice-time:has-text("/ 5:00")');
   await page.waitForTimeout(ms);
   await page.click('#voice-send');
@@ -69,7 +69,7 @@ test('recorded on the desktop, played on the phone, and its words shown on reque
   const phone = await loggedIn(browser, server.base, ben.token, { viewport: PHONE, isMobile: true, hasTouch: true, locale: 'ko-KR' });
   await desk.goto(`${server.base}/#/chats/${room}`);
   await phone.goto(`${server.base}/#/chats/${room}`);
-  await desk.click('#voice-record');
+  await composerTool(desk, '#voice-record');
   await desk.waitForSelector('.voice-recorder:not([hidden]) .voice-bar');
   await desk.waitForTimeout(2_200);
   await desk.screenshot({ path: join(shots, 'voice-recording-1280.png') });
@@ -102,7 +102,7 @@ test('on the phone a first take is cancelled, the second sent and played on the 
   await phone.goto(`${server.base}/#/chats/${room}`);
   await desk.goto(`${server.base}/#/chats/${room}`);
   const before = (await apiCall(server.base, ben.token, 'GET', `/rooms/${room}/messages`)).messages.length;
-  await phone.click('#voice-record');
+  await composerTool(phone, '#voice-record');
   await phone.waitForSelector('.voice-recorder:not([hidden])');
   await phone.screenshot({ path: join(shots, 'voice-recording-390.png') });
   await phone.click('#voice-cancel');

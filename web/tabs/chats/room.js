@@ -186,10 +186,28 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
   const later = scheduledTools(roomId, input);
   const recorder = voiceRecorder(roomId);
   const polls = room.kind === 'group' || room.kind === 'open' ? pollTools(roomId, me, nameOf) : null;
-  const form = h('form', { class: 'composer', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); send(); } },
+  // What goes with a message: a file, a voice message, a poll, a time
+  // to send it. In a row on a wide screen; on a phone behind ＋, named.
+  const extras = h('div', { class: 'composer-tools', id: 'composer-tools' },
     h('label', { for: 'attach', class: 'icon-button attach', title: t('attach'), 'aria-label': t('attach'), tabindex: 0,
-      onkeydown: (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); file.click(); } } }, '＋'),
-    file, input, recorder.button, polls?.button, later.button,
+      onkeydown: (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); file.click(); } } }, '📎'),
+    recorder.button, polls?.button, later.button);
+  const extrasButton = h('button', { type: 'button', class: 'icon-button composer-more', id: 'composer-more', 'aria-label': t('composerTools'),
+    title: t('composerTools'), 'aria-expanded': 'false', 'aria-controls': 'composer-tools', onclick: () => showExtras(!extras.classList.contains('open')) }, '＋');
+  /** @param {boolean} on */
+  function showExtras(on) {
+    extras.classList.toggle('open', on);
+    extrasButton.setAttribute('aria-expanded', String(on));
+  }
+  extras.addEventListener('click', (e) => { if (/** @type {HTMLElement} */ (e.target).closest('button, label')) showExtras(false); });
+  const closeExtras = (/** @type {Event} */ e) => {
+    if (!extras.classList.contains('open')) return;
+    if (e instanceof KeyboardEvent ? e.key === 'Escape' : !(/** @type {HTMLElement} */ (e.target).closest('.composer'))) showExtras(false);
+  };
+  document.addEventListener('click', closeExtras);
+  document.addEventListener('keydown', closeExtras);
+  const form = h('form', { class: 'composer', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); send(); } },
+    extrasButton, extras, file, input,
     h('button', { type: 'submit', class: 'primary send' }, t('send')));
 
   mount(pane, header, peekBar, tools?.banner, tools?.ad, ai.panel, list, typingLine, later.bar, recorder.panel, replyBar, form);
@@ -524,6 +542,8 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
     unsubscribe();
     document.removeEventListener('visibilitychange', onVisible);
     document.removeEventListener('click', closeMenu);
+    document.removeEventListener('click', closeExtras);
+    document.removeEventListener('keydown', closeExtras);
     recorder.stop();
     document.removeEventListener('keydown', closeMenu);
     if (state.activeRoom === roomId) state.activeRoom = null;
