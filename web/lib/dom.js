@@ -65,6 +65,33 @@ export function toast(text) {
   setTimeout(() => note.remove(), 8000);
 }
 
+/**
+ * Makes `toggle` open and close `panel` (class `open`, `aria-expanded`);
+ * a choice inside it, a tap outside `scope` or Escape closes it. Returns
+ * what undoes the page-wide listeners.
+ * @param {HTMLElement} panel @param {HTMLElement} toggle @param {string} scope a selector of what counts as inside
+ */
+export function foldAway(panel, toggle, scope) {
+  /** @param {boolean} on */
+  const show = (on) => {
+    panel.classList.toggle('open', on);
+    toggle.setAttribute('aria-expanded', String(on));
+  };
+  toggle.setAttribute('aria-expanded', 'false');
+  toggle.addEventListener('click', () => show(!panel.classList.contains('open')));
+  panel.addEventListener('click', (e) => { if (/** @type {HTMLElement} */ (e.target).closest('button, a, label')) show(false); });
+  const close = (/** @type {Event} */ e) => {
+    if (!panel.classList.contains('open')) return;
+    if (e instanceof KeyboardEvent ? e.key === 'Escape' : !(/** @type {HTMLElement} */ (e.target).closest(scope))) show(false);
+  };
+  document.addEventListener('click', close);
+  document.addEventListener('keydown', close);
+  return () => {
+    document.removeEventListener('click', close);
+    document.removeEventListener('keydown', close);
+  };
+}
+
 /** Initials for an avatar placeholder. @param {string} name */
 export function initials(name) {
   const t = (name || '?').trim();

@@ -7,7 +7,7 @@
 
 import { ApiError, api, clientId } from '../../lib/api.js';
 import { avatarOf } from '../../lib/avatar.js';
-import { h, mount, timeOf } from '../../lib/dom.js';
+import { foldAway, h, mount, timeOf } from '../../lib/dom.js';
 import { showError, t } from '../../lib/i18n.js';
 import { changed, forgetRoom, remember, state, subscribe, unreadCount } from '../../lib/state.js';
 import { live } from '../../app.js';
@@ -112,20 +112,8 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
     pinButton, muteButton,
     room.kind === 'group' || open ? h('button', { type: 'button', class: 'icon-button', id: 'room-leave', 'aria-label': t('leave'), title: t('leave'), onclick: leave }, '⎋') : null);
   const menuButton = h('button', { type: 'button', class: 'icon-button room-menu-toggle', id: 'room-menu', 'aria-label': t('roomTools'),
-    title: t('roomTools'), 'aria-expanded': 'false', 'aria-controls': 'room-tools', onclick: () => showMenu(!rarer.classList.contains('open')) }, '⋯');
-  /** @param {boolean} on */
-  function showMenu(on) {
-    rarer.classList.toggle('open', on);
-    menuButton.setAttribute('aria-expanded', String(on));
-  }
-  // A tool chosen, a tap elsewhere or Escape closes it.
-  rarer.addEventListener('click', (e) => { if (/** @type {HTMLElement} */ (e.target).closest('button, a')) showMenu(false); });
-  const closeMenu = (/** @type {Event} */ e) => {
-    if (!rarer.classList.contains('open')) return;
-    if (e instanceof KeyboardEvent ? e.key === 'Escape' : !(/** @type {HTMLElement} */ (e.target).closest('.header-actions'))) showMenu(false);
-  };
-  document.addEventListener('click', closeMenu);
-  document.addEventListener('keydown', closeMenu);
+    title: t('roomTools'), 'aria-controls': 'room-tools' }, '⋯');
+  const unfoldMenu = foldAway(rarer, menuButton, '.header-actions');
   const header = h('header', { class: 'pane-header room-header' },
     h('a', { href: '#/chats', class: 'icon-button back', 'aria-label': t('back') }, '‹'),
     h('h2', {}, roomTitle, memberCount),
@@ -193,19 +181,8 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
       onkeydown: (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); file.click(); } } }, '📎'),
     recorder.button, polls?.button, later.button);
   const extrasButton = h('button', { type: 'button', class: 'icon-button composer-more', id: 'composer-more', 'aria-label': t('composerTools'),
-    title: t('composerTools'), 'aria-expanded': 'false', 'aria-controls': 'composer-tools', onclick: () => showExtras(!extras.classList.contains('open')) }, '＋');
-  /** @param {boolean} on */
-  function showExtras(on) {
-    extras.classList.toggle('open', on);
-    extrasButton.setAttribute('aria-expanded', String(on));
-  }
-  extras.addEventListener('click', (e) => { if (/** @type {HTMLElement} */ (e.target).closest('button, label')) showExtras(false); });
-  const closeExtras = (/** @type {Event} */ e) => {
-    if (!extras.classList.contains('open')) return;
-    if (e instanceof KeyboardEvent ? e.key === 'Escape' : !(/** @type {HTMLElement} */ (e.target).closest('.composer'))) showExtras(false);
-  };
-  document.addEventListener('click', closeExtras);
-  document.addEventListener('keydown', closeExtras);
+    title: t('composerTools'), 'aria-controls': 'composer-tools' }, '＋');
+  const unfoldExtras = foldAway(extras, extrasButton, '.composer');
   const form = h('form', { class: 'composer', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); send(); } },
     extrasButton, extras, file, input,
     h('button', { type: 'submit', class: 'primary send' }, t('send')));
@@ -541,11 +518,9 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
   return () => {
     unsubscribe();
     document.removeEventListener('visibilitychange', onVisible);
-    document.removeEventListener('click', closeMenu);
-    document.removeEventListener('click', closeExtras);
-    document.removeEventListener('keydown', closeExtras);
+    unfoldMenu();
+    unfoldExtras();
     recorder.stop();
-    document.removeEventListener('keydown', closeMenu);
     if (state.activeRoom === roomId) state.activeRoom = null;
     if (state.peeking === roomId) state.peeking = null;
   };
