@@ -86,6 +86,11 @@ impl Core {
         {
             return Err(Error::NotFound("message"));
         }
+        // A banned word is said now, not only when its time comes.
+        let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
+        if row.kind.is_open() {
+            self.check_open_text(me, &row, &req.text).await?;
+        }
         let token: u128 = rand::rng().random();
         let made = self
             .repos
@@ -142,15 +147,23 @@ impl Core {
         if let Some(at) = req.send_at {
             self.check_lead(at)?;
         }
-        if let Some(text) = &req.text
-            && text.trim().is_empty()
-        {
-            let current = self.repos.scheduled_of(me.user, None, None).await?;
-            if current.iter().any(|r| r.id == id && r.attachment.is_none()) {
-                return Err(Error::invalid(
-                    "empty_message",
-                    "a message needs text or an attachment",
-                ));
+        if let Some(text) = &req.text {
+            let pending = self.repos.scheduled_of(me.user, None, None).await?;
+            if let Some(current) = pending.iter().find(|r| r.id == id) {
+                if text.trim().is_empty() && current.attachment.is_none() {
+                    return Err(Error::invalid(
+                        "empty_message",
+                        "a message needs text or an attachment",
+                    ));
+                }
+                let row = self
+                    .repos
+                    .room(current.room_id)
+                    .await?
+                    .ok_or(Error::NotFound("room"))?;
+                if row.kind.is_open() {
+                    self.check_open_text(me, &row, text).await?;
+                }
             }
         }
         let fresh = self

@@ -612,6 +612,19 @@ impl Core {
         room: &RoomRow,
         text: &str,
     ) -> Result<()> {
+        self.check_open_text(me, room, text).await?;
+        let limits = rules::FloodLimits {
+            same_text: self.limits.flood_same_text,
+            links: self.limits.flood_links,
+        };
+        self.flood.check(room.id, shown, text, self.now(), limits).await
+    }
+
+    /// What of the sending rules holds for a text whenever it is sent (a
+    /// scheduled message is checked now and again when it goes out):
+    /// open, the sender not suspended, no banned word. Flooding is only
+    /// judged at the moment of sending.
+    pub(crate) async fn check_open_text(&self, me: &Session, room: &RoomRow, text: &str) -> Result<()> {
         if room.closed_at.is_some() {
             return Err(Error::refused("room_closed", "this open chat has closed"));
         }
@@ -626,10 +639,6 @@ impl Core {
                 return Err(Error::BannedWord(word.to_owned()));
             }
         }
-        let limits = rules::FloodLimits {
-            same_text: self.limits.flood_same_text,
-            links: self.limits.flood_links,
-        };
-        self.flood.check(room.id, shown, text, self.now(), limits).await
+        Ok(())
     }
 }

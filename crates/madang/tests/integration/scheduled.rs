@@ -360,3 +360,44 @@ async fn scheduling_refusals_store_nothing() {
         .await
         .refused(401, "unauthenticated");
 }
+
+#[tokio::test]
+async fn in_an_open_chat_a_banned_word_is_refused_when_scheduling_and_when_editing() {
+    use crate::openchat::{create, group, id, join, room_of};
+    let srv = TestServer::start().await;
+    let host = srv.user("bh").await;
+    let guest = srv.user("bg").await;
+    let chat = create(&host, group("예약 규칙")).await;
+    let room = room_of(&chat);
+    join(&guest, id(&chat), "손님").await;
+    host.put(
+        &format!("/api/v1/openchats/{}/banned-words", id(&chat)),
+        json!({"words": ["광고"]}),
+    )
+    .await
+    .ok();
+    let path = format!("/api/v1/rooms/{room}/scheduled");
+    guest
+        .post(
+            &path,
+            json!({"text": "광고 보세요", "send_at": at(&srv, 10 * MINUTE)}),
+        )
+        .await
+        .refused(400, "banned_word");
+    let fine = schedule(&guest, room, "내일 봐요", at(&srv, 10 * MINUTE)).await;
+    guest
+        .patch(
+            &format!("/api/v1/scheduled/{}", fine["id"]),
+            json!({"text": "무료 광고"}),
+        )
+        .await
+        .refused(400, "banned_word");
+    let kept = guest.get(&path).await.ok();
+    let texts: Vec<_> = kept["scheduled"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| s["text"].clone())
+        .collect();
+    assert_eq!(texts, [json!("내일 봐요")]);
+}
