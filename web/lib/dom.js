@@ -92,6 +92,12 @@ export function foldAway(panel, toggle, scope) {
   };
 }
 
+/** A time as a `datetime-local` value, in this device's zone
+ * (what a date-time field reads and writes). @param {number} ms */
+export function localInput(ms) {
+  return new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+}
+
 /** Initials for an avatar placeholder. @param {string} name */
 export function initials(name) {
   const t = (name || '?').trim();

@@ -395,6 +395,11 @@ export function setLang(next) {
   document.documentElement.lang = next;
 }
 
+/** A time to show: date and time in the person's language. @param {number} ms */
+export function whenOf(ms) {
+  return new Intl.DateTimeFormat(currentLang() === 'ko' ? 'ko-KR' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+}
+
 /** A refusal's stable code in words (with the limit it names, the word
  * and the wait), or the server's own message.
  * @param {{code?: string, message: string, reason?: string, word?: string, retryAfterMs?: number}} err */

@@ -308,15 +308,13 @@ impl OpenAiTranscriber {
 }
 
 /// A `multipart/form-data` body of text fields and one file, and its
-/// content type. The boundary is random and checked against the file.
+/// content type. The boundary is the first of a numbered series that the
+/// file does not contain (RFC 2046 asks only that it not occur inside).
 fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (Vec<u8>, String) {
-    let mut boundary;
-    loop {
-        boundary = format!("madang-{:032x}", rand_u128());
-        if !file.2.windows(boundary.len()).any(|w| w == boundary.as_bytes()) {
-            break;
-        }
-    }
+    let boundary = (0u64..)
+        .map(|n| format!("madang-form-boundary-{n}"))
+        .find(|b| !file.2.windows(b.len()).any(|w| w == b.as_bytes()))
+        .unwrap_or_default();
     let mut body = Vec::with_capacity(file.2.len() + 512);
     for (name, value) in fields {
         body.extend_from_slice(
@@ -335,24 +333,6 @@ fn multipart(fields: &[(&str, &str)], file: (&str, &str, &[u8])) -> (Vec<u8>, St
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (body, format!("multipart/form-data; boundary={boundary}"))
-}
-
-/// 128 random bits without a dependency: the standard library's hasher
-/// is seeded randomly per process, and the clock differs per call.
-fn rand_u128() -> u128 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut out = 0u128;
-    for i in 0..2u64 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(i);
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        out = (out << 64) | u128::from(h.finish());
-    }
-    out
 }
 
 #[async_trait]

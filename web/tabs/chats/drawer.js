@@ -7,8 +7,7 @@
 
 import { api } from '../../lib/api.js';
 import { h, mount } from '../../lib/dom.js';
-import { showError, t } from '../../lib/i18n.js';
-import { whenOf } from './scheduled.js';
+import { showError, t, whenOf } from '../../lib/i18n.js';
 
 const KINDS = /** @type {const} */ (['media', 'files', 'links']);
 

@@ -9,14 +9,8 @@
  */
 
 import { api, clientId } from '../../lib/api.js';
-import { h, mount } from '../../lib/dom.js';
-import { showError, t } from '../../lib/i18n.js';
-import { whenOf } from './scheduled.js';
-
-/** A time as a `datetime-local` value, in this device's zone. @param {number} ms */
-function localInput(ms) {
-  return new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
-}
+import { h, localInput, mount } from '../../lib/dom.js';
+import { showError, t, whenOf } from '../../lib/i18n.js';
 
 /**
  * @param {number} roomId @param {number} me my id in the room

@@ -10,21 +10,11 @@
  */
 
 import { api } from '../../lib/api.js';
-import { h, mount } from '../../lib/dom.js';
-import { currentLang, errorText, showError, t } from '../../lib/i18n.js';
+import { h, localInput, mount } from '../../lib/dom.js';
+import { errorText, showError, t, whenOf } from '../../lib/i18n.js';
 import { roomTitle } from '../../lib/state.js';
 
 /** @typedef {{id: number, room_id: number, text: string, send_at: number, state: string, reason: string | null, attachment: string | null}} Scheduled */
-
-/** A time as a `datetime-local` value, in this device's zone. @param {number} ms */
-function localInput(ms) {
-  return new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
-}
-
-/** A time to show: date and time in the person's language. @param {number} ms */
-export function whenOf(ms) {
-  return new Intl.DateTimeFormat(currentLang() === 'ko' ? 'ko-KR' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
-}
 
 /** What to tell the writer about one that will not go out, or null.
  * @param {Scheduled} s */

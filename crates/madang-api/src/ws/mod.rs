@@ -348,18 +348,14 @@ impl Connection {
                 Admit::Gap { after } => self.backfill(event.room_id, after).await?,
                 Admit::Duplicate | Admit::Unknown => {}
             },
-            Live::Reads { room_id, .. } => {
+            // Room signals that take no seq: only for a room this socket follows.
+            Live::Reads { room_id, .. } | Live::PollChanged { room_id, .. } => {
                 if self.cursors.get(*room_id).is_some() {
                     self.send_text(envelope.wire(wire)).await?;
                 }
             }
             Live::Typing { room_id, user_id } => {
                 if *user_id != self.me.user && self.cursors.get(*room_id).is_some() {
-                    self.send_text(envelope.wire(wire)).await?;
-                }
-            }
-            Live::PollChanged { room_id, .. } => {
-                if self.cursors.get(*room_id).is_some() {
                     self.send_text(envelope.wire(wire)).await?;
                 }
             }

@@ -124,7 +124,8 @@ impl Core {
             other => other?,
         }
         self.poll_changed(room, seq).await;
-        self.poll(me, room, seq).await
+        let row = self.poll_row(&m).await?;
+        Ok(self.shown_poll(room, seq, m.text, m.sender_id, member.shown_id, row))
     }
 
     /// Closes it before its time: its author only.
@@ -138,7 +139,8 @@ impl Core {
             return Err(poll_closed());
         }
         self.poll_changed(room, seq).await;
-        self.poll(me, room, seq).await
+        let row = self.poll_row(&m).await?;
+        Ok(self.shown_poll(room, seq, m.text, m.sender_id, member.shown_id, row))
     }
 
     async fn poll_row(&self, m: &madang_store::StoredMessage) -> Result<PollRow> {
