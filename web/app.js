@@ -19,6 +19,7 @@ import { renderChats } from './tabs/chats/list.js';
 import { applyEvent } from './tabs/chats/events.js';
 import { loadFolders } from './tabs/chats/folders.js';
 import { scheduledNotice } from './tabs/chats/scheduled.js';
+import { threadRead } from './tabs/chats/thread.js';
 import { renderLocal } from './tabs/local/local.js';
 import { renderMore } from './tabs/more/more.js';
 import { renderPung } from './tabs/pung/pung.js';
@@ -43,10 +44,10 @@ export const live = new Live(onFrame, (s) => {
   changed('connection');
 });
 
-/** @returns {{tab: string, arg: string | undefined, more: string | undefined}} */
+/** @returns {{tab: string, arg: string | undefined, more: string | undefined, rest: string | undefined}} */
 function route() {
-  const [, tab = 'chats', arg, more] = location.hash.split('/');
-  return { tab: TABS.some((x) => x.id === tab) ? tab : 'chats', arg, more };
+  const [, tab = 'chats', arg, more, rest] = location.hash.split('/');
+  return { tab: TABS.some((x) => x.id === tab) ? tab : 'chats', arg, more, rest };
 }
 
 /** @param {string} hash */
@@ -157,6 +158,9 @@ function onFrame(frame) {
     case 'folders_changed':
       loadFolders().catch(() => {});
       break;
+    case 'thread_read':
+      threadRead(frame.room_id, frame.root, frame.thread_seq).catch(() => {});
+      break;
     case 'poll_changed':
       changed(`poll:${frame.room_id}:${frame.seq}`);
       break;
@@ -200,7 +204,7 @@ function render() {
   teardown?.();
   teardown = null;
   if (!state.me) return;
-  const { tab, arg, more } = route();
+  const { tab, arg, more, rest } = route();
   const main = h('main', { class: `view view-${tab}`, id: 'main' });
   badge = h('span', { class: 'badge', 'aria-label': t('unreadBy', { n: totalUnread() }) });
   banner = h('div', { class: 'banner', role: 'status', hidden: state.online }, t('offline'));
@@ -214,8 +218,10 @@ function render() {
   updateBadge();
   if (tab === 'friends') teardown = renderFriends(main);
   else if (tab === 'chats') {
-    // #/chats/{room}/{seq} opens at a message, #/chats/{room}/peek without read receipts.
-    teardown = renderChats(main, arg ? Number(arg) : null, arg && more && more !== 'peek' ? Number(more) : null, more === 'peek');
+    // #/chats/{room}/{seq} opens at a message (#/chats/{room}/{seq}/comments with its
+    // comments), #/chats/{room}/peek without read receipts.
+    teardown = renderChats(main, arg ? Number(arg) : null, arg && more && more !== 'peek' ? Number(more) : null, more === 'peek',
+      rest === 'comments');
     if (arg) clearRoomNotifications(Number(arg)).catch(() => {});
   }
   else if (tab === 'pung') teardown = renderPung(main, arg);

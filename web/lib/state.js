@@ -11,6 +11,8 @@ export const state = {
   /** @type {any[]} */ birthdays: [],
   /** @type {Map<number, any>} user id → profile, for names and avatars */ people: new Map(),
   /** @type {Map<number, Map<number, any>>} room → seq → message */ messages: new Map(),
+  /** @type {Map<number, Map<number, any>>} room → seq → comment (open chats' threads, as loaded or sent live) */ comments: new Map(),
+  /** @type {string | null} the thread on screen, `room:root` */ openThread: null,
   /** @type {Map<number, Map<number, number>>} room → user → read seq */ cursors: new Map(),
   /** @type {Map<number, {user: number, until: number}>} */ typing: new Map(),
   /** @type {number | null} */ activeRoom: null,

@@ -94,6 +94,12 @@ pub enum Live {
     },
     /// The user's chat folders changed.
     FoldersChanged,
+    /// The user read a thread (on one of their devices).
+    ThreadRead {
+        room_id: RoomId,
+        root: madang_types::Seq,
+        thread_seq: madang_types::Seq,
+    },
     /// One of the user's scheduled messages changed.
     ScheduledChanged(Box<madang_types::scheduled::ScheduledMessage>),
     /// For a business's agents: a conversation in a channel's inbox changed.

@@ -255,7 +255,7 @@ impl ChatRepo for SqlStore {
         let sql = format!(
             "SELECT {ROOM_COLS}, {MEMBER_COLS}, \
                (SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.read_seq \
-                  AND x.sender_id <> m.user_id AND x.deleted_at IS NULL) AS unread \
+                  AND x.sender_id <> m.user_id AND x.deleted_at IS NULL AND x.thread_root IS NULL) AS unread \
              FROM room_members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = $1"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
@@ -389,6 +389,7 @@ impl ChatRepo for SqlStore {
             return Ok(None);
         };
         let shown = UserId(i64_col(&gone, "shown_id")?);
+        crate::threads::forget(&mut tx, room, user).await?;
         let event = append_event(&mut tx, room, shown, at, EventBody::Left { user: shown }).await?;
         sqlx::query("UPDATE rooms SET member_count = member_count - 1 WHERE id = $1")
             .bind(room.0)
@@ -486,4 +487,14 @@ impl ChatRepo for SqlStore {
         tx.commit().await?;
         Ok(Some(event))
     }
+}
+
+/// Whether `user` is a member of `room` (read inside a write).
+pub(crate) async fn is_member(conn: &mut sqlx::AnyConnection, room: RoomId, user: UserId) -> Result<bool> {
+    let row = sqlx::query("SELECT 1 AS one FROM room_members WHERE room_id = $1 AND user_id = $2")
+        .bind(room.0)
+        .bind(user.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.is_some())
 }

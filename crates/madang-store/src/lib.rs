@@ -30,6 +30,7 @@ mod rows;
 pub mod safety;
 pub mod scheduled;
 pub mod search;
+pub mod threads;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor, Transaction};
@@ -66,6 +67,7 @@ pub use push::{DuePush, OutboxRow, PushCandidate, PushMark, PushRepo, PushSubscr
 pub use safety::{NewReport, ReportRow, SafetyRepo, SuspensionRow};
 pub use scheduled::{NewScheduled, ScheduledRepo, ScheduledRow};
 pub use search::{MessageHit, MessageSearch, SearchRepo, Term, query_terms};
+pub use threads::{ThreadMark, ThreadRepo};
 
 /// Errors from the store. `Conflict` and `NotFound` are expected outcomes
 /// the caller turns into domain errors; `Db` is an internal failure.
@@ -126,6 +128,7 @@ pub trait Repos:
     + FolderRepo
     + ScheduledRepo
     + PollRepo
+    + ThreadRepo
 {
 }
 impl<T> Repos for T where
@@ -153,6 +156,7 @@ impl<T> Repos for T where
         + FolderRepo
         + ScheduledRepo
         + PollRepo
+        + ThreadRepo
 {
 }
 

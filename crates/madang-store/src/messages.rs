@@ -32,6 +32,11 @@ pub struct StoredMessage {
     pub hidden_at: Option<Millis>,
     /// Sent by a channel's campaign.
     pub campaign_id: Option<CampaignId>,
+    /// A comment: the message it is under, and its place in that thread.
+    pub thread_root: Option<Seq>,
+    pub thread_seq: Option<Seq>,
+    /// Comments written under it.
+    pub comment_count: i64,
 }
 
 impl StoredMessage {
@@ -68,6 +73,9 @@ impl StoredMessage {
             hidden: false,
             campaign_id: self.campaign_id,
             unread_count,
+            thread_root: self.thread_root,
+            thread_seq: self.thread_seq,
+            thread: None,
         }
     }
 }
@@ -90,6 +98,9 @@ pub struct NewMessage {
     pub pung_id: Option<PungId>,
     /// A `poll` message's poll, written in the same transaction.
     pub poll: Option<crate::polls::NewPoll>,
+    /// A comment under this message of the room: it joins that thread
+    /// (the sender's thread cursor moves, not their room cursor).
+    pub thread_root: Option<Seq>,
     pub at: Millis,
 }
 
@@ -122,7 +133,7 @@ pub trait MessageRepo: Send + Sync {
     /// person's channel room, or a group chat's assistant.
     async fn append_outsider_message(&self, new: NewMessage) -> Result<Appended>;
     async fn message(&self, room: RoomId, seq: Seq) -> Result<Option<StoredMessage>>;
-    /// Messages with `min_seq <= seq < before`, newest first.
+    /// Messages of the timeline (no comments) with `min_seq <= seq < before`, newest first.
     async fn history(
         &self,
         room: RoomId,
@@ -191,7 +202,7 @@ pub trait MessageRepo: Send + Sync {
 /// sender stays in the table for unread counts, retries and moderation.
 pub(crate) const MESSAGE_COLS: &str = "room_id, seq, COALESCE(shown_id, sender_id) AS sender_id, client_id, \
      kind, text, reply_to, mentions, attachment, pung_id, created_at, edited_at, deleted_at, hidden_at, \
-     campaign_id";
+     campaign_id, thread_root, thread_seq, comment_count";
 
 pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
     let kind = text(row, "kind")?;
@@ -212,6 +223,9 @@ pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
         deleted_at: opt_i64(row, "deleted_at")?.map(Millis),
         hidden_at: opt_i64(row, "hidden_at")?.map(Millis),
         campaign_id: opt_i64(row, "campaign_id")?.map(CampaignId),
+        thread_root: opt_i64(row, "thread_root")?.map(Seq),
+        thread_seq: opt_i64(row, "thread_seq")?.map(Seq),
+        comment_count: i64_col(row, "comment_count")?,
     })
 }
 
@@ -345,8 +359,11 @@ impl SqlStore {
         if as_member {
             // In a channel's room the person's reply reads the campaign
             // messages before it. A member's cursor is short of the seq just
-            // taken, so it moves unless the sender is no member.
-            let is_member = if claimed.channel {
+            // taken, so it moves unless the sender is no member. A comment
+            // moves no room cursor: the timeline above it may be unread.
+            let is_member = if new.thread_root.is_some() {
+                crate::chat::is_member(&mut tx, new.room_id, new.sender_id).await?
+            } else if claimed.channel {
                 crate::local::read_channel_room(&mut tx, new.room_id, new.sender_id, seq).await?
             } else {
                 sqlx::query("UPDATE room_members SET read_seq = $3 WHERE room_id = $1 AND user_id = $2")
@@ -374,6 +391,12 @@ impl SqlStore {
                 member_count,
             });
         }
+        let thread_seq = match new.thread_root {
+            Some(root) => {
+                Some(crate::threads::next_comment(&mut tx, new.room_id, root, new.sender_id).await?)
+            }
+            None => None,
+        };
         let message = StoredMessage {
             room_id: new.room_id,
             seq,
@@ -390,10 +413,14 @@ impl SqlStore {
             deleted_at: None,
             hidden_at: None,
             campaign_id: None,
+            thread_root: new.thread_root,
+            thread_seq,
+            comment_count: 0,
         };
         sqlx::query(
             "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, reply_to, \
-             mentions, attachment, pung_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             mentions, attachment, pung_id, created_at, thread_root, thread_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(message.room_id.0)
         .bind(seq.0)
@@ -407,10 +434,18 @@ impl SqlStore {
         .bind(message.attachment.as_ref().map(to_json).transpose()?)
         .bind(message.pung_id.map(|p| p.0))
         .bind(message.created_at.0)
+        .bind(message.thread_root.map(|s| s.0))
+        .bind(thread_seq.map(|s| s.0))
         .execute(&mut *tx)
         .await
         .map_err(conflict("client_id"))?;
-        let unread = if as_member { member_count - 1 } else { member_count };
+        let unread = if message.thread_root.is_some() {
+            0
+        } else if as_member {
+            member_count - 1
+        } else {
+            member_count
+        };
         let snapshot = message.clone().into_message(Vec::new(), unread);
         let event = RoomEvent {
             room_id: message.room_id,
@@ -427,11 +462,13 @@ impl SqlStore {
         }
         crate::search::index(&mut tx, message.room_id, seq, &message.text).await?;
         crate::push::outbox(&mut tx, message.room_id, seq, message.created_at).await?;
-        sqlx::query("UPDATE rooms SET last_message_seq = $2 WHERE id = $1")
-            .bind(message.room_id.0)
-            .bind(seq.0)
-            .execute(&mut *tx)
-            .await?;
+        if message.thread_root.is_none() {
+            sqlx::query("UPDATE rooms SET last_message_seq = $2 WHERE id = $1")
+                .bind(message.room_id.0)
+                .bind(seq.0)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(Appended {
             message,
@@ -465,7 +502,7 @@ impl MessageRepo for SqlStore {
     ) -> Result<Vec<StoredMessage>> {
         let sql = format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE room_id = $1 AND seq < $2 AND seq >= $3 \
-             ORDER BY seq DESC LIMIT $4"
+             AND thread_root IS NULL ORDER BY seq DESC LIMIT $4"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(room.0)
@@ -499,7 +536,8 @@ impl MessageRepo for SqlStore {
         };
         let sql = format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE room_id = $1 AND seq < $2 AND seq >= $3 \
-             AND deleted_at IS NULL AND hidden_at IS NULL AND {what} ORDER BY seq DESC LIMIT $4"
+             AND deleted_at IS NULL AND hidden_at IS NULL AND thread_root IS NULL AND {what} \
+             ORDER BY seq DESC LIMIT $4"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(room.0)

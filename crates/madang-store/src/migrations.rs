@@ -90,6 +90,10 @@ const SQLITE: &Files = &[
         "0019_polls.sql",
         include_str!("../migrations/sqlite/0019_polls.sql"),
     ),
+    (
+        "0020_threads.sql",
+        include_str!("../migrations/sqlite/0020_threads.sql"),
+    ),
 ];
 
 const POSTGRES: &Files = &[
@@ -168,6 +172,10 @@ const POSTGRES: &Files = &[
     (
         "0019_polls.sql",
         include_str!("../migrations/postgres/0019_polls.sql"),
+    ),
+    (
+        "0020_threads.sql",
+        include_str!("../migrations/postgres/0020_threads.sql"),
     ),
 ];
 

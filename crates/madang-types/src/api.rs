@@ -376,8 +376,36 @@ pub struct Message {
     /// carries a one-tap opt-out, `POST /api/v1/campaigns/{id}/opt-out`).
     #[serde(default)]
     pub campaign_id: Option<crate::CampaignId>,
-    /// Members whose read cursor is below this message (KakaoTalk's "1").
+    /// Members whose read cursor is below this message (KakaoTalk's "1");
+    /// 0 for a comment (a thread keeps no receipts).
     pub unread_count: i64,
+    /// A comment: the seq of the message it is under. Comments are not
+    /// part of the room's timeline; they have their own order,
+    /// `thread_seq` (1, 2, … under each message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<Seq>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_seq: Option<Seq>,
+    /// A message others commented under, or one the caller follows the
+    /// thread of: its comments as the caller sees them. Absent in live
+    /// events: a client adds each comment it is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<ThreadSummary>,
+}
+
+/// A message's comment thread, as one member sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ThreadSummary {
+    /// Comments ever written under it (a deleted one still counts, shown
+    /// as deleted).
+    pub comments: i64,
+    /// The caller follows it: they wrote the message, commented, or read
+    /// the thread. Only a followed thread counts unread comments.
+    pub following: bool,
+    /// Comments by others past the caller's thread cursor.
+    pub unread: i64,
+    /// The caller's thread cursor (a `thread_seq`), 0 before any read.
+    pub read_seq: Seq,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -398,6 +426,10 @@ pub struct SendMessageRequest {
     /// WebM or Ogg Opus, or MP4), at most `max_voice_secs` long.
     #[serde(default)]
     pub voice: Option<VoiceInfo>,
+    /// Makes it a comment under that message (open chats only): it joins
+    /// the message's thread, not the room's timeline.
+    #[serde(default)]
+    pub thread_root: Option<Seq>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -416,6 +448,17 @@ pub struct ReactionRequest {
 #[serde(deny_unknown_fields)]
 pub struct ReadRequest {
     pub seq: Seq,
+}
+
+/// A message and a page of its comments.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ThreadPage {
+    /// The message the thread is under, with its `thread` summary.
+    pub root: Message,
+    /// Newest first.
+    pub comments: Vec<Message>,
+    /// Pass as `before` to get the next (older) page; absent at the start.
+    pub next_before: Option<Seq>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

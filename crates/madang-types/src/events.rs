@@ -137,6 +137,12 @@ pub enum ClientFrame {
         room_id: RoomId,
         seq: Seq,
     },
+    /// The caller has read a message's comments up to `thread_seq`.
+    ThreadRead {
+        room_id: RoomId,
+        root: Seq,
+        thread_seq: Seq,
+    },
 }
 
 /// Frames the server sends on `/api/v1/ws`.
@@ -199,6 +205,13 @@ pub enum ServerFrame {
     /// The caller's chat folders changed (on any of their devices): fetch
     /// `GET /api/v1/folders` again.
     FoldersChanged,
+    /// The caller read a thread on one of their devices: its comments up
+    /// to `thread_seq` are read.
+    ThreadRead {
+        room_id: RoomId,
+        root: Seq,
+        thread_seq: Seq,
+    },
     /// One of the caller's scheduled messages changed: made, edited, sent,
     /// cancelled (also because they left its room) or refused.
     ScheduledChanged {

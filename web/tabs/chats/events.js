@@ -3,6 +3,7 @@
 
 import { api } from '../../lib/api.js';
 import { changed, mergeRoom, remember, state } from '../../lib/state.js';
+import { commentArrived } from './thread.js';
 
 /** @type {Map<number, ReturnType<typeof setTimeout>>} */
 const refreshes = new Map();
@@ -53,14 +54,20 @@ export function applyEvent(e) {
   if (room) room.last_seq = Math.max(room.last_seq, e.seq);
   const msgs = state.messages.get(e.room_id);
   const cursors = state.cursors.get(e.room_id);
+  const comments = state.comments.get(e.room_id);
   const body = e.body;
   // In an open chat the caller is known by a persona's id.
   const me = room?.my_id ?? state.me?.id;
   switch (body.type) {
     case 'message': {
       const m = body.message;
-      msgs?.set(m.seq, m);
       if (!state.people.has(m.sender_id)) refreshPeople(e.room_id);
+      if (m.thread_root) {
+        // A comment joins its thread, not the timeline, and moves no cursor.
+        commentArrived(e.room_id, m, me);
+        break;
+      }
+      msgs?.set(m.seq, m);
       if (state.typing.get(e.room_id)?.user === m.sender_id) state.typing.delete(e.room_id);
       cursors?.set(m.sender_id, Math.max(cursors.get(m.sender_id) ?? 0, m.seq));
       if (room) {
@@ -71,20 +78,20 @@ export function applyEvent(e) {
       break;
     }
     case 'edited': {
-      for (const m of [msgs?.get(body.target), room?.last_message?.seq === body.target ? room.last_message : null]) {
+      for (const m of [msgs?.get(body.target), comments?.get(body.target), room?.last_message?.seq === body.target ? room.last_message : null]) {
         if (m) { m.text = body.text; m.edited_at = body.edited_at; }
       }
       break;
     }
     case 'deleted': {
-      for (const m of [msgs?.get(body.target), room?.last_message?.seq === body.target ? room.last_message : null]) {
+      for (const m of [msgs?.get(body.target), comments?.get(body.target), room?.last_message?.seq === body.target ? room.last_message : null]) {
         if (m) { m.deleted = true; m.text = ''; m.attachment = null; m.reactions = []; }
       }
       break;
     }
     case 'reaction_added':
     case 'reaction_removed': {
-      const m = msgs?.get(body.target);
+      const m = msgs?.get(body.target) ?? comments?.get(body.target);
       if (m) m.reactions = bump(m.reactions ?? [], body.emoji, body.type === 'reaction_added' ? 1 : -1, e.actor === me);
       break;
     }
@@ -100,7 +107,7 @@ export function applyEvent(e) {
       break;
     case 'hidden': {
       // The chat list's preview too: a hidden message's text is gone.
-      for (const m of [msgs?.get(body.target), room?.last_message?.seq === body.target ? room.last_message : null]) {
+      for (const m of [msgs?.get(body.target), comments?.get(body.target), room?.last_message?.seq === body.target ? room.last_message : null]) {
         if (m) { m.hidden = true; m.text = ''; m.attachment = null; }
       }
       break;
@@ -111,6 +118,13 @@ export function applyEvent(e) {
       if (msgs?.has(body.target)) {
         api.get(`/rooms/${e.room_id}/messages?before=${body.target + 1}&limit=1`).then((page) => {
           for (const x of page.messages) msgs.set(x.seq, x);
+          changed('messages');
+        }).catch(() => {});
+      }
+      if (comments?.has(body.target)) {
+        const root = comments.get(body.target).thread_root;
+        api.get(`/rooms/${e.room_id}/messages/${root}/comments?before=${body.target + 1}&limit=1`).then((page) => {
+          for (const x of page.comments) comments.set(x.seq, x);
           changed('messages');
         }).catch(() => {});
       }

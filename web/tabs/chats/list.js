@@ -59,7 +59,9 @@ function messageSearch(list, drawList) {
       if (!before) mount(results);
       results.querySelector('.more-results')?.remove();
       for (const r of page.results) {
-        results.append(h('li', {}, h('a', { href: `#/chats/${r.room_id}/${r.message.seq}`, class: 'search-hit',
+        // A comment opens at its message, with the comments shown.
+        const at = r.message.thread_root ? `${r.message.thread_root}/comments` : r.message.seq;
+        results.append(h('li', {}, h('a', { href: `#/chats/${r.room_id}/${at}`, class: 'search-hit',
           dataset: { room: r.room_id, seq: r.message.seq } },
         h('span', { class: 'hit-head' }, h('span', { class: 'hit-room' }, r.room_title), h('time', {}, timeOf(r.message.created_at))),
         h('span', { class: 'hit-snippet' }, snippetOf(r.snippet)))));
@@ -100,8 +102,9 @@ function messageSearch(list, drawList) {
 
 /** @param {HTMLElement} main @param {number | null} roomId @param {number | null} [focusSeq] a message to show
  * @param {boolean} [peek] open the room without read receipts
+ * @param {boolean} [thread] show the comments under the focused message
  * @returns {() => void} teardown */
-export function renderChats(main, roomId, focusSeq = null, peek = false) {
+export function renderChats(main, roomId, focusSeq = null, peek = false, thread = false) {
   const list = h('ul', { class: 'room-list', 'aria-label': t('chats') });
   const drawList = () => {
     const rooms = roomsInView(roomId);
@@ -144,7 +147,7 @@ export function renderChats(main, roomId, focusSeq = null, peek = false) {
   // room_added still on the way) opens as soon as it is known.
   const openWhenKnown = () => {
     if (roomId === null || state.activeRoom === roomId || !state.rooms.has(roomId)) return;
-    closeRoom = openRoom(roomPane, roomId, focusSeq, peek);
+    closeRoom = openRoom(roomPane, roomId, focusSeq, peek, thread);
   };
   state.activeRoom = null;
   if (roomId !== null && state.rooms.has(roomId)) {

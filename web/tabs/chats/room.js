@@ -17,6 +17,7 @@ import { aiTools } from './ai.js';
 import { openDrawer } from './drawer.js';
 import { pollTools } from './polls.js';
 import { scheduledTools } from './scheduled.js';
+import { openThread } from './thread.js';
 import { voiceMessage, voiceRecorder } from './voice.js';
 
 const EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
@@ -53,9 +54,10 @@ function withMentions(text, mentions) {
  * @param {HTMLElement} pane @param {number} roomId @param {number | null} [focusSeq] a message to bring into view (a search hit)
  * @param {boolean} [peek] read without a receipt: nothing marks the room read (nobody's "1" moves, my own
  *   unread count stays) until the person asks to, or writes
+ * @param {boolean} [thread] open the comments under the focused message too
  * @returns {() => void}
  */
-export function openRoom(pane, roomId, focusSeq = null, peek = false) {
+export function openRoom(pane, roomId, focusSeq = null, peek = false, thread = false) {
   const room = state.rooms.get(roomId);
   state.activeRoom = roomId;
   state.peeking = peek ? roomId : null;
@@ -336,6 +338,29 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
       h('span', { class: 'muted' }, ` ${(a.size / 1024).toFixed(1)} KB`));
   }
 
+  /** @type {(() => void) | null} */
+  let closeThread = null;
+  /** Opens the comments under a message (open chats). @param {number} seq */
+  function openComments(seq) {
+    closeThread?.();
+    closeThread = openThread(roomId, seq, {
+      me,
+      nameOf: (id) => tools?.nameOf(id) ?? nameOf(id),
+      attachment,
+      moderation: (c) => tools?.actionsFor(c),
+    });
+  }
+
+  /** Under a message others commented on: how many, and how many are new to me. @param {any} m */
+  function threadLink(m) {
+    const n = m.thread?.comments ?? 0;
+    if (!open || !n) return null;
+    const fresh = m.thread.following ? m.thread.unread : 0;
+    return h('button', { type: 'button', class: 'thread-link', dataset: { thread: m.seq }, onclick: () => openComments(m.seq) },
+      `💬 ${t('commentsN', { n })}`,
+      fresh > 0 ? h('span', { class: 'thread-unread', 'aria-label': t('newCommentsN', { n: fresh }) }, t('newCommentsN', { n: fresh })) : null);
+  }
+
   /** @param {any} m @param {boolean} grouped */
   function bubble(m, grouped) {
     const mine = m.sender_id === me;
@@ -380,6 +405,8 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
       h('button', { type: 'button', onclick: () => setReply(m), 'aria-label': t('reply') }, '↩'),
       h('details', { class: 'react-menu' }, h('summary', { 'aria-label': t('react') }, '☺'),
         h('div', { class: 'palette' }, EMOJI.map((e) => h('button', { type: 'button', 'aria-label': e, onclick: () => react(m, e, false) }, e)))),
+      open && !m.hidden ? h('button', { type: 'button', class: 'comment-button', 'aria-label': t('commentOn'), title: t('commentOn'),
+        onclick: () => openComments(m.seq) }, '💬') : null,
       tools?.actionsFor(m),
       mine && !m.hidden && m.kind !== 'poll' ? h('button', { type: 'button', 'aria-label': t('edit'), onclick: () => { editing = m.seq; draw(false); } }, '✎') : null,
       mine ? h('button', { type: 'button', 'aria-label': t('delete'), onclick: async () => {
@@ -394,7 +421,7 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
           h('span', { class: 'meta' },
             unreadBadge(h('span', { class: 'unread-count' }), unread),
             h('time', {}, timeOf(m.created_at)))),
-        reactions(m), actions));
+        reactions(m), threadLink(m), actions));
   }
 
   /** Sets the "1" (members who have not read a message) in place.
@@ -414,7 +441,7 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
   function signature(m, grouped) {
     return JSON.stringify([m.text, m.edited_at, m.deleted, m.hidden, m.reactions, m.attachment?.media_id, grouped,
       editing === m.seq, m.reply_to && msgs.get(m.reply_to)?.text,
-      state.people.get(m.sender_id)?.display_name, m.campaign_id ? marketing : null]);
+      state.people.get(m.sender_id)?.display_name, m.campaign_id ? marketing : null, m.thread]);
   }
 
   /**
@@ -510,6 +537,7 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
         el.scrollIntoView({ block: 'center' });
         setTimeout(() => el.classList.remove('focused'), 3000);
       }
+      if (thread && open) openComments(focusSeq);
     } else {
       input.focus();
     }
@@ -520,6 +548,7 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false) {
     document.removeEventListener('visibilitychange', onVisible);
     unfoldMenu();
     unfoldExtras();
+    closeThread?.();
     recorder.stop();
     if (state.activeRoom === roomId) state.activeRoom = null;
     if (state.peeking === roomId) state.peeking = null;

@@ -162,7 +162,7 @@ export function openTools(room, messageAt, onLoaded) {
         dataset: { hide: m.seq }, onclick: () => act('PUT', `/rooms/${room.id}/messages/${m.seq}/hidden`) }, '🙈') : null,
       moderates() && m.hidden ? h('button', { type: 'button', 'aria-label': t('restore'), title: t('restore'),
         onclick: () => act('DELETE', `/rooms/${room.id}/messages/${m.seq}/hidden`) }, '↺') : null,
-      moderates() && !m.hidden && room.kind === 'open' ? h('button', { type: 'button', 'aria-label': t('pinNotice'), title: t('pinNotice'),
+      moderates() && !m.hidden && !m.thread_root && room.kind === 'open' ? h('button', { type: 'button', 'aria-label': t('pinNotice'), title: t('pinNotice'),
         onclick: async () => { await act('PUT', `/openchats/${room.open_chat}/notice`, { seq: m.seq }); await load(); } }, '📢') : null,
     ];
   }

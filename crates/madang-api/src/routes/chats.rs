@@ -228,6 +228,78 @@ pub async fn send(
     Ok(axum::Json(st.core.send_message(&me, room, req).await?))
 }
 
+/// A message's comment thread: the message (with `thread`: its comment
+/// count and the caller's unread) and a page of its comments, newest first;
+/// pass `next_before` back for older. `not_a_thread_root` (400) for a
+/// comment.
+#[utoipa::path(get, path = "/api/v1/rooms/{room}/messages/{seq}/comments", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path), ("seq" = i64, Path), HistoryQuery),
+    responses((status = 200, body = madang_types::api::ThreadPage),
+        (status = 400, description = "`not_a_thread_root`, `invalid_query`", body = madang_types::api::ErrorBody),
+        (status = 403, description = "`not_member`", body = madang_types::api::ErrorBody),
+        (status = 404, description = "`message_not_found`", body = madang_types::api::ErrorBody)))]
+pub async fn comments(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((room, seq)): Path<(RoomId, Seq)>,
+    Query(q): Query<HistoryQuery>,
+) -> JsonResult<madang_types::api::ThreadPage> {
+    Ok(axum::Json(
+        st.core.thread(&me, room, seq, q.before.map(Seq), q.limit).await?,
+    ))
+}
+
+/// Comment under a message of an open chat: the same as sending with
+/// `thread_root` = `seq`, and held to the same rules (`banned_word`,
+/// `flooding`, `room_closed`, screening, hiding). The comment takes the
+/// room's next seq and the thread's next `thread_seq`; the writer follows
+/// the thread. `threads_open_chat_only` (400) elsewhere,
+/// `not_a_thread_root` (400) under a comment, `message_not_found` (404)
+/// under a deleted or hidden message.
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/messages/{seq}/comments", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path), ("seq" = i64, Path)), request_body = SendMessageRequest,
+    responses((status = 200, body = Message),
+        (status = 400, description = "`threads_open_chat_only`, `not_a_thread_root`, `thread_root_mismatch`, `banned_word`, `empty_message`, `invalid_client_id`, `client_id_reused`, `mention_not_member`, `invalid_voice`, `invalid_body`", body = madang_types::api::ErrorBody),
+        (status = 403, description = "`not_member`, `room_closed`, `suspended`", body = madang_types::api::ErrorBody),
+        (status = 404, description = "`message_not_found`, `media_not_found`", body = madang_types::api::ErrorBody),
+        (status = 413, description = "`too_large`", body = madang_types::api::ErrorBody),
+        (status = 429, description = "`flooding`, `rate_limited`", body = madang_types::api::ErrorBody)))]
+pub async fn comment(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((room, seq)): Path<(RoomId, Seq)>,
+    Json(mut req): Json<SendMessageRequest>,
+) -> JsonResult<Message> {
+    if req.thread_root.is_some_and(|r| r != seq) {
+        return Err(madang_core::Error::invalid(
+            "thread_root_mismatch",
+            "thread_root differs from the message in the path",
+        )
+        .into());
+    }
+    req.thread_root = Some(seq);
+    Ok(axum::Json(st.core.send_message(&me, room, req).await?))
+}
+
+/// Move the caller's cursor in a thread forward to a `thread_seq` (`seq` in
+/// the body); they follow the thread from then on. Their other devices get
+/// `thread_read`.
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/messages/{seq}/comments/read", tag = "chats", security(("bearer" = [])),
+    params(("room" = i64, Path), ("seq" = i64, Path)), request_body = ReadRequest,
+    responses((status = 204),
+        (status = 400, description = "`not_a_thread_root`, `invalid_body`", body = madang_types::api::ErrorBody),
+        (status = 403, description = "`not_member`", body = madang_types::api::ErrorBody),
+        (status = 404, description = "`message_not_found`", body = madang_types::api::ErrorBody)))]
+pub async fn read_comments(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((room, seq)): Path<(RoomId, Seq)>,
+    Json(req): Json<ReadRequest>,
+) -> Result<StatusCode, ApiError> {
+    st.core.read_thread(&me, room, seq, req.seq).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Edit one's own message. In an open chat an edit is held to a send's
 /// rules: `banned_word` (400) and `flooding` (429) refuse it unchanged.
 #[utoipa::path(patch, path = "/api/v1/rooms/{room}/messages/{seq}", tag = "chats", security(("bearer" = [])),

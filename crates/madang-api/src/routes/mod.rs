@@ -59,6 +59,8 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(chats::history, chats::send))
         .routes(routes!(chats::search))
         .routes(routes!(chats::drawer))
+        .routes(routes!(chats::comments, chats::comment))
+        .routes(routes!(chats::read_comments))
         .routes(routes!(chats::transcript))
         .routes(routes!(folders::list, folders::create))
         .routes(routes!(folders::update, folders::delete))

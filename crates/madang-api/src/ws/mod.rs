@@ -401,6 +401,18 @@ impl Connection {
             }
             Live::PungsChanged => self.send_frame(&ServerFrame::PungsChanged).await?,
             Live::FoldersChanged => self.send_frame(&ServerFrame::FoldersChanged).await?,
+            Live::ThreadRead {
+                room_id,
+                root,
+                thread_seq,
+            } => {
+                self.send_frame(&ServerFrame::ThreadRead {
+                    room_id: *room_id,
+                    root: *root,
+                    thread_seq: *thread_seq,
+                })
+                .await?
+            }
             Live::ScheduledChanged(scheduled) => {
                 self.send_frame(&ServerFrame::ScheduledChanged {
                     scheduled: scheduled.clone(),
@@ -484,6 +496,11 @@ impl Connection {
                 self.core.push_received(&self.push, room_id, seq);
                 Ok(())
             }
+            ClientFrame::ThreadRead {
+                room_id,
+                root,
+                thread_seq,
+            } => self.core.read_thread(&self.me, room_id, root, thread_seq).await,
         };
         match outcome {
             Ok(()) => Ok(()),

@@ -325,6 +325,7 @@ impl Core {
             attachment: None,
             pung_id: None,
             poll: None,
+            thread_root: None,
             at: self.now(),
         };
         let appended = match self.repos.append_outsider_message(new).await {

@@ -7,7 +7,7 @@ use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};
 use madang_store::{Actor, MediaPurpose, MemberRow, NewMessage, RoomRow, StoreError, StoredMessage};
 use madang_types::api::{
-    Attachment, EventPage, Message, MessageKind, MessagePage, RoomKind, SendMessageRequest,
+    Attachment, EventPage, Message, MessageKind, MessagePage, RoomKind, SendMessageRequest, ThreadSummary,
 };
 use madang_types::events::RoomEvent;
 use madang_types::{ClientMsgId, RoomId, Seq, UserId};
@@ -136,6 +136,11 @@ impl Core {
         self.check_send_rate(me).await?;
         let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
         self.check_not_blocked(me, &row).await?;
+        // Before the flood guard, which counts what it lets through: a
+        // comment that cannot be written is no message.
+        if let Some(root) = req.thread_root {
+            self.check_comment(&member, &row, root, req.reply_to).await?;
+        }
         if row.kind.is_open() {
             self.check_open_send(me, member.shown_id, &row, &req.text).await?;
         }
@@ -161,9 +166,10 @@ impl Core {
                 "a message needs text or an attachment",
             ));
         }
-        if let Some(target) = req.reply_to {
+        if let (None, Some(target)) = (req.thread_root, req.reply_to) {
+            // A reply quotes the timeline, not a thread.
             let found = self.repos.message(room, target).await?;
-            if target < member.joined_seq || found.is_none() {
+            if target < member.joined_seq || found.is_none_or(|m| m.thread_root.is_some()) {
                 return Err(Error::NotFound("message"));
             }
         }
@@ -192,6 +198,7 @@ impl Core {
             attachment,
             pung_id: None,
             poll: None,
+            thread_root: req.thread_root,
             at: self.now(),
         };
         let asks_assistant = row.assistant_id.is_some_and(|a| new.mentions.contains(&a));
@@ -219,6 +226,8 @@ impl Core {
         let room = new.room_id;
         let appended = match self.repos.append_message(new).await {
             Err(StoreError::NotFound) => return Err(Error::NotMember),
+            // The root was deleted or hidden since it was checked.
+            Err(StoreError::Conflict("thread_root")) => return Err(Error::NotFound("message")),
             Err(StoreError::Conflict(_)) => {
                 return Err(Error::invalid(
                     "client_id_reused",
@@ -232,7 +241,12 @@ impl Core {
                 metrics::counter!("madang_messages_sent_total").increment(1);
                 // Committed under the room lock with the sender's cursor moved
                 // to it: everyone else has yet to read it.
-                let unread = appended.member_count - 1;
+                // A comment keeps no receipts.
+                let unread = if appended.message.thread_root.is_some() {
+                    0
+                } else {
+                    appended.member_count - 1
+                };
                 let message = appended.message.into_message(Vec::new(), unread);
                 self.publish(Topic::Room(room), Live::Event(event)).await;
                 self.push_soon();
@@ -299,12 +313,34 @@ impl Core {
             reactions.entry(seq).or_default().push(r);
         }
         let cursors = self.repos.read_cursors(room).await?;
+        let roots: Vec<Seq> = rows
+            .iter()
+            .filter(|m| m.comment_count > 0)
+            .map(|m| m.seq)
+            .collect();
+        let marks = self.repos.thread_marks(room, &roots, me.user).await?;
         Ok(rows
             .into_iter()
             .map(|m| {
-                let unread = unread_for(&cursors, m.seq);
+                // A thread keeps no receipts.
+                let unread = if m.thread_root.is_some() {
+                    0
+                } else {
+                    unread_for(&cursors, m.seq)
+                };
                 let r = reactions.remove(&m.seq).unwrap_or_default();
-                m.into_message(r, unread)
+                let comments = m.comment_count;
+                let mark = marks.get(&m.seq).copied();
+                let mut shown = m.into_message(r, unread);
+                if comments > 0 {
+                    shown.thread = Some(ThreadSummary {
+                        comments,
+                        following: mark.is_some_and(|k| k.following),
+                        unread: mark.map_or(0, |k| k.unread),
+                        read_seq: mark.map_or(Seq(0), |k| k.read_seq),
+                    });
+                }
+                shown
             })
             .collect())
     }

@@ -9,6 +9,7 @@ mod polls;
 pub mod reads;
 pub(crate) mod scheduled;
 mod search;
+mod threads;
 pub mod unread;
 mod voice;
 

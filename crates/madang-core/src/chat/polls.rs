@@ -86,6 +86,7 @@ impl Core {
                 anonymous: req.anonymous,
                 closes_at: req.closes_at,
             }),
+            thread_root: None,
             at: self.now(),
         };
         let (sent, fresh) = self.append_once(me, new).await?;

@@ -237,6 +237,7 @@ impl Core {
             mentions: row.mentions.clone(),
             attachment: row.attachment.clone(),
             voice: None,
+            thread_root: None,
         };
         match self.send_message(&writer, row.room_id, req).await {
             Ok(sent) => {

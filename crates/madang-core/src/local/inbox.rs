@@ -221,6 +221,7 @@ impl Core {
             attachment,
             pung_id: None,
             poll: None,
+            thread_root: None,
             at: self.now(),
         };
         let appended = match self.repos.append_outsider_message(new).await {

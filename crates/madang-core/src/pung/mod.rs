@@ -171,6 +171,7 @@ impl Core {
             attachment: None,
             pung_id: Some(pung),
             poll: None,
+            thread_root: None,
             at: self.now(),
         };
         self.append(me, new).await?;
@@ -368,6 +369,7 @@ impl Core {
             attachment: None,
             pung_id: Some(id),
             poll: None,
+            thread_root: None,
             at: self.now(),
         };
         self.append(me, new).await

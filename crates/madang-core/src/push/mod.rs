@@ -48,8 +48,9 @@ impl PushService {
 }
 
 /// Whether a member is pushed for a message, and how urgently: a mention
-/// of them, or a reply to what they wrote, is urgent and passes a mute;
-/// anything else passes only an unmuted room. `None`: not pushed.
+/// of them, or a reply to what they wrote (a comment under it is one), is
+/// urgent and passes a mute; anything else passes only an unmuted room,
+/// and a comment reaches no one else. `None`: not pushed.
 pub(crate) fn wants(
     member_shown: UserId,
     muted: bool,
@@ -57,7 +58,7 @@ pub(crate) fn wants(
     replied_to: Option<UserId>,
 ) -> Option<bool> {
     let urgent = message.mentions.contains(&member_shown) || replied_to == Some(member_shown);
-    if muted && !urgent {
+    if (muted || message.thread_root.is_some()) && !urgent {
         return None;
     }
     Some(urgent)
@@ -163,7 +164,8 @@ impl Core {
         }
     }
 
-    /// The message an event is, and whose message it replied to.
+    /// The message an event is, and whose message it replied to (or, for a
+    /// comment without a reply, commented under).
     pub(crate) async fn pushed_message(
         &self,
         room: RoomId,
@@ -172,7 +174,7 @@ impl Core {
         let Some(message) = self.repos.message(room, seq).await? else {
             return Ok(None);
         };
-        let replied_to = match message.reply_to {
+        let replied_to = match message.reply_to.or(message.thread_root) {
             Some(target) => self.repos.message(room, target).await?.map(|m| m.sender_id),
             None => None,
         };
@@ -228,6 +230,9 @@ mod tests {
             deleted_at: None,
             hidden_at: None,
             campaign_id: None,
+            thread_root: None,
+            thread_seq: None,
+            comment_count: 0,
         }
     }
 
@@ -240,5 +245,20 @@ mod tests {
         assert_eq!(wants(me, true, &message(vec![UserId(3)]), None), None);
         assert_eq!(wants(me, true, &message(vec![]), Some(me)), Some(true));
         assert_eq!(wants(me, false, &message(vec![]), Some(me)), Some(true));
+    }
+
+    #[test]
+    fn a_comment_reaches_only_the_root_author_and_those_mentioned() {
+        let me = UserId(2);
+        let comment = |mentions| StoredMessage {
+            thread_root: Some(Seq(3)),
+            thread_seq: Some(Seq(1)),
+            ..message(mentions)
+        };
+        assert_eq!(wants(me, false, &comment(vec![]), None), None);
+        assert_eq!(wants(me, false, &comment(vec![]), Some(UserId(3))), None);
+        assert_eq!(wants(me, false, &comment(vec![]), Some(me)), Some(true));
+        assert_eq!(wants(me, true, &comment(vec![]), Some(me)), Some(true));
+        assert_eq!(wants(me, false, &comment(vec![me]), None), Some(true));
     }
 }

@@ -181,6 +181,9 @@ mod tests {
             deleted_at: None,
             hidden_at: None,
             campaign_id: None,
+            thread_root: None,
+            thread_seq: None,
+            comment_count: 0,
         }
     }
 

@@ -937,6 +937,9 @@ impl CampaignRepo for SqlStore {
                         deleted_at: None,
                         hidden_at: None,
                         campaign_id: Some(c.id),
+                        thread_root: None,
+                        thread_seq: None,
+                        comment_count: 0,
                     };
                     events.push(campaign_event(message.clone(), members));
                     messages.push(message);

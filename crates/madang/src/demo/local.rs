@@ -288,6 +288,7 @@ fn text(client_id: String, text: &str) -> SendMessageRequest {
         mentions: Vec::new(),
         attachment: None,
         voice: None,
+        thread_root: None,
     }
 }
 

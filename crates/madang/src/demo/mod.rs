@@ -273,6 +273,7 @@ async fn say(
         mentions: Vec::new(),
         attachment: None,
         voice: None,
+        thread_root: None,
     };
     Ok(core.send_message(who, room, req).await?.seq)
 }

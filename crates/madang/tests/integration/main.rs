@@ -24,4 +24,5 @@ mod push;
 mod scheduled;
 mod search;
 mod store;
+mod threads;
 mod voice;

@@ -42,6 +42,8 @@ async fn health_readiness_and_the_openapi_document() {
         "/api/v1/rooms/{room}/polls/{seq}/vote",
         "/api/v1/rooms/{room}/drawer",
         "/api/v1/rooms/{room}/messages/{seq}/transcript",
+        "/api/v1/rooms/{room}/messages/{seq}/comments",
+        "/api/v1/rooms/{room}/messages/{seq}/comments/read",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is documented");
     }
@@ -57,6 +59,8 @@ async fn health_readiness_and_the_openapi_document() {
         "UpdateOpenChatRequest",
         "Shop",
         "ClaimedCoupon",
+        "ThreadPage",
+        "ThreadSummary",
     ] {
         assert!(doc["components"]["schemas"].get(schema).is_some(), "{schema}");
     }

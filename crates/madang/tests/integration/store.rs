@@ -60,6 +60,7 @@ fn message(room: RoomId, sender: UserId, client_id: &str) -> NewMessage {
         attachment: None,
         pung_id: None,
         poll: None,
+        thread_root: None,
         at: Millis(1),
     }
 }
