@@ -112,8 +112,51 @@ pub trait Embedder: Send + Sync {
     fn describe(&self) -> String;
     /// Length of each vector.
     fn dims(&self) -> usize;
-    /// One vector of length [`Embedder::dims`] and norm 1 per text, in order.
+    /// One vector of length [`Embedder::dims`] and norm 1 per text, in
+    /// order: texts compared with each other (messages with labelled
+    /// spam), or asking (a person's interests).
     async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, AiError>;
+    /// As [`Embedder::embed`], for texts that are searched (a room's
+    /// description): a model trained with separate prefixes for the two
+    /// (e5) embeds them as passages; others as any text.
+    async fn embed_passages(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, AiError> {
+        self.embed(texts).await
+    }
+    /// Where this model's cosines say "unrelated" and "much the same"
+    /// (models differ widely in scale).
+    fn scale(&self) -> Scale {
+        Scale::MINILM
+    }
+}
+
+/// Two landmarks on an embedder's cosine scale.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scale {
+    /// Below this, two texts share no topic to speak of.
+    pub unrelated: f32,
+    /// From this, two texts say much the same (a paraphrase, a reworded
+    /// spam).
+    pub similar: f32,
+}
+
+impl Scale {
+    /// all-MiniLM-L6-v2: unrelated short texts at about 0–0.2,
+    /// paraphrases at about 0.8. Also what an unknown model is taken for.
+    pub const MINILM: Scale = Scale {
+        unrelated: 0.25,
+        similar: 0.75,
+    };
+
+    /// How much of a topic a cosine shows, 0 (unrelated) to 1.
+    pub fn topic(&self, cosine: f32) -> f32 {
+        ((cosine - self.unrelated) / (1.0 - self.unrelated)).clamp(0.0, 1.0)
+    }
+
+    /// How much closer to one side than to the other a text must be to
+    /// count as that side's: a tenth of the way from unrelated to similar.
+    pub fn margin(&self) -> f32 {
+        (self.similar - self.unrelated) / 10.0
+    }
 }
 
 /// Speech to text: a voice message's words, produced when asked.

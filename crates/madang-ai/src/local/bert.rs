@@ -143,12 +143,12 @@ impl Inner {
     }
 }
 
-struct Linear {
+pub(super) struct Linear {
     /// out × in, row-major (as PyTorch stores it).
-    w: Vec<f32>,
-    b: Vec<f32>,
-    inputs: usize,
-    outputs: usize,
+    pub(super) w: Vec<f32>,
+    pub(super) b: Vec<f32>,
+    pub(super) inputs: usize,
+    pub(super) outputs: usize,
 }
 
 impl Linear {
@@ -162,9 +162,9 @@ impl Linear {
     }
 }
 
-struct LayerNorm {
-    g: Vec<f32>,
-    b: Vec<f32>,
+pub(super) struct LayerNorm {
+    pub(super) g: Vec<f32>,
+    pub(super) b: Vec<f32>,
 }
 
 impl LayerNorm {
@@ -181,25 +181,65 @@ impl LayerNorm {
     }
 }
 
-struct Layer {
-    q: Linear,
-    k: Linear,
-    v: Linear,
-    o: Linear,
-    attn_norm: LayerNorm,
-    up: Linear,
-    down: Linear,
-    out_norm: LayerNorm,
+pub(super) struct Layer {
+    pub(super) q: Linear,
+    pub(super) k: Linear,
+    pub(super) v: Linear,
+    pub(super) o: Linear,
+    pub(super) attn_norm: LayerNorm,
+    pub(super) up: Linear,
+    pub(super) down: Linear,
+    pub(super) out_norm: LayerNorm,
+}
+
+/// The word embeddings: as read, or kept in 4-bit blocks and unpacked a
+/// row at a time (a multilingual vocabulary is most of a small model).
+pub(super) enum Words {
+    F32(Vec<f32>),
+    /// Q4_0, row after row: per 32 weights an f16 scale `d` and 16 bytes,
+    /// byte `j` holding weight `j` (low nibble) and `j + 16` (high), each
+    /// `(q - 8) · d`.
+    Q4(Vec<u8>),
+}
+
+/// Bytes of one Q4_0 block of 32 weights.
+pub(super) const Q4_BLOCK: usize = 18;
+
+/// Unpacks Q4_0 blocks into `out` (32 weights per block).
+pub(super) fn unpack_q4(blocks: &[u8], out: &mut [f32]) {
+    for (b, o) in blocks.chunks_exact(Q4_BLOCK).zip(out.chunks_exact_mut(32)) {
+        let d = half::f16::from_le_bytes([b[0], b[1]]).to_f32();
+        for (j, q) in b[2..].iter().enumerate() {
+            o[j] = (i32::from(q & 0x0F) - 8) as f32 * d;
+            o[j + 16] = (i32::from(q >> 4) - 8) as f32 * d;
+        }
+    }
+}
+
+impl Words {
+    /// Row `i` of `d` values, if the vocabulary has it.
+    fn row(&self, i: usize, d: usize) -> Option<Vec<f32>> {
+        match self {
+            Words::F32(table) => table.get(i * d..(i + 1) * d).map(<[f32]>::to_vec),
+            Words::Q4(blocks) => {
+                let bytes = d / 32 * Q4_BLOCK;
+                let packed = blocks.get(i * bytes..(i + 1) * bytes)?;
+                let mut row = vec![0f32; d];
+                unpack_q4(packed, &mut row);
+                Some(row)
+            }
+        }
+    }
 }
 
 /// The encoder's weights.
-struct Encoder {
-    config: Config,
-    words: Vec<f32>,
-    positions: Vec<f32>,
-    types: Vec<f32>,
-    norm: LayerNorm,
-    layers: Vec<Layer>,
+pub(super) struct Encoder {
+    pub(super) config: Config,
+    pub(super) words: Words,
+    pub(super) positions: Vec<f32>,
+    pub(super) types: Vec<f32>,
+    pub(super) norm: LayerNorm,
+    pub(super) layers: Vec<Layer>,
 }
 
 type Weights = HashMap<String, Tensor>;
@@ -273,7 +313,7 @@ impl Encoder {
         }
         Ok(Encoder {
             config: config.clone(),
-            words,
+            words: Words::F32(words),
             positions,
             types,
             norm,
@@ -282,7 +322,7 @@ impl Encoder {
     }
 
     /// The mean of the last layer over the sentence's tokens.
-    fn embed(&self, ids: &[u32], type_ids: &[u32]) -> Result<Vec<f32>, AiError> {
+    pub(super) fn embed(&self, ids: &[u32], type_ids: &[u32]) -> Result<Vec<f32>, AiError> {
         let c = &self.config;
         let (d, n) = (c.hidden_size, ids.len());
         if n == 0 {
@@ -293,15 +333,14 @@ impl Encoder {
                 "{n} tokens, more than the model's positions"
             )));
         }
-        let row = |table: &[f32], i: usize| -> Result<Vec<f32>, AiError> {
-            table
-                .get(i * d..(i + 1) * d)
-                .map(<[f32]>::to_vec)
-                .ok_or_else(|| AiError::Model(format!("token {i} outside the vocabulary")))
-        };
+        let outside = |i: u32| AiError::Model(format!("token {i} outside the vocabulary"));
         let mut x = vec![0f32; n * d];
         for (i, (id, ty)) in ids.iter().zip(type_ids).enumerate() {
-            let (w, t) = (row(&self.words, *id as usize)?, row(&self.types, *ty as usize)?);
+            let w = self.words.row(*id as usize, d).ok_or_else(|| outside(*id))?;
+            let t = (*ty as usize)
+                .checked_mul(d)
+                .and_then(|at| self.types.get(at..at + d))
+                .ok_or_else(|| outside(*ty))?;
             let p = &self.positions[i * d..(i + 1) * d];
             for (j, o) in x[i * d..(i + 1) * d].iter_mut().enumerate() {
                 *o = w[j] + p[j] + t[j];

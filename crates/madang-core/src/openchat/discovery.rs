@@ -213,7 +213,7 @@ impl Core {
         // start): search and recommendations are already up to date, and
         // the topic signal follows when it is done.
         if let Some(topics) = self.room_topics(&chats).await? {
-            write(&self.discovery.recommender).set_topics(topics);
+            write(&self.discovery.recommender).set_topics(topics, self.topic_floor());
         }
         Ok(stats)
     }
@@ -247,7 +247,7 @@ impl Core {
             .await
             .map_err(|e| Error::Internal(Box::new(e)))?;
         // The rooms' embeddings so far; new ones are added after the swap.
-        let recommender = recommender.with_topics(self.discovery.topics().index());
+        let recommender = recommender.with_topics(self.discovery.topics().index(), self.topic_floor());
         let mut trending_list: Vec<(OpenChatId, f32)> =
             scores.iter().map(|(&c, &s)| (OpenChatId(c), s)).collect();
         trending_list.retain(|(c, _)| chats.iter().any(|l| l.chat.id == *c));
@@ -474,6 +474,7 @@ impl Core {
             Some(rooms) => Some(Embeddings {
                 rooms,
                 interests: self.interest_vectors(&interests).await?,
+                floor: self.topic_floor(),
             }),
             None => None,
         };

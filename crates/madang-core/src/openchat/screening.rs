@@ -89,20 +89,18 @@ pub struct Signals {
     pub has_link: bool,
     /// The sender joined the room less than a day ago.
     pub newcomer: bool,
+    /// The embedder's scale: a message is held from its "much the same"
+    /// to labelled spam, and only when that much closer to spam than to
+    /// anything fine (`Scale::margin`).
+    pub scale: madang_ai::Scale,
 }
-
-/// Cosine to labelled spam from which a message is held (all-MiniLM-L6-v2
-/// puts paraphrases at about 0.8 and unrelated texts near 0.1).
-pub const SPAM_FROM: f32 = 0.75;
-/// How much closer to spam than to anything fine it must be.
-pub const MARGIN: f32 = 0.05;
 
 /// Whether to hold a message, and why.
 pub fn judge(host: Screening, s: Signals) -> Option<FlagReason> {
     if host == Screening::Off {
         return None;
     }
-    if s.spam >= SPAM_FROM && s.spam >= s.fine + MARGIN {
+    if s.spam >= s.scale.similar && s.spam >= s.fine + s.scale.margin() {
         return Some(FlagReason::LikeSpam);
     }
     if host == Screening::Strict && s.has_link && s.newcomer {
@@ -179,6 +177,10 @@ impl Core {
             fine,
             has_link,
             newcomer: self.now().0 - member.joined_at.0 < NEWCOMER_MS,
+            // Without an embedder `spam` is -1 and nothing reaches it.
+            scale: self
+                .screening_embedder()
+                .map_or(madang_ai::Scale::MINILM, |e| e.scale()),
         };
         metrics::counter!("madang_openchat_screened_total").increment(1);
         let Some(reason) = judge(chat.screening, signals) else {
@@ -426,6 +428,7 @@ mod tests {
             fine,
             has_link: false,
             newcomer: false,
+            scale: madang_ai::Scale::MINILM,
         }
     }
 

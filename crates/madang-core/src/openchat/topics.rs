@@ -71,6 +71,12 @@ impl Core {
             .filter(|_| self.models.features.recommendations)
     }
 
+    /// The cosine below which the embedder's rooms and tastes share no topic.
+    pub(crate) fn topic_floor(&self) -> f32 {
+        self.topic_embedder()
+            .map_or(madang_search::recommend::TOPIC_FLOOR, |e| e.scale().unrelated)
+    }
+
     /// Each of `chats`' embeddings, from the last rebuild's index or the
     /// embedder, in a new index (the last one when nothing changed); `None`
     /// without an embedder. A failing embedder leaves out the chats it did
@@ -96,7 +102,7 @@ impl Core {
         let mut fresh: HashMap<i64, Vec<f32>> = HashMap::with_capacity(missing.len());
         for batch in missing.chunks(BATCH) {
             let inputs: Vec<String> = batch.iter().map(|(_, _, t)| t.clone()).collect();
-            match embedder.embed(&inputs).await {
+            match embedder.embed_passages(&inputs).await {
                 Ok(vectors) => fresh.extend(batch.iter().map(|(id, _, _)| *id).zip(vectors)),
                 Err(e) => {
                     metrics::counter!("madang_job_errors_total", "job" => "topics").increment(1);

