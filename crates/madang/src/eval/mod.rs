@@ -1,9 +1,16 @@
+//! Offline evaluations. `madang eval embedders` ([`embedders`]) measures
+//! the sentence embedders on Madang's own Korean and English set.
+//!
 //! `madang eval recommendations`: the offline evaluation of open chat
 //! recommendations on the demo world (seeded first if the database has no
 //! open chats): one room hidden per person, recall@10 and NDCG@10 of the
 //! recommender, of the recommender with the topic signal (embeddings of
 //! rooms and interests, where an embedder runs) and of a popularity-only
 //! baseline, side by side.
+
+mod embedders;
+
+pub use embedders::embedders;
 
 use crate::config::Config;
 use crate::node::open_core;
