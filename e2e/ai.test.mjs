@@ -1,6 +1,7 @@
 // The AI in a group chat, with the server's real default models: a person
-// who missed a conversation asks for a summary of what is unread (it
-// streams into a panel; nothing is marked read), adds the assistant and
+// who missed a conversation asks for a summary of what is unread (with
+// the small default model, its central messages quoted, each a jump to
+// its place; nothing is marked read), adds the assistant and
 // asks it a question by mentioning it; the answer arrives as a message
 // replying to the question. A business owner has an advertisement reworded
 // per person from the campaign composer. Pictures go to target/e2e/.
@@ -43,18 +44,23 @@ test('summarise unread, then add the assistant and ask it something', async () =
   await page.waitForSelector('.messages article.msg');
 
   // Opening the room marked it read; the summary is of what was unread
-  // then, and streams in.
+  // then. The small default model does not write it: the messages that
+  // say the most are quoted, and each jumps to its place.
   await page.locator('#summarise').click();
   const panel = page.locator('.summary-panel');
   try {
-    await panel.locator('.summary-status:has-text("Summary of what you missed")').waitFor({ timeout: 120_000 });
+    await panel.locator('.summary-status:has-text("quoted as written")').waitFor({ timeout: 120_000 });
   } catch (e) {
     console.log('the summary panel:', await panel.evaluate((el) => el.outerHTML));
     throw e;
   }
-  const summary = (await panel.locator('.summary-text').textContent()) ?? '';
-  assert.ok(summary.trim().length > 0, 'a summary was written');
-  await page.locator('.summary-panel button[aria-label="Close"]').click();
+  const quotes = await panel.locator('.summary-quote').allTextContents();
+  assert.ok(quotes.length > 0, 'messages were quoted');
+  assert.ok(quotes.every((q) => q.includes('Bob') && HIKE.some((line) => q.includes(line))), quotes.join(' | '));
+  await page.screenshot({ path: join(shots, 'summary-quotes-1280.png') });
+  await panel.locator('.summary-quote').first().click();
+  // The room opens at the quoted message (the panel is gone with the view).
+  await page.waitForSelector('article.msg.focused');
   assert.equal(await panel.isHidden(), true);
 
   // Add the assistant; the composer says how to ask it, here and, live,

@@ -86,6 +86,12 @@ pub type TextStream = BoxStream<'static, Result<String, AiError>>;
 pub trait Generator: Send + Sync {
     /// The model, for logs and answers to "what runs here".
     fn describe(&self) -> String;
+    /// A model too small to write for people (SmolLM2-135M, the local
+    /// default, cannot summarise Korean and repeats what it is given):
+    /// a summary then quotes the conversation instead of being written.
+    fn small(&self) -> bool {
+        false
+    }
     /// Tokens of prompt and answer together that fit in one call.
     fn context_tokens(&self) -> usize;
     /// Tokens `text` takes: exact for a local model, an estimate for an

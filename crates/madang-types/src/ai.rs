@@ -21,8 +21,10 @@ pub struct SummaryRequest {
 
 /// One server-sent event of a summary (`event:` is the variant's name,
 /// `data:` the JSON of its fields): `start`, then `progress` per part of a
-/// long backlog, `text` pieces of the summary as they are written, and
-/// `done`; or `error` at any point after `start`.
+/// long backlog, `text` pieces of the summary as they are written (a line
+/// at a time), or `quotes` (the extractive summary, replacing any text),
+/// and `done` with the `kind` the caller got; or `error` at any point
+/// after `start`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum SummaryEvent {
@@ -40,11 +42,42 @@ pub enum SummaryEvent {
     Text {
         text: String,
     },
-    Done,
+    /// The extractive summary: the most central messages, quoted, each
+    /// with its seq to jump to. It replaces any `text` sent before (a
+    /// written answer found repeating the instructions or copying the
+    /// conversation is withdrawn).
+    Quotes {
+        items: Vec<SummaryQuote>,
+    },
+    Done {
+        kind: SummaryKind,
+    },
     Error {
         code: String,
         message: String,
     },
+}
+
+/// A message an extractive summary quotes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SummaryQuote {
+    pub seq: Seq,
+    /// As the room shows them (a nickname's id in an open chat).
+    pub sender_id: crate::UserId,
+    /// The message's words (at most 200 characters).
+    pub text: String,
+}
+
+/// Which summary the caller got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SummaryKind {
+    /// Written by the generator, checked line by line.
+    Abstractive,
+    /// The most central messages, quoted (`quotes`): the generator is too
+    /// small to write, or what it wrote repeated its instructions or the
+    /// conversation.
+    Extractive,
 }
 
 /// The AI features this server offers: switched on, with a model to run

@@ -1,7 +1,9 @@
 // @ts-check
 /**
  * The AI in a room: "summarise unread" (the summary streams into a panel
- * above the messages, nothing is marked read) and, in a group chat, the
+ * above the messages, nothing is marked read; or, from a model too small
+ * to write or one that repeated what it was given, the messages that say
+ * the most, quoted, each a jump to its place) and, in a group chat, the
  * switch that adds or removes the assistant. Both run on the server's own
  * models; only what the server offers (`GET /ai`) is shown.
  */
@@ -58,7 +60,9 @@ export function aiTools(room, roomId, onRoomChanged) {
         if (name === 'start') status.textContent = t('summaryOf', { n: data.messages });
         else if (name === 'progress') status.textContent = t('summaryProgress', { done: data.done, of: data.of });
         else if (name === 'text') text.textContent += data.text;
-        else if (name === 'done') status.textContent = t('summaryDone');
+        // The extractive summary replaces anything written before it.
+        else if (name === 'quotes') mount(text, h('ol', { class: 'summary-quotes' }, data.items.map(quote)));
+        else if (name === 'done') status.textContent = data.kind === 'extractive' ? t('summaryQuoted') : t('summaryDone');
         else if (name === 'error') status.textContent = reason(new ApiError(503, data.code, data.message));
       }, mine.signal);
     } catch (err) {
@@ -71,6 +75,13 @@ export function aiTools(room, roomId, onRoomChanged) {
         status.textContent = reason(err);
       }
     }
+  }
+
+  /** One quoted message: who said it, its words, a jump to it. @param {{seq: number, sender_id: number, text: string}} q */
+  function quote(q) {
+    const who = state.people.get(q.sender_id)?.display_name ?? '…';
+    return h('li', {}, h('a', { href: `#/chats/${roomId}/${q.seq}`, class: 'summary-quote', dataset: { seq: q.seq },
+      title: t('summaryQuoteAt') }, h('strong', {}, who), ` “${q.text}”`));
   }
 
   const summaryButton = state.ai.summary

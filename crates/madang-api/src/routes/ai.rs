@@ -8,9 +8,9 @@ use crate::extract::{Auth, Json, Path};
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
-use madang_core::ai::summary::{SummaryEvent as Step, SummaryScope};
+use madang_core::ai::summary::{SummaryEvent as Step, SummaryKind, SummaryScope};
 use madang_types::RoomId;
-use madang_types::ai::{AiOffer, SummaryEvent, SummaryRequest};
+use madang_types::ai::{AiOffer, SummaryEvent, SummaryQuote, SummaryRequest};
 use madang_types::api::Room;
 use std::convert::Infallible;
 
@@ -31,7 +31,7 @@ pub async fn offer(State(st): State<AppState>, Auth(_me): Auth) -> JsonResult<Ai
 #[utoipa::path(post, path = "/api/v1/rooms/{room}/summary", tag = "ai", security(("bearer" = [])),
     params(("room" = i64, Path)), request_body = SummaryRequest,
     responses((status = 200, content_type = "text/event-stream", body = SummaryEvent,
-        description = "`event: start|progress|text|done|error`, `data:` the JSON of the event")))]
+        description = "`event: start|progress|text|quotes|done|error`, `data:` the JSON of the event")))]
 pub async fn summary(
     State(st): State<AppState>,
     Auth(me): Auth,
@@ -66,7 +66,22 @@ pub async fn summary(
             },
             Ok(Step::Progress { done, of }) => SummaryEvent::Progress { done, of },
             Ok(Step::Text(text)) => SummaryEvent::Text { text },
-            Ok(Step::Done) => SummaryEvent::Done,
+            Ok(Step::Quotes(quotes)) => SummaryEvent::Quotes {
+                items: quotes
+                    .into_iter()
+                    .map(|q| SummaryQuote {
+                        seq: q.seq,
+                        sender_id: q.sender_id,
+                        text: q.text,
+                    })
+                    .collect(),
+            },
+            Ok(Step::Done(kind)) => SummaryEvent::Done {
+                kind: match kind {
+                    SummaryKind::Abstractive => madang_types::ai::SummaryKind::Abstractive,
+                    SummaryKind::Extractive => madang_types::ai::SummaryKind::Extractive,
+                },
+            },
             Err(e) => {
                 let (_, code) = describe(&e);
                 if let madang_core::Error::Internal(cause) = &e {

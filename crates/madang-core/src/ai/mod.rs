@@ -5,6 +5,7 @@
 //! person's request and is not kept beyond the answer.
 
 pub mod assistant;
+pub mod extract;
 pub mod summary;
 
 use crate::{Error, Result};

@@ -3,12 +3,22 @@
 //! model, each chunk summarised and the summaries merged (map-reduce), so
 //! a backlog of any length works; the last step streams to the caller. The
 //! answer follows the conversation's language. Nothing is stored.
+//!
+//! The caller never sees our instructions or a copy of the transcript: a
+//! generator too small to write for people (`Generator::small`) is not
+//! asked at all, and a written answer is watched line by line
+//! (`extract::EchoGuard`, each line held until it is checked). Either
+//! way, what the caller gets instead is an extractive summary: the few
+//! most central messages (TextRank over their embeddings, or over their
+//! words without an embedder), quoted with who said them. The last event
+//! says which kind it was.
 
+use super::extract::{self, EchoGuard};
 use crate::ratelimit::Rate;
 use crate::{Core, Error, Result, Session};
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use madang_ai::{ChatMessage, Generator, Prompt};
+use madang_ai::{ChatMessage, Embedder, Generator, Prompt};
 use madang_store::StoredMessage;
 use madang_types::api::MessageKind;
 use madang_types::{RoomId, Seq, UserId};
@@ -44,8 +54,31 @@ pub enum SummaryEvent {
         of: usize,
     },
     Text(String),
-    Done,
+    /// The extractive summary: it replaces any text sent before.
+    Quotes(Vec<Quote>),
+    Done(SummaryKind),
 }
+
+/// Which summary the caller got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SummaryKind {
+    /// Written by the generator (checked: no instructions, no copying).
+    Abstractive,
+    /// The most central messages, quoted.
+    Extractive,
+}
+
+/// A message an extractive summary quotes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Quote {
+    pub seq: Seq,
+    /// Who said it, as the room shows them.
+    pub sender_id: UserId,
+    pub text: String,
+}
+
+/// Characters of a message a quote keeps.
+const QUOTE_CHARS: usize = 200;
 
 /// The language a conversation is written in, as far as prompts care.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,14 +166,8 @@ pub fn chunk_lines(lines: Vec<String>, budget: usize, count: &dyn Fn(&str) -> us
     let mut current = String::new();
     let mut used = 0;
     for line in lines {
-        let mut line = line;
-        let mut tokens = count(&line) + 1;
-        while tokens > budget && line.chars().count() > 1 {
-            // Halve until it fits: a line of a whole chunk's size is rare.
-            let keep = line.chars().count() / 2;
-            line = line.chars().take(keep).collect();
-            tokens = count(&line) + 1;
-        }
+        let line = fit(line, budget, count);
+        let tokens = count(&line) + 1;
         if used + tokens > budget && !current.is_empty() {
             chunks.push(std::mem::take(&mut current));
             used = 0;
@@ -153,6 +180,16 @@ pub fn chunk_lines(lines: Vec<String>, budget: usize, count: &dyn Fn(&str) -> us
         chunks.push(current);
     }
     chunks
+}
+
+/// `line` cut (halved until it fits) to at most `budget` tokens with its
+/// line break: a line of a whole chunk's size is rare.
+fn fit(mut line: String, budget: usize, count: &dyn Fn(&str) -> usize) -> String {
+    while count(&line) + 1 > budget && line.chars().count() > 1 {
+        let keep = line.chars().count() / 2;
+        line = line.chars().take(keep).collect();
+    }
+    line
 }
 
 /// Tokens reserved beside a chunk for the instructions and template.
@@ -200,6 +237,16 @@ impl Core {
             .map(|m| (m.profile.id, m.profile.display_name))
             .collect();
         let lines: Vec<String> = rows.iter().filter_map(|m| transcript_line(m, &names)).collect();
+        // What a quote may show: messages with words, as they were written.
+        let quotable: Vec<Quote> = rows
+            .iter()
+            .filter(|m| transcript_line(m, &names).is_some() && !m.text.trim().is_empty())
+            .map(|m| Quote {
+                seq: m.seq,
+                sender_id: m.sender_id,
+                text: m.text.trim().chars().take(QUOTE_CHARS).collect(),
+            })
+            .collect();
         let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
             return Err(Error::invalid(
                 "nothing_to_summarise",
@@ -225,13 +272,21 @@ impl Core {
         let (from_seq, to_seq) = (first.seq, last.seq);
         let language = language_of(&lines.concat());
         let answer = self.limits.summary_max_tokens;
-        let budget = generator
-            .context_tokens()
-            .saturating_sub(answer as usize + PROMPT_OVERHEAD)
-            .min(self.limits.summary_chunk_tokens)
-            .max(32);
-        let count = |s: &str| generator.count_tokens(s);
-        let chunks = chunk_lines(lines, budget, &count);
+        let (system, part, merge) = instructions(language);
+        let guard = EchoGuard::new(&[system, part, merge], &lines.join("\n"));
+        // A model too small to write is not asked (nor read into memory):
+        // it is quoted instead.
+        let (budget, chunks) = if generator.small() {
+            (0, Vec::new())
+        } else {
+            let budget = generator
+                .context_tokens()
+                .saturating_sub(answer as usize + PROMPT_OVERHEAD)
+                .min(self.limits.summary_chunk_tokens)
+                .max(32);
+            let count = |s: &str| generator.count_tokens(s);
+            (budget, chunk_lines(lines, budget, &count))
+        };
         metrics::counter!("madang_ai_summaries_total").increment(1);
         let started = SummaryEvent::Started {
             messages: rows.len(),
@@ -239,14 +294,18 @@ impl Core {
             from_seq,
             to_seq,
         };
+        let embedder = self.models.embedder.clone();
         let (tx, mut rx) = mpsc::channel(32);
         tokio::spawn(async move {
             let _ = tx.send(Ok(started)).await;
             let job = Summariser {
                 generator,
+                embedder,
                 language,
                 answer,
                 budget,
+                guard,
+                quotable,
                 tx: tx.clone(),
             };
             if let Err(e) = job.run(chunks).await {
@@ -260,9 +319,12 @@ impl Core {
 /// One summary in progress.
 struct Summariser {
     generator: Arc<dyn Generator>,
+    embedder: Option<Arc<dyn Embedder>>,
     language: Language,
     answer: u32,
     budget: usize,
+    guard: EchoGuard,
+    quotable: Vec<Quote>,
     tx: mpsc::Sender<Result<SummaryEvent>>,
 }
 
@@ -279,6 +341,9 @@ impl Summariser {
     }
 
     async fn run(&self, chunks: Vec<String>) -> Result<()> {
+        if chunks.is_empty() {
+            return self.quote().await;
+        }
         let (_, part, merge) = instructions(self.language);
         let of = chunks.len();
         let mut parts = chunks;
@@ -299,17 +364,80 @@ impl Summariser {
                 }
             }
             let count = |s: &str| self.generator.count_tokens(s);
-            parts = chunk_lines(summaries, self.budget, &count);
+            let before = parts.len();
+            parts = chunk_lines(summaries.clone(), self.budget, &count);
+            if parts.len() >= before {
+                // Answers as long as their parts (a model that ignores the
+                // length asked for) would merge forever: each gets its
+                // share of one prompt.
+                let share = (self.budget / summaries.len()).max(2);
+                let cut = summaries.into_iter().map(|s| fit(s, share, &count)).collect();
+                parts = chunk_lines(cut, self.budget, &count);
+            }
             ask = merge;
         }
         let body = parts.pop().unwrap_or_default();
         let mut stream = self.generator.stream(self.prompt(ask, &body)).await?;
+        // Each line is held until it is whole and checked.
+        let (mut held, mut answer) = (String::new(), String::new());
         while let Some(piece) = stream.next().await {
-            if self.tx.send(Ok(SummaryEvent::Text(piece?))).await.is_err() {
-                return Ok(());
+            held.push_str(&piece?);
+            while let Some(end) = held.find('\n') {
+                let line: String = held.drain(..=end).collect();
+                if self.guard.echoes_line(&line) {
+                    return self.quote().await;
+                }
+                answer.push_str(&line);
+                if self.tx.send(Ok(SummaryEvent::Text(line))).await.is_err() {
+                    return Ok(()); // the caller went away
+                }
             }
         }
-        let _ = self.tx.send(Ok(SummaryEvent::Done)).await;
+        answer.push_str(&held);
+        if self.guard.echoes(&answer) {
+            return self.quote().await;
+        }
+        if !held.is_empty() && self.tx.send(Ok(SummaryEvent::Text(held))).await.is_err() {
+            return Ok(());
+        }
+        let _ = self
+            .tx
+            .send(Ok(SummaryEvent::Done(SummaryKind::Abstractive)))
+            .await;
+        Ok(())
+    }
+
+    /// Sends the extractive summary: the most central messages, in order.
+    async fn quote(&self) -> Result<()> {
+        metrics::counter!("madang_ai_summaries_extractive_total").increment(1);
+        let n = self.quotable.len();
+        let texts: Vec<String> = self.quotable.iter().map(|q| q.text.clone()).collect();
+        let vectors = match &self.embedder {
+            Some(e) => match e.embed(&texts).await {
+                Ok(v) => Some((v, e.scale())),
+                Err(err) => {
+                    tracing::warn!(error = %err, "summary: embedding failed; choosing by words");
+                    None
+                }
+            },
+            None => None,
+        };
+        let picked = match &vectors {
+            Some((v, scale)) => extract::central(n, extract::quotes_for(n), |i, j| {
+                madang_ai::cosine(&v[i], &v[j]) - scale.unrelated
+            }),
+            None => extract::central(n, extract::quotes_for(n), |i, j| {
+                extract::lexical_alike(&texts[i], &texts[j])
+            }),
+        };
+        let quotes = picked.into_iter().map(|i| self.quotable[i].clone()).collect();
+        if self.tx.send(Ok(SummaryEvent::Quotes(quotes))).await.is_err() {
+            return Ok(());
+        }
+        let _ = self
+            .tx
+            .send(Ok(SummaryEvent::Done(SummaryKind::Extractive)))
+            .await;
         Ok(())
     }
 }

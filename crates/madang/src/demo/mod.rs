@@ -129,13 +129,13 @@ const DIRECT: &[Direct] = &[
     ),
 ];
 
-/// Groups: (title, members, lines as (speaker, text)).
-type Group = (
+/// The demo's group chats: (title, members, lines as (speaker, text)).
+pub type Group = (
     &'static str,
     &'static [&'static str],
     &'static [(&'static str, &'static str)],
 );
-const GROUPS: &[Group] = &[
+pub const GROUPS: &[Group] = &[
     (
         "주말 등산 모임 ⛰️",
         &["seojun", "minji", "chloe", "jiho", "jimin", "taeyang"],

@@ -1,5 +1,6 @@
 //! The AI features through the API, with the real default models on the
-//! CPU (SmolLM2-135M-Instruct, all-MiniLM-L6-v2; see `madang models pull`).
+//! CPU (SmolLM2-135M-Instruct, multilingual-e5-small and all-MiniLM-L6-v2;
+//! see `madang models pull`).
 
 use madang_core::Limits;
 use madang_testkit::{Client, TestServer, test_limits};
@@ -25,7 +26,7 @@ const HIKE: [(usize, &str); 8] = [
 ];
 
 /// The events of a summary response: (`event`, `data`).
-fn events(body: &Value) -> Vec<(String, Value)> {
+pub(crate) fn events(body: &Value) -> Vec<(String, Value)> {
     let text = body
         .as_str()
         .unwrap_or_else(|| panic!("not an event stream: {body}"));
@@ -47,7 +48,7 @@ fn events(body: &Value) -> Vec<(String, Value)> {
     out
 }
 
-fn summary_text(events: &[(String, Value)]) -> String {
+pub(crate) fn summary_text(events: &[(String, Value)]) -> String {
     events
         .iter()
         .filter(|(n, _)| n == "text")
@@ -68,12 +69,30 @@ async fn planned_hike(srv: &TestServer) -> (Client, Client, Client, RoomId) {
     (alice, bob, carol, room)
 }
 
-fn summary_path(room: RoomId) -> String {
+pub(crate) fn summary_path(room: RoomId) -> String {
     format!("/api/v1/rooms/{room}/summary")
 }
 
+/// The quotes of an extractive summary: (seq, text).
+pub(crate) fn quotes(events: &[(String, Value)]) -> Vec<(i64, String)> {
+    events
+        .iter()
+        .filter(|(n, _)| n == "quotes")
+        .flat_map(|(_, d)| d["items"].as_array().cloned().unwrap_or_default())
+        .map(|q| {
+            (
+                q["seq"].as_i64().unwrap_or(0),
+                q["text"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// With the small default generator a summary is not written: the most
+/// central messages are quoted (found with the default embedder), each
+/// with its seq, and the last event says so. Nothing is marked read.
 #[tokio::test]
-async fn a_summary_of_unread_messages_streams_and_names_the_topic() {
+async fn with_the_small_default_a_summary_quotes_the_central_messages() {
     let srv = TestServer::start_with_models(test_limits()).await;
     let (_alice, _bob, carol, room) = planned_hike(&srv).await;
     let reply = carol.post(&summary_path(room), json!({})).await;
@@ -90,23 +109,35 @@ async fn a_summary_of_unread_messages_streams_and_names_the_topic() {
     let (first, start) = &events[0];
     assert_eq!(first, "start");
     assert_eq!(start["messages"], json!(HIKE.len()));
-    assert_eq!(start["chunks"], json!(1));
-    assert_eq!(events.last().map(|(n, _)| n.as_str()), Some("done"), "{events:?}");
-    let text = summary_text(&events).to_lowercase();
-    assert!(
-        text.contains("hik") || text.contains("bukhansan"),
-        "the summary should be about the hike: {text:?}"
+    assert_eq!(
+        events.last(),
+        Some(&("done".to_owned(), json!({"kind": "extractive"}))),
+        "{events:?}"
     );
+    assert!(summary_text(&events).is_empty(), "nothing written: {events:?}");
+    let quoted = quotes(&events);
+    assert!((2..=5).contains(&quoted.len()), "{quoted:?}");
+    let (from, to) = (
+        start["from_seq"].as_i64().unwrap_or(0),
+        start["to_seq"].as_i64().unwrap_or(0),
+    );
+    for (seq, text) in &quoted {
+        assert!((from..=to).contains(seq), "{seq} in {from}..={to}");
+        assert!(
+            HIKE.iter().any(|(_, line)| line == text),
+            "a message as written: {text}"
+        );
+    }
+    assert!(quoted.windows(2).all(|w| w[0].0 < w[1].0), "in the room's order");
+    let about: String = quoted.iter().map(|(_, t)| t.to_lowercase()).collect();
+    assert!(about.contains("hik") || about.contains("bukhansan"), "{about}");
     // Nothing was marked read by asking.
     let room_view = carol.room(room).await;
     assert_eq!(room_view["unread"], json!(HIKE.len()), "{room_view}");
 
     // A client that opened the room (marking all read) asks for what was
     // unread when it opened it: the messages after the cursor it saw.
-    let (cursor, last) = (
-        start["from_seq"].as_i64().unwrap_or(0) - 1,
-        start["to_seq"].clone(),
-    );
+    let (cursor, last) = (from - 1, start["to_seq"].clone());
     carol
         .post(&format!("/api/v1/rooms/{room}/read"), json!({"seq": last}))
         .await
@@ -123,39 +154,45 @@ async fn a_summary_of_unread_messages_streams_and_names_the_topic() {
     assert_eq!(after[0].1["from_seq"], json!(cursor + 5), "{after:?}");
 }
 
+/// The demo world's Korean hiking group, summarised for someone who has
+/// read none of it with the real default models: quotes of its own
+/// messages, never a word of our instructions.
 #[tokio::test]
-async fn a_long_backlog_is_summarised_in_parts_then_merged() {
-    let limits = Limits {
-        summary_chunk_tokens: 120,
-        summary_max_tokens: 40,
-        ..test_limits()
-    };
-    let srv = TestServer::start_with_models(limits).await;
-    let (alice, bob, carol, room) = planned_hike(&srv).await;
-    for i in 0..12 {
-        let who = if i % 2 == 0 { &alice } else { &bob };
-        who.send(
-            room,
-            &format!("more-{i}"),
-            &format!("Reminder {i}: the Bukhansan hike is on Saturday at 8 am."),
-        )
-        .await;
+async fn the_demo_hiking_group_is_quoted_never_our_instructions() {
+    let srv = TestServer::start_with_models(test_limits()).await;
+    let (title, members, lines) = madang::demo::GROUPS[0];
+    assert!(title.contains("등산"));
+    let mut people = std::collections::HashMap::new();
+    for m in members.iter() {
+        people.insert(*m, srv.user(m).await);
     }
-    let events = events(&carol.post(&summary_path(room), json!({})).await.ok());
-    let chunks = events[0].1["chunks"].as_u64().unwrap_or(0);
-    assert!(chunks > 1, "{events:?}");
-    let progress: Vec<u64> = events
-        .iter()
-        .filter(|(n, _)| n == "progress")
-        .filter_map(|(_, d)| d["done"].as_u64())
+    let reader = srv.user("reader").await;
+    let mut others: Vec<&Client> = people
+        .values()
+        .filter(|c| c.handle != people[members[0]].handle)
         .collect();
+    others.push(&reader);
+    let room = people[members[0]].group(title, &others).await;
+    for (i, (who, text)) in lines.iter().enumerate() {
+        people[who].send(room, &format!("demo-{i}"), text).await;
+    }
+    let reply = reader.post(&summary_path(room), json!({})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let body = reply.body.as_str().unwrap_or_default().to_owned();
+    for instruction in ["요약하세요", "도우미", "한국어로 답하세요", "Summarise"] {
+        assert!(!body.contains(instruction), "{instruction:?} in {body}");
+    }
+    let events = events(&reply.body);
     assert_eq!(
-        progress,
-        (1..=chunks).collect::<Vec<_>>(),
-        "one progress event per part, in order"
+        events.last().map(|(_, d)| d["kind"].clone()),
+        Some(json!("extractive"))
     );
-    assert_eq!(events.last().map(|(n, _)| n.as_str()), Some("done"), "{events:?}");
-    assert!(!summary_text(&events).trim().is_empty());
+    let quoted = quotes(&events);
+    assert!(!quoted.is_empty());
+    assert!(
+        quoted.iter().all(|(_, q)| lines.iter().any(|(_, l)| l == q)),
+        "{quoted:?}"
+    );
 }
 
 #[tokio::test]

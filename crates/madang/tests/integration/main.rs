@@ -24,5 +24,6 @@ mod push;
 mod scheduled;
 mod search;
 mod store;
+mod summaries;
 mod threads;
 mod voice;

@@ -109,6 +109,9 @@ struct Job {
     out: mpsc::Sender<Result<String, AiError>>,
 }
 
+/// A GGUF file smaller than this is a model too small to write for people.
+const SMALL_MODEL_BYTES: u64 = 500_000_000;
+
 pub struct GgufGenerator {
     path: PathBuf,
     options: GgufOptions,
@@ -232,6 +235,12 @@ impl Generator for GgufGenerator {
     fn describe(&self) -> String {
         let name = self.path.file_name().map(|n| n.to_string_lossy().into_owned());
         format!("{} {}", self.runtime.name(), name.unwrap_or_default())
+    }
+
+    /// Below 500 MB of weights (SmolLM2-135M is 145 MB in Q8_0; a 1.7B
+    /// model in 4 bits is about 1 GB).
+    fn small(&self) -> bool {
+        std::fs::metadata(&self.path).is_ok_and(|m| m.len() < SMALL_MODEL_BYTES)
     }
 
     fn context_tokens(&self) -> usize {
