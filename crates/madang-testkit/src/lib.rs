@@ -12,6 +12,7 @@ mod http;
 mod lossy;
 mod models;
 pub mod process;
+pub mod stand_in;
 mod ws;
 
 pub use db::{Backend, TestDb};

@@ -18,12 +18,9 @@
 //! ≥ 0.7. The command fails when they are not met.
 
 use crate::config::Config;
-use crate::node::open_core;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use madang_ai::{Embedder, Scale, cosine};
-use madang_bus::LocalBus;
-use madang_core::SystemClock;
 use madang_core::openchat::discovery::TopicWorld;
 use madang_core::openchat::screening::{Signals, judge};
 use madang_search::recommend::Recommender;
@@ -279,14 +276,7 @@ pub async fn embedders(config: &Config) -> anyhow::Result<()> {
         );
         models.push((name, madang_ai::local::open_embedder(&dir)?));
     }
-    let (core, store) = open_core(config, Arc::new(SystemClock), Arc::new(LocalBus::new())).await?;
-    if core.refresh_discovery().await?.open_chats == 0 {
-        println!(
-            "no open chats in {}: seeding the demo world first",
-            config.database_url()
-        );
-        crate::demo::seed(&core).await?;
-    }
+    let (core, store) = super::world(config).await?;
     let world = core.topic_world().await?;
     store.close().await;
     println!(

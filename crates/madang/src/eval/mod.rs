@@ -18,7 +18,9 @@ use madang_bus::LocalBus;
 use madang_core::SystemClock;
 use std::sync::Arc;
 
-pub async fn recommendations(config: &Config, seed: u64) -> anyhow::Result<()> {
+/// The configured database with open chats in it: the demo world is
+/// seeded first into one that has none.
+async fn world(config: &Config) -> anyhow::Result<(Arc<madang_core::Core>, madang_store::SqlStore)> {
     let (core, store) = open_core(config, Arc::new(SystemClock), Arc::new(LocalBus::new())).await?;
     if core.refresh_discovery().await?.open_chats == 0 {
         println!(
@@ -27,6 +29,11 @@ pub async fn recommendations(config: &Config, seed: u64) -> anyhow::Result<()> {
         );
         crate::demo::seed(&core).await?;
     }
+    Ok((core, store))
+}
+
+pub async fn recommendations(config: &Config, seed: u64) -> anyhow::Result<()> {
+    let (core, store) = world(config).await?;
     let e = core.evaluate_recommendations(seed).await?;
     println!();
     println!(

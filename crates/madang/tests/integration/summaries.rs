@@ -25,23 +25,12 @@ async fn endpoint(script: Script, asked: Arc<Mutex<Vec<String>>>) -> String {
             let prompt = body["messages"][1]["content"].as_str().unwrap_or("").to_string();
             let answer = script(&prompt);
             asked.lock().map(|mut a| a.push(prompt)).ok();
-            let mut sse = String::new();
-            for piece in answer.chars().collect::<Vec<_>>().chunks(5) {
-                let piece: String = piece.iter().collect();
-                sse.push_str(&format!(
-                    "data: {}\n\n",
-                    json!({"choices": [{"delta": {"content": piece}}]})
-                ));
-            }
-            sse.push_str("data: [DONE]\n\n");
+            let sse = madang_testkit::stand_in::chat_stream(&answer, 5);
             (StatusCode::OK, sse)
         }
     };
     let app = Router::new().route("/v1/chat/completions", post(chat));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}/v1", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    base
+    madang_testkit::stand_in::serve(app).await
 }
 
 async fn server(script: Script, limits: madang_core::Limits) -> (TestServer, Arc<Mutex<Vec<String>>>) {

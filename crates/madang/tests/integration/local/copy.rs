@@ -62,23 +62,12 @@ async fn endpoint(asked: Asked) -> String {
                     "{\"error\":\"boom\"}".to_string(),
                 );
             }
-            let mut sse = String::new();
-            for piece in text.chars().collect::<Vec<_>>().chunks(16) {
-                let piece: String = piece.iter().collect();
-                sse.push_str(&format!(
-                    "data: {}\n\n",
-                    json!({"choices": [{"delta": {"content": piece}}]})
-                ));
-            }
-            sse.push_str("data: [DONE]\n\n");
+            let sse = madang_testkit::stand_in::chat_stream(&text, 16);
             (StatusCode::OK, sse)
         }
     };
     let app = Router::new().route("/v1/chat/completions", post(chat));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let base = format!("http://{}/v1", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    base
+    madang_testkit::stand_in::serve(app).await
 }
 
 async fn server(asked: Asked) -> TestServer {
