@@ -488,13 +488,3 @@ impl ChatRepo for SqlStore {
         Ok(Some(event))
     }
 }
-
-/// Whether `user` is a member of `room` (read inside a write).
-pub(crate) async fn is_member(conn: &mut sqlx::AnyConnection, room: RoomId, user: UserId) -> Result<bool> {
-    let row = sqlx::query("SELECT 1 AS one FROM room_members WHERE room_id = $1 AND user_id = $2")
-        .bind(room.0)
-        .bind(user.0)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.is_some())
-}

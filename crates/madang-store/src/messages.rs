@@ -362,7 +362,7 @@ impl SqlStore {
             // taken, so it moves unless the sender is no member. A comment
             // moves no room cursor: the timeline above it may be unread.
             let is_member = if new.thread_root.is_some() {
-                crate::chat::is_member(&mut tx, new.room_id, new.sender_id).await?
+                is_member(&mut tx, new.room_id, new.sender_id).await?
             } else if claimed.channel {
                 crate::local::read_channel_room(&mut tx, new.room_id, new.sender_id, seq).await?
             } else {
@@ -768,4 +768,14 @@ async fn live_text(conn: &mut AnyConnection, room: RoomId, seq: Seq) -> Result<O
         .fetch_optional(&mut *conn)
         .await?;
     row.map(|r| crate::rows::text(&r, "text")).transpose()
+}
+
+/// Whether `user` is a member of `room` (read inside a write).
+async fn is_member(conn: &mut sqlx::AnyConnection, room: RoomId, user: UserId) -> Result<bool> {
+    let row = sqlx::query("SELECT 1 AS one FROM room_members WHERE room_id = $1 AND user_id = $2")
+        .bind(room.0)
+        .bind(user.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.is_some())
 }

@@ -84,6 +84,10 @@ pub async fn models(config: &Config) -> anyhow::Result<Models> {
             }
         }
     };
+    let embedder = match (embedder, scale(&ai.embedder_scale)?) {
+        (Some(inner), Some(scale)) => Some(Arc::new(Scaled { inner, scale }) as Arc<dyn Embedder>),
+        (embedder, _) => embedder,
+    };
     for (what, present) in [
         ("generator", generator.is_some()),
         ("embedder", embedder.is_some()),
@@ -114,6 +118,43 @@ pub async fn models(config: &Config) -> anyhow::Result<Models> {
         transcriber,
         features,
     })
+}
+
+/// `[ai] embedder_scale`, checked: empty, or `[unrelated, similar]` with
+/// 0 ≤ unrelated < similar ≤ 1.
+fn scale(configured: &[f32]) -> anyhow::Result<Option<madang_ai::Scale>> {
+    match configured {
+        [] => Ok(None),
+        &[unrelated, similar] if (0.0..similar).contains(&unrelated) && similar <= 1.0 => {
+            Ok(Some(madang_ai::Scale { unrelated, similar }))
+        }
+        _ => anyhow::bail!("ai.embedder_scale is [unrelated, similar] with 0 <= unrelated < similar <= 1"),
+    }
+}
+
+/// An embedder on the scale the operator gave.
+struct Scaled {
+    inner: Arc<dyn Embedder>,
+    scale: madang_ai::Scale,
+}
+
+#[async_trait::async_trait]
+impl Embedder for Scaled {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn dims(&self) -> usize {
+        self.inner.dims()
+    }
+    async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, madang_ai::AiError> {
+        self.inner.embed(texts).await
+    }
+    async fn embed_passages(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, madang_ai::AiError> {
+        self.inner.embed_passages(texts).await
+    }
+    fn scale(&self) -> madang_ai::Scale {
+        self.scale
+    }
 }
 
 /// The runtime the configuration names, if this build has it.
@@ -341,4 +382,30 @@ pub async fn speed(config: &Config, run: SpeedArgs) -> anyhow::Result<()> {
     );
     println!("{}", serde_json::to_string(&run)?);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_embedder_scale_is_two_ordered_cosines_or_none() {
+        assert_eq!(scale(&[]).ok(), Some(None));
+        assert_eq!(
+            scale(&[0.6, 0.85]).ok(),
+            Some(Some(madang_ai::Scale {
+                unrelated: 0.6,
+                similar: 0.85
+            }))
+        );
+        for bad in [
+            &[0.9, 0.8][..],
+            &[0.5][..],
+            &[-0.1, 0.5][..],
+            &[0.5, 1.5][..],
+            &[0.1, 0.2, 0.3][..],
+        ] {
+            assert!(scale(bad).is_err(), "{bad:?}");
+        }
+    }
 }

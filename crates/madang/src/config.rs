@@ -120,6 +120,12 @@ pub struct AiConfig {
     pub embedder_model: String,
     pub embedder_endpoint: String,
     pub embedder_endpoint_model: String,
+    /// Where the embedder's cosines mean "unrelated" and "much the same",
+    /// as `[unrelated, similar]`, for a model whose scale Madang does not
+    /// know (an endpoint's: taken for all-MiniLM-L6-v2's, `[0.25, 0.75]`,
+    /// otherwise). Empty: the model's own. The open chat topic signal and
+    /// spam screening draw their lines from it.
+    pub embedder_scale: Vec<f32>,
     /// Transcripts of voice messages, asked for by their listeners: an
     /// OpenAI-compatible base URL with the version (whisper.cpp's server,
     /// faster-whisper, vLLM, a hosted API) serving
@@ -172,6 +178,7 @@ impl Default for AiConfig {
             embedder_model: String::new(),
             embedder_endpoint: String::new(),
             embedder_endpoint_model: String::new(),
+            embedder_scale: Vec::new(),
             transcription_endpoint: String::new(),
             transcription_model: "whisper-1".into(),
             api_key: String::new(),
