@@ -25,8 +25,9 @@ pub struct ThreadMark {
 pub trait ThreadRepo: Send + Sync {
     /// Comments under `root` with `seq < before`, newest first.
     async fn comments(&self, room: RoomId, root: Seq, before: Seq, limit: i64) -> Result<Vec<StoredMessage>>;
-    /// Moves `user`'s cursor in the thread forward to `thread_seq` (never
-    /// past its last comment); false when it was there already.
+    /// Moves `user`'s cursor in the thread under `root` forward to
+    /// `thread_seq` (the caller keeps it within the thread); false when
+    /// it was there already.
     async fn read_thread(&self, room: RoomId, root: Seq, user: UserId, thread_seq: Seq) -> Result<bool>;
     /// `user`'s marks in the threads under those of `roots` that have
     /// comments.
@@ -108,16 +109,7 @@ impl ThreadRepo for SqlStore {
     }
 
     async fn read_thread(&self, room: RoomId, root: Seq, user: UserId, thread_seq: Seq) -> Result<bool> {
-        let row = sqlx::query(
-            "SELECT comment_count FROM messages WHERE room_id = $1 AND seq = $2 AND thread_root IS NULL",
-        )
-        .bind(room.0)
-        .bind(root.0)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let to = Seq(thread_seq.0.clamp(0, i64_col(&row, "comment_count")?));
-        move_cursor(self.pool(), room, root, user, to).await
+        move_cursor(self.pool(), room, root, user, thread_seq).await
     }
 
     async fn thread_marks(

@@ -64,11 +64,7 @@ impl E5Embedder {
     /// The model in `path` (its folder, or the file itself): the header is
     /// read now, the weights on first use.
     pub fn new(path: &Path) -> Result<E5Embedder, AiError> {
-        let file = if path.is_dir() {
-            path.join(E5_FILE)
-        } else {
-            path.to_path_buf()
-        };
+        let file = file_in(path);
         let load = |e: &dyn std::fmt::Display| AiError::Load(format!("{}: {e}", file.display()));
         let mut head = [0u8; 16];
         let mut f = std::fs::File::open(&file).map_err(|e| load(&e))?;
@@ -86,13 +82,8 @@ impl E5Embedder {
 
     /// Whether `path` (a folder or a file) holds this kind of model.
     pub fn recognises(path: &Path) -> bool {
-        let file = if path.is_dir() {
-            path.join(E5_FILE)
-        } else {
-            path.to_path_buf()
-        };
         let mut head = [0u8; 4];
-        std::fs::File::open(file)
+        std::fs::File::open(file_in(path))
             .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
             .is_ok_and(|()| &head == MAGIC)
     }
@@ -140,6 +131,15 @@ impl E5Embedder {
         ids.extend(inner.vocab.encode(&format!("{}{text}", kind.prefix())));
         ids.push(inner.vocab.eos);
         Ok(ids)
+    }
+}
+
+/// The model's file: `path` itself, or [`E5_FILE`] in the folder it names.
+fn file_in(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join(E5_FILE)
+    } else {
+        path.to_path_buf()
     }
 }
 

@@ -236,17 +236,22 @@ impl Core {
             .into_iter()
             .map(|m| (m.profile.id, m.profile.display_name))
             .collect();
-        let lines: Vec<String> = rows.iter().filter_map(|m| transcript_line(m, &names)).collect();
-        // What a quote may show: messages with words, as they were written.
-        let quotable: Vec<Quote> = rows
-            .iter()
-            .filter(|m| transcript_line(m, &names).is_some() && !m.text.trim().is_empty())
-            .map(|m| Quote {
-                seq: m.seq,
-                sender_id: m.sender_id,
-                text: m.text.trim().chars().take(QUOTE_CHARS).collect(),
-            })
-            .collect();
+        // The transcript, and what a quote may show: messages with words,
+        // as they were written.
+        let (mut lines, mut quotable) = (Vec::with_capacity(rows.len()), Vec::new());
+        for m in &rows {
+            let Some(line) = transcript_line(m, &names) else {
+                continue;
+            };
+            lines.push(line);
+            if !m.text.trim().is_empty() {
+                quotable.push(Quote {
+                    seq: m.seq,
+                    sender_id: m.sender_id,
+                    text: m.text.trim().chars().take(QUOTE_CHARS).collect(),
+                });
+            }
+        }
         let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
             return Err(Error::invalid(
                 "nothing_to_summarise",

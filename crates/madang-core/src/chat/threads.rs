@@ -6,7 +6,7 @@
 
 use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};
-use madang_store::{MemberRow, RoomRow, StoreError, StoredMessage};
+use madang_store::{MemberRow, RoomRow, StoredMessage};
 use madang_types::api::ThreadPage;
 use madang_types::{RoomId, Seq};
 
@@ -82,9 +82,12 @@ impl Core {
         let next_before = (rows.len() as i64 == limit)
             .then(|| rows.last().map(|m| m.seq))
             .flatten();
-        let mut root = self.decorate(me, room, vec![root]).await?;
-        let root = root.pop().ok_or(Error::NotFound("message"))?;
-        let comments = self.decorate(me, room, rows).await?;
+        // The root and its comments decorated together: one read of the
+        // room's cursors and one of reactions.
+        let mut comments = self
+            .decorate(me, room, std::iter::once(root).chain(rows).collect())
+            .await?;
+        let root = comments.remove(0);
         Ok(ThreadPage {
             root,
             comments,
@@ -97,12 +100,9 @@ impl Core {
     pub async fn read_thread(&self, me: &Session, room: RoomId, root: Seq, thread_seq: Seq) -> Result<()> {
         let member = self.membership(me, room).await?;
         let root = self.thread_root(&member, room, root).await?;
-        let moved = match self.repos.read_thread(room, root.seq, me.user, thread_seq).await {
-            Err(StoreError::NotFound) => return Err(Error::NotFound("message")),
-            other => other?,
-        };
-        if moved {
-            let to = Seq(thread_seq.0.clamp(0, root.comment_count));
+        // Never past the thread's end.
+        let to = Seq(thread_seq.0.clamp(0, root.comment_count));
+        if self.repos.read_thread(room, root.seq, me.user, to).await? {
             let live = Live::ThreadRead {
                 room_id: room,
                 root: root.seq,
