@@ -3,7 +3,8 @@
 //! lives here; the Pung purge in `pung/purge.rs`; the discovery refresh in
 //! `openchat/discovery.rs`; subscription renewals in
 //! `earnings/subscriptions.rs`; the campaign sender in `local/campaigns.rs`; the
-//! assistant's answers in `ai/assistant.rs`; Web Push in `push/job.rs`;
+//! assistant's answers in `ai/assistant.rs`, the channel assistant's in
+//! `local/assistant.rs`; Web Push in `push/job.rs`;
 //! scheduled messages in `chat/scheduled.rs`.
 
 use crate::Core;
@@ -28,6 +29,7 @@ impl Jobs {
             tokio::spawn(crate::earnings::subscriptions::run(core.clone(), rx.clone())),
             tokio::spawn(crate::ratelimit::run(core.clone(), rx.clone())),
             tokio::spawn(crate::ai::assistant::run(core.clone(), rx.clone())),
+            tokio::spawn(crate::local::assistant::run(core.clone(), rx.clone())),
             tokio::spawn(crate::openchat::screening::run(core.clone(), rx.clone())),
             tokio::spawn(crate::push::job::run(core.clone(), rx.clone())),
             tokio::spawn(crate::chat::scheduled::run(core.clone(), rx.clone())),

@@ -62,6 +62,7 @@ pub struct Core {
     payments: Arc<dyn earnings::payments::PaymentProvider>,
     models: ai::Models,
     assistant: ai::assistant::Assistant,
+    channel_assistants: local::assistant::ChannelAssistants,
     screening: openchat::screening::Screener,
     rate: ratelimit::RateLimiter,
     reads: chat::reads::ReadCoalescer,
@@ -97,6 +98,7 @@ impl Core {
             payments: deps.payments,
             models: deps.models,
             assistant: ai::assistant::Assistant::default(),
+            channel_assistants: local::assistant::ChannelAssistants::default(),
             screening: openchat::screening::Screener::default(),
         }
     }

@@ -47,10 +47,10 @@ pub use folders::{FolderRepo, FolderRow};
 pub use friends::{FriendFlags, FriendRepo, FriendRow};
 pub use limits::{FloodMark, LimitRepo, Taken};
 pub use local::{
-    AgentRow, AudienceSeed, BatchReport, BusinessRow, CampaignAudit, CampaignCopy, CampaignRepo, CampaignRow,
-    Candidate, ChannelFriendRow, ChannelRepo, ChannelRoomRow, ChannelRow, ClaimRow, CouponRepo, CouponRow,
-    InboxRow, Judge, LocalRepo, NewCampaign, NewChannel, NewCoupon, NewShop, Outcome, PlaceRow, PostRow,
-    ShopRow, WalletRow, Wording,
+    AgentRow, AssistantOutcome, AssistantRepo, AssistantRow, AudienceSeed, BatchReport, BusinessRow,
+    CampaignAudit, CampaignCopy, CampaignRepo, CampaignRow, Candidate, ChannelFriendRow, ChannelRepo,
+    ChannelRoomRow, ChannelRow, ClaimRow, CouponRepo, CouponRow, FactRow, InboxRow, Judge, LocalRepo,
+    NewCampaign, NewChannel, NewCoupon, NewShop, Outcome, PlaceRow, PostRow, ShopRow, WalletRow, Wording,
 };
 pub use media::{MediaPurpose, MediaRepo, MediaRow};
 pub use messages::{Actor, Appended, MessageRepo, NewMessage, StoredMessage};
@@ -129,6 +129,7 @@ pub trait Repos:
     + ScheduledRepo
     + PollRepo
     + ThreadRepo
+    + AssistantRepo
 {
 }
 impl<T> Repos for T where
@@ -157,6 +158,7 @@ impl<T> Repos for T where
         + ScheduledRepo
         + PollRepo
         + ThreadRepo
+        + AssistantRepo
 {
 }
 

@@ -1,7 +1,7 @@
 //! Messages, reactions and the room event log they write to.
 
 use crate::events::{append_event, claim_seq, insert_event};
-use crate::rows::{i64_col, json, opt_i64, opt_text, text, to_json};
+use crate::rows::{flag, i64_col, json, opt_i64, opt_text, text, to_json};
 use crate::{Result, SqlStore, StoreError, conflict};
 use async_trait::async_trait;
 use madang_types::api::{Attachment, Message, MessageKind, ReactionCount};
@@ -37,6 +37,8 @@ pub struct StoredMessage {
     pub thread_seq: Option<Seq>,
     /// Comments written under it.
     pub comment_count: i64,
+    /// Written by an assistant.
+    pub by_assistant: bool,
 }
 
 impl StoredMessage {
@@ -76,6 +78,7 @@ impl StoredMessage {
             thread_root: self.thread_root,
             thread_seq: self.thread_seq,
             thread: None,
+            by_assistant: self.by_assistant,
         }
     }
 }
@@ -101,6 +104,8 @@ pub struct NewMessage {
     /// A comment under this message of the room: it joins that thread
     /// (the sender's thread cursor moves, not their room cursor).
     pub thread_root: Option<Seq>,
+    /// Written by an assistant, not a person.
+    pub by_assistant: bool,
     pub at: Millis,
 }
 
@@ -202,7 +207,7 @@ pub trait MessageRepo: Send + Sync {
 /// sender stays in the table for unread counts, retries and moderation.
 pub(crate) const MESSAGE_COLS: &str = "room_id, seq, COALESCE(shown_id, sender_id) AS sender_id, client_id, \
      kind, text, reply_to, mentions, attachment, pung_id, created_at, edited_at, deleted_at, hidden_at, \
-     campaign_id, thread_root, thread_seq, comment_count";
+     campaign_id, thread_root, thread_seq, comment_count, by_assistant";
 
 pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
     let kind = text(row, "kind")?;
@@ -226,6 +231,7 @@ pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
         thread_root: opt_i64(row, "thread_root")?.map(Seq),
         thread_seq: opt_i64(row, "thread_seq")?.map(Seq),
         comment_count: i64_col(row, "comment_count")?,
+        by_assistant: flag(row, "by_assistant")?,
     })
 }
 
@@ -416,11 +422,12 @@ impl SqlStore {
             thread_root: new.thread_root,
             thread_seq,
             comment_count: 0,
+            by_assistant: new.by_assistant,
         };
         sqlx::query(
             "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, reply_to, \
-             mentions, attachment, pung_id, created_at, thread_root, thread_seq) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             mentions, attachment, pung_id, created_at, thread_root, thread_seq, by_assistant) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(message.room_id.0)
         .bind(seq.0)
@@ -436,6 +443,7 @@ impl SqlStore {
         .bind(message.created_at.0)
         .bind(message.thread_root.map(|s| s.0))
         .bind(thread_seq.map(|s| s.0))
+        .bind(i64::from(new.by_assistant))
         .execute(&mut *tx)
         .await
         .map_err(conflict("client_id"))?;

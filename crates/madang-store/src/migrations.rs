@@ -94,6 +94,10 @@ const SQLITE: &Files = &[
         "0020_threads.sql",
         include_str!("../migrations/sqlite/0020_threads.sql"),
     ),
+    (
+        "0021_channel_assistant.sql",
+        include_str!("../migrations/sqlite/0021_channel_assistant.sql"),
+    ),
 ];
 
 const POSTGRES: &Files = &[
@@ -176,6 +180,10 @@ const POSTGRES: &Files = &[
     (
         "0020_threads.sql",
         include_str!("../migrations/postgres/0020_threads.sql"),
+    ),
+    (
+        "0021_channel_assistant.sql",
+        include_str!("../migrations/postgres/0021_channel_assistant.sql"),
     ),
 ];
 

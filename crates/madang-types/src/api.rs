@@ -391,6 +391,10 @@ pub struct Message {
     /// events: a client adds each comment it is sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread: Option<ThreadSummary>,
+    /// Written by an assistant (a group's, or a channel's answering its
+    /// customers), not by a person.
+    #[serde(default)]
+    pub by_assistant: bool,
 }
 
 /// A message's comment thread, as one member sees it.

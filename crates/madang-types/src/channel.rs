@@ -3,7 +3,7 @@
 //! a template, a segment and the advertising rules).
 
 use crate::api::{Message, Profile};
-use crate::{CampaignId, ChannelId, MediaId, Millis, PostId, RoomId, ShopId, UserId};
+use crate::{CampaignId, ChannelId, FactId, MediaId, Millis, PostId, RoomId, ShopId, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -103,6 +103,98 @@ pub struct InboxItem {
     pub unread: i64,
     pub last_message: Option<Message>,
     pub updated_at: Millis,
+    /// The people have the conversation: the assistant handed it over, or
+    /// an agent answered or was assigned it. The assistant stays quiet
+    /// until it is closed.
+    #[serde(default)]
+    pub with_agents: bool,
+    /// Why and with what the assistant handed it over, when it did.
+    #[serde(default)]
+    pub handover: Option<Handover>,
+}
+
+/// Why the channel's assistant handed a conversation to the agents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoverReason {
+    /// The person asked for a person ("상담원 연결", "talk to a person").
+    Requested,
+    /// No fact matched the question well enough.
+    LowScore,
+    /// The model's answer had a number, price, date, time, phone or code
+    /// that is not in the facts it was given; it was not sent.
+    Withheld,
+}
+
+/// What the agents are shown of the assistant's turn when it handed over.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Handover {
+    pub reason: HandoverReason,
+    /// The person's message it could not answer.
+    pub question: String,
+    /// The fact that matched best, and how well (0–1, the retrieval's own
+    /// scale), when there were facts.
+    pub best_fact: Option<String>,
+    pub score: Option<f32>,
+    /// A withheld answer, for the agents only, with what in it was not
+    /// in the facts.
+    pub withheld: Option<String>,
+    pub unsupported: Vec<String>,
+    pub at: Millis,
+}
+
+/// A question and answer the business gave its channel's assistant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Fact {
+    pub id: FactId,
+    pub question: String,
+    pub answer: String,
+    pub updated_at: Millis,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FactRequest {
+    /// 1–300 characters: how a customer might ask.
+    pub question: String,
+    /// 1–1,000 characters: the answer, sent as written.
+    pub answer: String,
+}
+
+/// What the assistant knows beyond the questions and answers, read from
+/// the channel's shops, coupons and posts when a customer asks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KnownFact {
+    /// `hours`, `address`, `phone`, `coupon` or `post`.
+    pub kind: String,
+    pub text: String,
+}
+
+/// How often the assistant answered, handed over and withheld an answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AssistantStats {
+    pub answered: i64,
+    pub handed_over: i64,
+    pub withheld: i64,
+}
+
+/// A channel's assistant, for the business's console.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChannelAssistant {
+    pub channel_id: ChannelId,
+    /// It answers customers in their rooms with the channel.
+    pub enabled: bool,
+    /// Oldest first.
+    pub facts: Vec<Fact>,
+    /// From the channel's shops, current coupons and newest posts.
+    pub known: Vec<KnownFact>,
+    pub stats: AssistantStats,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssistantSwitch {
+    pub enabled: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

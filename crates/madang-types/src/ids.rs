@@ -154,6 +154,10 @@ int_id!(
     FolderId
 );
 int_id!(
+    /// A question and answer a business wrote for its channel's assistant.
+    FactId
+);
+int_id!(
     /// A message written now to be sent later.
     ScheduledId
 );

@@ -24,6 +24,7 @@ pub async fn models(config: &Config) -> anyhow::Result<Models> {
         summary: ai.summary,
         assistant: ai.assistant,
         campaign_copy: ai.campaign_copy,
+        channel_assistant: ai.channel_assistant,
         recommendations: ai.recommendations,
         screening: ai.screening,
     };

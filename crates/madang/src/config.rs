@@ -147,6 +147,10 @@ pub struct AiConfig {
     /// Campaigns may ask for their message reworded per recipient
     /// attributes (with guardrails; see `rewrite` on campaigns).
     pub campaign_copy: bool,
+    /// Channels' assistants (each business switches its own on) answer
+    /// customers from the business's facts: quoted with the small default
+    /// model, written by a bigger one under the figures guardrail.
+    pub channel_assistant: bool,
     /// Open chat recommendations also weigh how close rooms' topics are to
     /// a person's (the embedder's vectors of rooms and interests).
     pub recommendations: bool,
@@ -187,6 +191,7 @@ impl Default for AiConfig {
             summary: true,
             assistant: true,
             campaign_copy: true,
+            channel_assistant: true,
             recommendations: true,
             screening: true,
         }
@@ -215,6 +220,7 @@ impl fmt::Debug for AiConfig {
             .field("summary", &self.summary)
             .field("assistant", &self.assistant)
             .field("campaign_copy", &self.campaign_copy)
+            .field("channel_assistant", &self.channel_assistant)
             .field("recommendations", &self.recommendations)
             .field("screening", &self.screening)
             .finish()

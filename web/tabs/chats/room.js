@@ -397,6 +397,7 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false, thread = f
         m.kind === 'poll' && polls ? polls.card(m)
           : m.text ? h('p', { class: 'text' }, withMentions(m.text, m.mentions ?? [])) : null,
         m.edited_at ? h('span', { class: 'edited' }, t('edited')) : null,
+        m.by_assistant ? h('span', { class: 'by-assistant' }, t('byAssistant')) : null,
         optOut(m),
       ];
     }

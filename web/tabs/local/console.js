@@ -4,7 +4,8 @@
  * agents: the shared inbox (conversations, answering as the channel,
  * assigning, closing; live on `inbox_changed`), campaigns (composer with
  * preview, segment and schedule; each campaign's progress and stats as a
- * bar) and posts.
+ * bar), posts, and the assistant (its switch, the questions and answers
+ * it quotes, what it reads from the shops, and its counts).
  */
 
 import { api, clientId } from '../../lib/api.js';
@@ -26,7 +27,7 @@ export function renderConsole(main, channelId) {
   let section = 'inbox';
   const tabs = h('nav', { class: 'console-tabs', role: 'tablist' });
   function drawTabs() {
-    mount(tabs, [['inbox', t('inbox')], ['campaigns', t('campaigns')], ['posts', t('posts')]].map(([id, label]) =>
+    mount(tabs, [['inbox', t('inbox')], ['campaigns', t('campaigns')], ['posts', t('posts')], ['assistant', t('assistantTab')]].map(([id, label]) =>
       h('button', { type: 'button', role: 'tab', id: `console-${id}`, class: 'small', 'aria-selected': String(section === id),
         onclick: () => { section = id; drawTabs(); show(); } }, label)));
   }
@@ -37,6 +38,7 @@ export function renderConsole(main, channelId) {
     while (undo.length) undo.pop()?.();
     if (section === 'inbox') undo.push(inbox(body, channelId));
     else if (section === 'campaigns') undo.push(campaigns(body, channelId));
+    else if (section === 'assistant') assistant(body, channelId);
     else posts(body, channelId);
   }
   api.get(`/channels/${channelId}`).then((c) => { title.textContent = c.name; }).catch(() => {});
@@ -69,7 +71,8 @@ function inbox(body, channel) {
       h('span', { class: 'inbox-who' }, it.person.display_name, it.unread ? h('span', { class: 'unread' }, String(it.unread)) : null),
       h('span', { class: 'inbox-last' }, it.last_message?.text ?? ''),
       h('span', { class: `inbox-status ${it.status}` }, t(/** @type {any} */ (`status_${it.status}`)),
-        it.assignee ? ` · ${it.assignee === state.me?.id ? t('assignedToMe') : t('assigned')}` : ''))))
+        it.assignee ? ` · ${it.assignee === state.me?.id ? t('assignedToMe') : t('assigned')}` : '',
+        it.handover && it.status === 'open' ? h('span', { class: 'handed-over' }, ` · ${t('handedOver')}`) : null))))
       : h('li', { class: 'muted' }, t('noConversations')));
     if (openRoom !== null) {
       const it = page.items.find((/** @type {any} */ x) => x.room_id === openRoom);
@@ -94,8 +97,16 @@ function inbox(body, channel) {
     const focused = document.activeElement === input;
     const person = it.person.id;
     const log = h('div', { class: 'messages inbox-log', role: 'log' }, msgs.map((m) => h('article', { class: `msg${m.sender_id === person ? '' : ' mine'}` },
-      h('div', { class: 'msg-body' }, h('div', { class: 'bubble-row' }, h('div', { class: 'bubble' }, h('p', { class: 'text' }, m.text)),
+      h('div', { class: 'msg-body' }, h('div', { class: 'bubble-row' }, h('div', { class: 'bubble' }, h('p', { class: 'text' }, m.text),
+        m.by_assistant ? h('span', { class: 'by-assistant' }, t('byAssistant')) : null),
         h('span', { class: 'meta' }, h('time', {}, timeOf(m.created_at))))))));
+    const ho = it.handover;
+    const handover = ho && it.status === 'open' ? h('aside', { class: 'handover', id: 'inbox-handover', role: 'note' },
+      h('strong', {}, t(/** @type {any} */ (`handover_${ho.reason}`))),
+      h('p', { class: 'handover-question' }, `“${ho.question}”`),
+      ho.best_fact ? h('p', { class: 'muted' }, `${t('handoverBest')}: ${ho.best_fact}`) : null,
+      ho.withheld ? h('p', {}, `${t('handoverDraft')}: ${ho.withheld}`) : null,
+      ho.unsupported?.length ? h('p', { class: 'muted' }, t('handoverNotIn', { figures: ho.unsupported.join(', ') })) : null) : null;
     const act = (/** @type {() => Promise<any>} */ fn) => async () => {
       try { await fn(); await load(); } catch (err) { showError(error, err); }
     };
@@ -104,6 +115,7 @@ function inbox(body, channel) {
         h('span', { class: 'header-actions' },
           h('button', { type: 'button', class: 'small', id: 'inbox-assign', onclick: act(() => api.post(`${base}/assign`, { agent_id: state.me.id })) }, t('assignToMe')),
           h('button', { type: 'button', class: 'small', id: 'inbox-close', disabled: it.status === 'closed', onclick: act(() => api.post(`${base}/close`)) }, t('closeConversation')))),
+      handover,
       log,
       h('form', { class: 'composer', onsubmit: async (/** @type {Event} */ e) => {
         e.preventDefault();
@@ -321,5 +333,56 @@ function posts(body, channel) {
       await load();
     } catch (err) { showError(error, err); }
   } }, text, h('button', { type: 'submit', class: 'primary small', id: 'post-submit' }, t('post')), error), list);
+  load().catch((err) => showError(error, err));
+}
+
+/** The channel's assistant: on or off, its counts, the questions and
+ * answers it quotes (the owner edits them), and what it reads from the
+ * shops, coupons and posts. @param {HTMLElement} body @param {number} channel */
+function assistant(body, channel) {
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  const on = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: 'assistant-on' }));
+  const stats = h('p', { class: 'muted', id: 'assistant-stats' });
+  const facts = h('ul', { class: 'fact-list', id: 'assistant-facts' });
+  const known = h('ul', { class: 'fact-list known', id: 'assistant-known' });
+  const question = /** @type {HTMLInputElement} */ (h('input', { id: 'fact-question', 'aria-label': t('factQuestion'), placeholder: t('factQuestion'), required: true, maxlength: 300 }));
+  const answer = /** @type {HTMLTextAreaElement} */ (h('textarea', { id: 'fact-answer', rows: 2, 'aria-label': t('factAnswer'), placeholder: t('factAnswer'), required: true, maxlength: 1000 }));
+  const guard = (/** @type {() => Promise<any>} */ fn) => async () => {
+    error.textContent = '';
+    try { await fn(); await load(); } catch (err) { showError(error, err); }
+  };
+  on.onchange = guard(() => api.put(`/channels/${channel}/assistant`, { enabled: on.checked }));
+
+  /** One question and answer, editable in place. @param {any} f */
+  function fact(f) {
+    const q = /** @type {HTMLInputElement} */ (h('input', { value: f.question, 'aria-label': t('factQuestion'), maxlength: 300 }));
+    const a = /** @type {HTMLTextAreaElement} */ (h('textarea', { rows: 2, 'aria-label': t('factAnswer'), maxlength: 1000 }, f.answer));
+    return h('li', { class: 'fact', dataset: { fact: f.id } },
+      h('form', { class: 'fact-form', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); guard(() => api.put(`/channels/${channel}/assistant/facts/${f.id}`, { question: q.value, answer: a.value }))(); } },
+        q, a, h('span', { class: 'header-actions' },
+          h('button', { type: 'submit', class: 'small' }, t('save')),
+          h('button', { type: 'button', class: 'small', 'aria-label': t('delete'), onclick: guard(() => api.del(`/channels/${channel}/assistant/facts/${f.id}`)) }, '🗑'))));
+  }
+
+  async function load() {
+    const a = await api.get(`/channels/${channel}/assistant`);
+    on.checked = a.enabled;
+    stats.textContent = t('assistantStats', a.stats);
+    mount(facts, a.facts.length ? a.facts.map(fact) : h('li', { class: 'muted' }, t('noFacts')));
+    mount(known, a.known.map((/** @type {any} */ k) => h('li', { class: `known-${k.kind}` }, k.text)));
+  }
+
+  mount(body, h('section', { class: 'assistant-console' },
+    h('label', { class: 'pick', for: 'assistant-on' }, on, t('assistantOn')), stats,
+    h('p', { class: 'muted' }, t('factsHelp')),
+    h('form', { class: 'fact-form', id: 'fact-new', onsubmit: (/** @type {Event} */ e) => {
+      e.preventDefault();
+      guard(async () => {
+        await api.post(`/channels/${channel}/assistant/facts`, { question: question.value, answer: answer.value });
+        question.value = '';
+        answer.value = '';
+      })();
+    } }, question, answer, h('button', { type: 'submit', class: 'primary small', id: 'fact-add' }, t('addFact'))),
+    error, facts, h('h3', {}, t('knownFacts')), known));
   load().catch((err) => showError(error, err));
 }

@@ -1,7 +1,8 @@
 //! What a business does through a channel, and a person's side of it:
 //! the channel's posts, the person's room with it, the agents' shared
 //! inbox, what the business keeps about a friend, campaigns (preview,
-//! send now or later, stats, cancel) and the one-tap opt-out; a person's
+//! send now or later, stats, cancel) and the one-tap opt-out; the
+//! channel's assistant (its switch and facts); a person's
 //! place (time zone and neighbourhood).
 
 use super::JsonResult;
@@ -13,11 +14,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use madang_types::api::{Message, MessagePage, Room, SendMessageRequest};
 use madang_types::channel::{
-    AssignRequest, Campaign, CreateCampaignRequest, CreatePostRequest, FriendData, FriendDataRequest,
-    InboxPage, InboxReadRequest, InboxStatus, Place, PlaceRequest, Post, PostPage, Preview, PreviewRequest,
+    AssignRequest, AssistantSwitch, Campaign, ChannelAssistant, CreateCampaignRequest, CreatePostRequest,
+    Fact, FactRequest, FriendData, FriendDataRequest, InboxPage, InboxReadRequest, InboxStatus, Place,
+    PlaceRequest, Post, PostPage, Preview, PreviewRequest,
 };
 use madang_types::local::Channel;
-use madang_types::{CampaignId, ChannelId, PostId, RoomId, Seq, UserId};
+use madang_types::{CampaignId, ChannelId, FactId, PostId, RoomId, Seq, UserId};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -286,4 +288,76 @@ pub async fn set_place(
     Json(req): Json<PlaceRequest>,
 ) -> JsonResult<Place> {
     Ok(axum::Json(st.core.set_place(&me, req).await?))
+}
+
+/// The channel's assistant, for the business's agents: whether it is on,
+/// the questions and answers it has, what it reads from the shops,
+/// coupons and posts, and how often it answered, handed over and withheld
+/// an answer.
+#[utoipa::path(get, path = "/api/v1/channels/{id}/assistant", tag = "channels", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = ChannelAssistant)))]
+pub async fn assistant(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<ChannelId>,
+) -> JsonResult<ChannelAssistant> {
+    Ok(axum::Json(st.core.channel_assistant(&me, id).await?))
+}
+
+/// Switch the channel's assistant on or off (the business's owner);
+/// `feature_off` (503) when the operator switched the feature off.
+#[utoipa::path(put, path = "/api/v1/channels/{id}/assistant", tag = "channels", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = AssistantSwitch,
+    responses((status = 200, body = ChannelAssistant)))]
+pub async fn set_assistant(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<ChannelId>,
+    Json(req): Json<AssistantSwitch>,
+) -> JsonResult<ChannelAssistant> {
+    Ok(axum::Json(
+        st.core.set_channel_assistant(&me, id, req.enabled).await?,
+    ))
+}
+
+/// Give the assistant a question and its answer (the business's owner;
+/// at most 200).
+#[utoipa::path(post, path = "/api/v1/channels/{id}/assistant/facts", tag = "channels",
+    security(("bearer" = [])), params(("id" = i64, Path)), request_body = FactRequest,
+    responses((status = 201, body = Fact)))]
+pub async fn add_fact(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<ChannelId>,
+    Json(req): Json<FactRequest>,
+) -> Result<(StatusCode, axum::Json<Fact>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(st.core.add_fact(&me, id, req).await?),
+    ))
+}
+
+/// Rewrite a question and answer (the business's owner).
+#[utoipa::path(put, path = "/api/v1/channels/{id}/assistant/facts/{fact}", tag = "channels",
+    security(("bearer" = [])), params(("id" = i64, Path), ("fact" = i64, Path)), request_body = FactRequest,
+    responses((status = 200, body = Fact)))]
+pub async fn update_fact(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((id, fact)): Path<(ChannelId, FactId)>,
+    Json(req): Json<FactRequest>,
+) -> JsonResult<Fact> {
+    Ok(axum::Json(st.core.update_fact(&me, id, fact, req).await?))
+}
+
+/// Remove a question and answer (the business's owner).
+#[utoipa::path(delete, path = "/api/v1/channels/{id}/assistant/facts/{fact}", tag = "channels",
+    security(("bearer" = [])), params(("id" = i64, Path), ("fact" = i64, Path)), responses((status = 204)))]
+pub async fn delete_fact(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((id, fact)): Path<(ChannelId, FactId)>,
+) -> Result<StatusCode, ApiError> {
+    st.core.delete_fact(&me, id, fact).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -326,6 +326,7 @@ impl Core {
             pung_id: None,
             poll: None,
             thread_root: None,
+            by_assistant: true,
             at: self.now(),
         };
         let appended = match self.repos.append_outsider_message(new).await {
@@ -342,7 +343,7 @@ impl Core {
 
     /// Runs `work`, telling the room the assistant is typing every few
     /// seconds until it is done.
-    async fn while_typing<T>(
+    pub(crate) async fn while_typing<T>(
         &self,
         room: RoomId,
         assistant: UserId,

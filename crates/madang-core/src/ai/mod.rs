@@ -22,6 +22,9 @@ pub struct AiFeatures {
     pub assistant: bool,
     /// Campaigns reworded per recipient attributes.
     pub campaign_copy: bool,
+    /// Channels' assistants answering their customers from the business's
+    /// facts (quoting them without a generator, or with the small default).
+    pub channel_assistant: bool,
     /// Open chat recommendations weigh sentence embeddings of rooms and
     /// interests (needs the embedder).
     pub recommendations: bool,
@@ -36,6 +39,7 @@ impl Default for AiFeatures {
             summary: true,
             assistant: true,
             campaign_copy: true,
+            channel_assistant: true,
             recommendations: true,
             screening: true,
         }

@@ -199,12 +199,13 @@ impl Core {
             pung_id: None,
             poll: None,
             thread_root: req.thread_root,
+            by_assistant: false,
             at: self.now(),
         };
         let asks_assistant = row.assistant_id.is_some_and(|a| new.mentions.contains(&a));
         let (sent, fresh) = self.append_once(me, new).await?;
         if row.kind == RoomKind::Channel {
-            self.customer_wrote(&row).await?;
+            self.customer_wrote(&row, fresh.then_some(sent.seq)).await?;
         }
         if asks_assistant && fresh {
             self.ask_assistant(&row, &sent).await;

@@ -87,6 +87,7 @@ impl Core {
                 closes_at: req.closes_at,
             }),
             thread_root: None,
+            by_assistant: false,
             at: self.now(),
         };
         let (sent, fresh) = self.append_once(me, new).await?;

@@ -94,6 +94,99 @@ pub fn open_at(hours: &[OpeningHours], tz: &TimeZone, at: Millis) -> bool {
     })
 }
 
+/// When the place next opens after `at`, within a week: how many local
+/// days ahead (0: today), that day, and the opening time as given.
+pub fn next_open(hours: &[OpeningHours], tz: &TimeZone, at: Millis) -> Option<(i32, Weekday, String)> {
+    let ts = Timestamp::from_millisecond(at.0).ok()?;
+    let local = tz.to_datetime(ts);
+    let now = i32::from(local.hour()) * 60 + i32::from(local.minute());
+    let mut day = local.weekday();
+    for ahead in 0..=7 {
+        let first = hours
+            .iter()
+            .filter_map(|h| Some((span(h)?, h)))
+            .filter(|(s, _)| s.day == day && (ahead > 0 || s.open > now))
+            .min_by_key(|(s, _)| s.open);
+        if let Some((_, h)) = first {
+            return Some((ahead, day, h.open.clone()));
+        }
+        day = day.next();
+    }
+    None
+}
+
+/// A day's name: Korean (`월요일`) or English (`Monday`); `short` gives
+/// `월` or `Mon`.
+pub fn day_name(day: Weekday, korean: bool, short: bool) -> &'static str {
+    let i = day.to_monday_zero_offset() as usize;
+    match (korean, short) {
+        (true, true) => ["월", "화", "수", "목", "금", "토", "일"][i],
+        (true, false) => [
+            "월요일",
+            "화요일",
+            "수요일",
+            "목요일",
+            "금요일",
+            "토요일",
+            "일요일",
+        ][i],
+        (false, true) => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][i],
+        (false, false) => [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ][i],
+    }
+}
+
+/// The week's hours as a line, Monday first, days with the same hours
+/// run together: `월–금 10:00–20:00, 토 11:00–18:00, 일 휴무`.
+pub fn describe(hours: &[OpeningHours], korean: bool) -> String {
+    let closed = if korean { "휴무" } else { "closed" };
+    let of_day = |day: Weekday| -> String {
+        let mut spans: Vec<(i32, &OpeningHours)> = hours
+            .iter()
+            .filter_map(|h| span(h).filter(|s| s.day == day).map(|s| (s.open, h)))
+            .collect();
+        spans.sort_by_key(|(open, _)| *open);
+        if spans.is_empty() {
+            return closed.to_owned();
+        }
+        let parts: Vec<String> = spans
+            .iter()
+            .map(|(_, h)| format!("{}–{}", h.open, h.close))
+            .collect();
+        parts.join(" · ")
+    };
+    let week: Vec<(Weekday, String)> = DAYS.iter().map(|(_, d)| (*d, of_day(*d))).collect();
+    let mut runs: Vec<(Weekday, Weekday, &str)> = Vec::new();
+    for (day, what) in &week {
+        match runs.last_mut() {
+            Some((_, last, w)) if *w == what.as_str() => *last = *day,
+            _ => runs.push((*day, *day, what.as_str())),
+        }
+    }
+    runs.iter()
+        .map(|(first, last, what)| {
+            let days = if first == last {
+                day_name(*first, korean, true).to_owned()
+            } else {
+                format!(
+                    "{}–{}",
+                    day_name(*first, korean, true),
+                    day_name(*last, korean, true)
+                )
+            };
+            format!("{days} {what}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +247,52 @@ mod tests {
             &tz,
             seoul("2026-11-22T23:59")
         ));
+    }
+
+    #[test]
+    fn the_next_opening_is_later_today_or_the_first_open_day_after() {
+        let tz = zone("Asia/Seoul").unwrap();
+        let hours = [
+            h("mon", "10:00", "20:00"),
+            h("tue", "10:00", "20:00"),
+            h("sat", "11:00", "15:00"),
+            h("sat", "17:00", "21:00"),
+        ];
+        // 2026-11-20 is a Friday: next is Saturday 11:00.
+        let next = next_open(&hours, &tz, seoul("2026-11-20T21:00")).unwrap();
+        assert_eq!(next, (1, Weekday::Saturday, "11:00".into()));
+        // Saturday between the spans: later today.
+        let next = next_open(&hours, &tz, seoul("2026-11-21T16:00")).unwrap();
+        assert_eq!(next, (0, Weekday::Saturday, "17:00".into()));
+        // Saturday night: Monday, two days on.
+        let next = next_open(&hours, &tz, seoul("2026-11-21T22:00")).unwrap();
+        assert_eq!(next, (2, Weekday::Monday, "10:00".into()));
+        // Monday after opening: a week to the next Monday is not needed,
+        // Tuesday is first.
+        let next = next_open(&hours, &tz, seoul("2026-11-23T10:30")).unwrap();
+        assert_eq!(next, (1, Weekday::Tuesday, "10:00".into()));
+        assert_eq!(next_open(&[], &tz, seoul("2026-11-23T10:30")), None);
+        // Only Monday: from Monday noon, next Monday (7 days on).
+        let only = [h("mon", "10:00", "11:00")];
+        let next = next_open(&only, &tz, seoul("2026-11-23T12:00")).unwrap();
+        assert_eq!(next, (7, Weekday::Monday, "10:00".into()));
+    }
+
+    #[test]
+    fn a_week_reads_as_runs_of_days() {
+        let mut hours: Vec<OpeningHours> = ["mon", "tue", "wed", "thu", "fri"]
+            .iter()
+            .map(|d| h(d, "10:00", "20:00"))
+            .collect();
+        hours.push(h("sat", "17:00", "21:00"));
+        hours.push(h("sat", "11:00", "15:00"));
+        assert_eq!(
+            describe(&hours, true),
+            "월–금 10:00–20:00, 토 11:00–15:00 · 17:00–21:00, 일 휴무"
+        );
+        assert_eq!(
+            describe(&hours, false),
+            "Mon–Fri 10:00–20:00, Sat 11:00–15:00 · 17:00–21:00, Sun closed"
+        );
     }
 }

@@ -62,16 +62,27 @@ impl Core {
     }
 
     /// The person wrote in their room with a channel: it opens in the
-    /// inbox, and the agents hear of it.
-    pub(crate) async fn customer_wrote(&self, room: &RoomRow) -> Result<()> {
+    /// inbox, and the agents hear of it. A new message (`fresh`) in a room
+    /// the people do not have goes to the channel's assistant, if it is on.
+    pub(crate) async fn customer_wrote(&self, room: &RoomRow, fresh: Option<Seq>) -> Result<()> {
         let Some(channel) = room.channel_id else {
             return Ok(());
         };
         self.repos.customer_wrote(room.id, self.now()).await?;
+        if let Some(seq) = fresh {
+            let with_agents = self
+                .repos
+                .channel_room_of(room.id)
+                .await?
+                .is_none_or(|s| s.with_agents);
+            if !with_agents {
+                self.ask_channel_assistant(channel, room.id, seq).await;
+            }
+        }
         self.tell_agents(channel, room.id).await
     }
 
-    async fn tell_agents(&self, channel: ChannelId, room: RoomId) -> Result<()> {
+    pub(crate) async fn tell_agents(&self, channel: ChannelId, room: RoomId) -> Result<()> {
         let Some(row) = self.repos.channel(channel).await? else {
             return Ok(());
         };
@@ -152,6 +163,8 @@ impl Core {
                     unread: r.unread,
                     last_message: r.last_message.map(|m| m.into_message(Vec::new(), 0)),
                     updated_at: r.room.updated_at,
+                    with_agents: r.room.with_agents,
+                    handover: r.room.handover,
                 })
             })
             .collect();
@@ -222,6 +235,7 @@ impl Core {
             pung_id: None,
             poll: None,
             thread_root: None,
+            by_assistant: false,
             at: self.now(),
         };
         let appended = match self.repos.append_outsider_message(new).await {
@@ -242,6 +256,8 @@ impl Core {
             if state.assignee_id.is_none() {
                 self.repos.assign(room, Some(me.user), self.now()).await?;
             }
+            // An agent answered: the people have it, the assistant is quiet.
+            self.repos.to_agents(room, None, self.now()).await?;
             self.repos.inbox_read(room, seq).await?;
             self.tell_agents(channel, room).await?;
         }

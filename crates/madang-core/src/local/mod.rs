@@ -4,10 +4,11 @@
 //! find shops near a point (`geo`), open now by their local hours
 //! (`hours`), become a shop's regular (단골), and claim its coupons
 //! (`coupons`). Each person has a room with each channel they add, served
-//! by the business's agents through a shared inbox (`inbox`); channels
-//! broadcast campaigns under the advertising rules (`campaigns`,
+//! by the business's agents through a shared inbox (`inbox`), where the channel's assistant may answer first
+//! (`assistant`); channels broadcast campaigns under the advertising rules (`campaigns`,
 //! `template`).
 
+pub mod assistant;
 pub mod campaigns;
 pub mod coupons;
 pub mod geo;

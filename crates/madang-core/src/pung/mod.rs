@@ -172,6 +172,7 @@ impl Core {
             pung_id: Some(pung),
             poll: None,
             thread_root: None,
+            by_assistant: false,
             at: self.now(),
         };
         self.append(me, new).await?;
@@ -370,6 +371,7 @@ impl Core {
             pung_id: Some(id),
             poll: None,
             thread_root: None,
+            by_assistant: false,
             at: self.now(),
         };
         self.append(me, new).await

@@ -184,6 +184,7 @@ mod tests {
             thread_root: None,
             thread_seq: None,
             comment_count: 0,
+            by_assistant: false,
         }
     }
 

@@ -940,6 +940,7 @@ impl CampaignRepo for SqlStore {
                         thread_root: None,
                         thread_seq: None,
                         comment_count: 0,
+                        by_assistant: false,
                     };
                     events.push(campaign_event(message.clone(), members));
                     messages.push(message);

@@ -4,16 +4,16 @@
 //! zone and neighbourhood).
 
 use crate::messages::{MESSAGE_COLS, StoredMessage, message_row};
-use crate::rows::{i64_col, json, opt_i64, text, to_json};
+use crate::rows::{flag, i64_col, json, opt_i64, opt_text, text, to_json};
 use crate::{Result, SqlStore, StoreError};
 use async_trait::async_trait;
-use madang_types::channel::InboxStatus;
+use madang_types::channel::{Handover, InboxStatus};
 use madang_types::{ChannelId, MediaId, Millis, PostId, RoomId, Seq, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChannelRoomRow {
     pub room_id: RoomId,
     pub channel_id: ChannelId,
@@ -24,6 +24,11 @@ pub struct ChannelRoomRow {
     pub read_seq: Seq,
     pub last_customer_at: Option<Millis>,
     pub updated_at: Millis,
+    /// The people have it (a handover, an agent's answer or assignment)
+    /// until it is closed; the assistant is quiet meanwhile.
+    pub with_agents: bool,
+    /// What the assistant had when it handed the room over.
+    pub handover: Option<Handover>,
 }
 
 /// An inbox entry: the room's state, the person's messages the business
@@ -68,8 +73,14 @@ pub trait ChannelRepo: Send + Sync {
     ) -> Result<Vec<InboxRow>>;
     /// The person wrote: the room is open (again) and moves up.
     async fn customer_wrote(&self, room: RoomId, at: Millis) -> Result<()>;
+    /// Closing a conversation hands it back to the assistant (when the
+    /// channel has it on) for the person's next message.
     async fn set_inbox_status(&self, room: RoomId, status: InboxStatus, at: Millis) -> Result<()>;
+    /// Assigning it to an agent gives it to the people.
     async fn assign(&self, room: RoomId, agent: Option<UserId>, at: Millis) -> Result<()>;
+    /// The people have the conversation now (open, the assistant quiet);
+    /// with what the assistant had, when it handed it over.
+    async fn to_agents(&self, room: RoomId, handover: Option<&Handover>, at: Millis) -> Result<()>;
     /// Moves the business's read cursor forward (never back).
     async fn inbox_read(&self, room: RoomId, seq: Seq) -> Result<()>;
 
@@ -98,8 +109,8 @@ pub trait ChannelRepo: Send + Sync {
     async fn set_place(&self, user: UserId, place: &PlaceRow) -> Result<()>;
 }
 
-const ROOM_STATE_COLS: &str =
-    "room_id, channel_id, user_id, status, assignee_id, read_seq, last_customer_at, updated_at";
+const ROOM_STATE_COLS: &str = "room_id, channel_id, user_id, status, assignee_id, read_seq, \
+     last_customer_at, updated_at, with_agents, handover";
 
 fn channel_room_row(row: &AnyRow) -> Result<ChannelRoomRow> {
     let status = text(row, "status")?;
@@ -113,6 +124,8 @@ fn channel_room_row(row: &AnyRow) -> Result<ChannelRoomRow> {
         read_seq: Seq(i64_col(row, "read_seq")?),
         last_customer_at: opt_i64(row, "last_customer_at")?.map(Millis),
         updated_at: Millis(i64_col(row, "updated_at")?),
+        with_agents: flag(row, "with_agents")?,
+        handover: opt_text(row, "handover")?.map(|h| json(&h)).transpose()?,
     })
 }
 
@@ -268,7 +281,13 @@ impl ChannelRepo for SqlStore {
     }
 
     async fn set_inbox_status(&self, room: RoomId, status: InboxStatus, at: Millis) -> Result<()> {
-        sqlx::query("UPDATE channel_rooms SET status = $2, updated_at = $3 WHERE room_id = $1")
+        let sql = if status == InboxStatus::Closed {
+            "UPDATE channel_rooms SET status = $2, updated_at = $3, with_agents = 0, handover = NULL \
+             WHERE room_id = $1"
+        } else {
+            "UPDATE channel_rooms SET status = $2, updated_at = $3 WHERE room_id = $1"
+        };
+        sqlx::query(sql)
             .bind(room.0)
             .bind(status.as_str())
             .bind(at.0)
@@ -277,13 +296,29 @@ impl ChannelRepo for SqlStore {
         Ok(())
     }
 
+    async fn to_agents(&self, room: RoomId, handover: Option<&Handover>, at: Millis) -> Result<()> {
+        sqlx::query(
+            "UPDATE channel_rooms SET status = 'open', with_agents = 1, handover = COALESCE($2, handover), \
+             updated_at = $3 WHERE room_id = $1",
+        )
+        .bind(room.0)
+        .bind(handover.map(to_json).transpose()?)
+        .bind(at.0)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     async fn assign(&self, room: RoomId, agent: Option<UserId>, at: Millis) -> Result<()> {
-        sqlx::query("UPDATE channel_rooms SET assignee_id = $2, updated_at = $3 WHERE room_id = $1")
-            .bind(room.0)
-            .bind(agent.map(|a| a.0))
-            .bind(at.0)
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE channel_rooms SET assignee_id = $2, updated_at = $3, \
+             with_agents = CASE WHEN $2 IS NULL THEN with_agents ELSE 1 END WHERE room_id = $1",
+        )
+        .bind(room.0)
+        .bind(agent.map(|a| a.0))
+        .bind(at.0)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 

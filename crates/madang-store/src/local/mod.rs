@@ -2,6 +2,7 @@
 //! the people who added them (with their consents), shops with their H3
 //! cells, regulars. Coupons are in [`coupons`].
 
+mod assistant;
 mod campaigns;
 mod coupons;
 mod inbox;
@@ -15,6 +16,7 @@ use madang_types::{BusinessId, ChannelId, MediaId, Millis, ShopId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+pub use assistant::{AssistantOutcome, AssistantRepo, AssistantRow, FactRow};
 pub(crate) use campaigns::read_channel_room;
 pub use campaigns::{
     AudienceSeed, BatchReport, CampaignAudit, CampaignCopy, CampaignRepo, CampaignRow, Candidate, Judge,

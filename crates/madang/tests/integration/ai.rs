@@ -868,3 +868,56 @@ async fn spam_like_messages_are_hidden_until_a_host_reviews_them() {
         json!({"mode": "model", "model_signal": false, "pending": 0})
     );
 }
+
+/// The channel's assistant with the default models: the multilingual
+/// embedder finds the business's fact for Korean questions worded unlike
+/// it (and English ones), and the small default generator is not trusted
+/// to write, so the fact is quoted as the business wrote it. Questions no
+/// fact answers go to the agents.
+#[tokio::test]
+async fn the_channel_assistant_finds_the_fact_a_korean_question_means() {
+    use crate::local::assistant::{answer, customer, entry, set_up};
+    let srv = TestServer::start_with_models(test_limits()).await;
+    srv.clock
+        .set(madang_types::Millis(crate::local::assistant::MON_NOON_KST));
+    let owner = srv.user("ako").await;
+    let (_, ch) = set_up(&owner, "assist_e5").await;
+    let booking = "10명 이상은 하루 전까지 전화로 예약해 주세요.";
+    owner
+        .post(
+            &format!("/api/v1/channels/{ch}/assistant/facts"),
+            json!({"question": "단체 예약 되나요?", "answer": booking}),
+        )
+        .await
+        .ok();
+    let (person, room) = customer(&srv, "akp", ch).await;
+    let handed = "정확한 답을 드리기 위해 상담원에게 연결해 드릴게요. 잠시만 기다려 주세요.";
+    let asks = [
+        (
+            "오늘 몇 시까지 영업하세요?",
+            crate::local::assistant::HOURS_ANSWER,
+        ),
+        ("가게 어디 있어요?", "주소: 서울 중구 세종대로 110"),
+        ("차 가져가도 돼요?", crate::local::assistant::PARKING),
+        ("강아지 데려가도 되나요?", crate::local::assistant::PETS),
+        ("10명 예약 가능해요?", booking),
+        (
+            "What time do you open?",
+            "Opening hours: Mon–Fri 10:00–20:00, Sat 11:00–18:00, Sun closed",
+        ),
+        ("환불 규정이 어떻게 되나요?", handed),
+    ];
+    for (i, (q, want)) in asks.iter().enumerate() {
+        person.send(room, &format!("k{i}"), q).await;
+        let got = answer(&person, room, i + 1).await;
+        assert_eq!(got["text"], *want, "{q}");
+    }
+    let it = entry(&owner, ch, room).await;
+    assert_eq!(it["handover"]["reason"], "low_score");
+    // Closed, another question nothing answers is handed over too.
+    owner
+        .post(&format!("/api/v1/channels/{ch}/inbox/{room}/close"), json!({}))
+        .await;
+    person.send(room, "k-wifi", "와이파이 비밀번호 뭐예요?").await;
+    assert_eq!(answer(&person, room, asks.len() + 1).await["text"], handed);
+}

@@ -61,6 +61,7 @@ fn message(room: RoomId, sender: UserId, client_id: &str) -> NewMessage {
         pung_id: None,
         poll: None,
         thread_root: None,
+        by_assistant: false,
         at: Millis(1),
     }
 }

@@ -3,8 +3,10 @@
 //! independent great-circle distance at the poles, across the antimeridian
 //! and at a 0 km radius), open now by local hours, regulars, and coupons
 //! (1,000 concurrent claims on 100, each refusal, redeeming once);
-//! campaigns, and their copy reworded by a scripted model (`copy`).
+//! campaigns, and their copy reworded by a scripted model (`copy`); the
+//! channel's assistant (`assistant`).
 
+pub(crate) mod assistant;
 pub(crate) mod campaigns;
 mod copy;
 mod coupons;
