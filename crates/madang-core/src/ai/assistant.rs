@@ -329,13 +329,21 @@ impl Core {
             by_assistant: true,
             at: self.now(),
         };
+        self.say_as_outsider(new).await
+    }
+
+    /// Writes a message from outside the room's members (an assistant's),
+    /// publishes and pushes it; once per client id whatever retries, and
+    /// nothing when the room is gone.
+    pub(crate) async fn say_as_outsider(&self, new: NewMessage) -> Result<()> {
+        let room = new.room_id;
         let appended = match self.repos.append_outsider_message(new).await {
-            Err(StoreError::NotFound) => return Ok(()), // the room is gone
+            Err(StoreError::NotFound) => return Ok(()),
             other => other?,
         };
         if let Some(event) = appended.event {
             metrics::counter!("madang_messages_sent_total").increment(1);
-            self.publish(Topic::Room(q.room), Live::Event(event)).await;
+            self.publish(Topic::Room(room), Live::Event(event)).await;
             self.push_soon();
         }
         Ok(())

@@ -24,7 +24,6 @@ use crate::ai::summary::{Language, language_of};
 use crate::jobs::WorkQueue;
 use crate::{Core, Error, Result, Session};
 use madang_ai::{ChatMessage, Prompt, cosine};
-use madang_bus::{Live, Topic};
 use madang_store::{AssistantOutcome, ChannelRow, FactRow, NewMessage, ShopRow, StoreError};
 use madang_types::api::MessageKind;
 use madang_types::channel::{
@@ -350,12 +349,19 @@ fn fact_view(f: FactRow) -> Fact {
     }
 }
 
-fn fact_text(raw: &str, max: usize, code: &'static str) -> Result<String> {
-    let t = super::text_up_to(raw, max, code)?;
-    if t.is_empty() {
-        return Err(Error::invalid(code, format!("1–{max} characters")));
-    }
-    Ok(t)
+/// A question and answer as stored: trimmed, neither empty nor too long.
+fn checked(req: &FactRequest) -> Result<(String, String)> {
+    let text = |raw: &str, max: usize, code: &'static str| {
+        let t = super::text_up_to(raw, max, code)?;
+        if t.is_empty() {
+            return Err(Error::invalid(code, format!("1–{max} characters")));
+        }
+        Ok(t)
+    };
+    Ok((
+        text(&req.question, MAX_QUESTION, "invalid_question")?,
+        text(&req.answer, MAX_ANSWER, "invalid_answer")?,
+    ))
 }
 
 impl Core {
@@ -544,8 +550,7 @@ impl Core {
 
     pub async fn add_fact(&self, me: &Session, channel: ChannelId, req: FactRequest) -> Result<Fact> {
         self.channel_as_owner(me, channel).await?;
-        let question = fact_text(&req.question, MAX_QUESTION, "invalid_question")?;
-        let answer = fact_text(&req.answer, MAX_ANSWER, "invalid_answer")?;
+        let (question, answer) = checked(&req)?;
         match self
             .repos
             .add_fact(channel, &question, &answer, MAX_FACTS, self.now())
@@ -567,8 +572,7 @@ impl Core {
         req: FactRequest,
     ) -> Result<Fact> {
         self.channel_as_owner(me, channel).await?;
-        let question = fact_text(&req.question, MAX_QUESTION, "invalid_question")?;
-        let answer = fact_text(&req.answer, MAX_ANSWER, "invalid_answer")?;
+        let (question, answer) = checked(&req)?;
         match self
             .repos
             .update_fact(channel, id, &question, &answer, self.now())
@@ -708,8 +712,8 @@ impl Core {
         let (scores, floor) = self.match_facts(question, facts).await?;
         let order = ranked(scores);
         let best = order.first().copied();
+        // Never the customer's words in the log: what matched, and how well.
         tracing::debug!(
-            question,
             best = ?best.map(|(i, s)| (facts[i].kind, s)),
             floor,
             "channel assistant: the closest fact"
@@ -872,16 +876,7 @@ impl Core {
             by_assistant: true,
             at: self.now(),
         };
-        let appended = match self.repos.append_outsider_message(new).await {
-            Err(StoreError::NotFound) => return Ok(()), // the room is gone
-            other => other?,
-        };
-        if let Some(event) = appended.event {
-            metrics::counter!("madang_messages_sent_total").increment(1);
-            self.publish(Topic::Room(m.room), Live::Event(event)).await;
-            self.push_soon();
-        }
-        Ok(())
+        self.say_as_outsider(new).await
     }
 }
 

@@ -116,13 +116,7 @@ async fn the_assistant_answers_from_the_facts_and_hands_over_to_the_agents() {
     let owner = srv.user("aso").await;
     let agent = srv.user("asa").await;
     let (b, ch) = set_up(&owner, "assist_cafe").await;
-    owner
-        .post(
-            &format!("/api/v1/businesses/{b}/agents"),
-            json!({"handle": agent.handle}),
-        )
-        .await
-        .ok();
+    super::hire(&owner, b, &agent).await;
     let console = agent.get(&format!("/api/v1/channels/{ch}/assistant")).await.ok();
     assert_eq!(console["facts"].as_array().unwrap().len(), 2);
     let known: Vec<&str> = console["known"]
@@ -256,13 +250,7 @@ async fn only_the_owner_changes_what_the_assistant_knows() {
     let agent = srv.user("ara").await;
     let outsider = srv.user("arx").await;
     let (b, ch) = set_up(&owner, "assist_rules").await;
-    owner
-        .post(
-            &format!("/api/v1/businesses/{b}/agents"),
-            json!({"handle": agent.handle}),
-        )
-        .await
-        .ok();
+    super::hire(&owner, b, &agent).await;
     let base = format!("/api/v1/channels/{ch}/assistant");
     let facts = format!("{base}/facts");
     let first = owner.get(&base).await.ok()["facts"][0]["id"].as_i64().unwrap();

@@ -20,13 +20,7 @@ async fn agents_share_the_inbox_and_answer_as_the_channel() {
     let person = srv.user("ibp").await;
     let outsider = srv.user("ibx").await;
     let (b, ch) = channel(&owner, "inbox_shop", "인박스 상점").await;
-    owner
-        .post(
-            &format!("/api/v1/businesses/{b}/agents"),
-            json!({"handle": agent.handle}),
-        )
-        .await
-        .ok();
+    super::hire(&owner, b, &agent).await;
     let inbox = format!("/api/v1/channels/{ch}/inbox");
 
     // Before adding the channel the person has no room with it.

@@ -25,6 +25,17 @@ pub(crate) async fn business(c: &Client, name: &str) -> i64 {
     r.body["id"].as_i64().unwrap()
 }
 
+/// `owner` adds `agent` to their business.
+pub(crate) async fn hire(owner: &Client, business: i64, agent: &Client) {
+    owner
+        .post(
+            &format!("/api/v1/businesses/{business}/agents"),
+            json!({"handle": agent.handle}),
+        )
+        .await
+        .ok();
+}
+
 pub(crate) fn shop_body(business: i64, name: &str, lat: f64, lon: f64) -> Value {
     json!({
         "business_id": business, "name": name, "category": "cafe", "address": "서울 중구 세종대로 110",
