@@ -9,7 +9,9 @@
 
 use madang_core::{Core, Session};
 use madang_types::api::SendMessageRequest;
-use madang_types::channel::{CampaignKind, CreateCampaignRequest, CreatePostRequest, PlaceRequest, Segment};
+use madang_types::channel::{
+    CampaignKind, CreateCampaignRequest, CreatePostRequest, FactRequest, PlaceRequest, Segment,
+};
 use madang_types::local::{
     AddAgentRequest, ConsentsRequest, CreateBusinessRequest, CreateChannelRequest, CreateCouponRequest,
     CreateShopRequest, OpeningHours,
@@ -514,5 +516,28 @@ async fn coffee_inbox_and_campaigns(
         rewrite: core.ai_offer().campaign_copy,
     };
     core.create_campaign(owner, channel, offer).await?;
-    Ok(())
+    // The assistant answers the next customers (those above were the
+    // people's): from these, and the shop's hours, address and coupons.
+    let facts = [
+        (
+            "오트밀크 있나요?",
+            "네, 모든 라떼를 오트밀크로 바꿔 드려요. 500원 추가예요.",
+        ),
+        (
+            "단체 주문 되나요?",
+            "10잔 이상은 하루 전까지 채널로 주문해 주세요.",
+        ),
+        ("와이파이 비밀번호가 뭐예요?", "영수증 아래에 적혀 있어요."),
+    ];
+    for (question, answer) in facts {
+        let req = FactRequest {
+            question: question.into(),
+            answer: answer.into(),
+        };
+        core.add_fact(owner, channel, req).await?;
+    }
+    match core.set_channel_assistant(owner, channel, true).await {
+        Ok(_) | Err(madang_core::Error::FeatureOff(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -116,6 +116,35 @@ async fn the_demo_world_seeds_and_reseeds_without_duplicates() {
         before = now;
     }
     assert!(before.len() >= 3, "minji is in several chats");
+    // 마당 커피's assistant answers a newcomer from its facts.
+    let newcomer = srv.user("demo_guest").await;
+    let coffee = newcomer.get("/api/v1/channels/handles/madang_coffee").await.ok();
+    let ch = coffee["id"].as_i64().unwrap();
+    newcomer
+        .put(&format!("/api/v1/channels/{ch}/friend"), json!({}))
+        .await
+        .ok();
+    let room = newcomer.get(&format!("/api/v1/channels/{ch}/room")).await.ok()["id"]
+        .as_i64()
+        .unwrap();
+    let room = madang_types::RoomId(room);
+    newcomer.send(room, "oat", "오트밀크 있나요?").await;
+    let mut answered = None;
+    for _ in 0..250 {
+        answered = newcomer
+            .all_messages(room)
+            .await
+            .into_iter()
+            .find(|m| m["by_assistant"] == true);
+        if answered.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        answered.expect("the assistant answers")["text"],
+        "네, 모든 라떼를 오트밀크로 바꿔 드려요. 500원 추가예요."
+    );
     let pungs = |feed: serde_json::Value| -> Vec<i64> {
         let mut ids: Vec<i64> = feed["mine"]
             .as_array()
