@@ -69,6 +69,28 @@ impl BlobStore {
         Ok(self.inner.get(&Path::from(key)).await?.bytes().await?)
     }
 
+    /// The object, or `None` when there is none under `key`.
+    pub async fn get_if_exists(&self, key: &str) -> Result<Option<Bytes>> {
+        match self.inner.get(&Path::from(key)).await {
+            Ok(got) => Ok(Some(got.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every object: its key and size, in key order (for a backup).
+    pub async fn list(&self) -> Result<Vec<(String, u64)>> {
+        use futures::TryStreamExt;
+        let mut all: Vec<(String, u64)> = self
+            .inner
+            .list(None)
+            .map_ok(|m| (m.location.to_string(), m.size))
+            .try_collect()
+            .await?;
+        all.sort();
+        Ok(all)
+    }
+
     /// Deletes the object; one that is already gone is not an error.
     pub async fn delete(&self, key: &str) -> Result<()> {
         match self.inner.delete(&Path::from(key)).await {

@@ -11,6 +11,7 @@
 //! lists and numbered placeholders, never from input.
 
 pub mod accounts;
+pub mod backup;
 pub mod blobs;
 pub mod chat;
 pub mod earnings;

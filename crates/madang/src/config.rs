@@ -36,7 +36,36 @@ pub struct Config {
     pub media: MediaConfig,
     pub ai: AiConfig,
     pub push: PushConfig,
+    /// Backups the server takes itself (`madang backup` by hand needs none
+    /// of this).
+    pub backup: BackupConfig,
     pub limits: Limits,
+}
+
+/// Scheduled backups: off while `dir` is empty.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Where each backup goes, as a new folder `madang-YYYYMMDD-HHMMSS`.
+    /// Empty: no scheduled backups.
+    pub dir: String,
+    /// How often, in minutes. One node of a cluster takes each.
+    pub every_minutes: u64,
+    /// How many of the newest backups in `dir` to keep (at least 1).
+    pub keep: usize,
+    /// Copy an S3 bucket's media too (a local media folder always is).
+    pub copy_media: bool,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig {
+            dir: String::new(),
+            every_minutes: 24 * 60,
+            keep: 7,
+            copy_media: false,
+        }
+    }
 }
 
 /// Web Push. Browsers subscribe only on a page served over HTTPS (or from
@@ -287,6 +316,7 @@ impl Default for Config {
             media: MediaConfig::default(),
             ai: AiConfig::default(),
             push: PushConfig::default(),
+            backup: BackupConfig::default(),
             limits: Limits::default(),
         }
     }
@@ -320,6 +350,7 @@ impl fmt::Debug for Config {
             .field("media", &self.media)
             .field("ai", &self.ai)
             .field("push", &self.push)
+            .field("backup", &self.backup)
             .field("limits", &self.limits)
             .finish()
     }

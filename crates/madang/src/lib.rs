@@ -1,9 +1,10 @@
 //! The `madang` binary's library half: configuration, wiring a node
-//! together, the demo world and the admin console. `main.rs` only parses
+//! together, the demo world, the admin console and backups. `main.rs` only parses
 //! the command line.
 
 pub mod admin;
 pub mod ai;
+pub mod backup;
 pub mod config;
 pub mod demo;
 pub mod eval;

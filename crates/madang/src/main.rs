@@ -1,6 +1,6 @@
 //! `madang`: run a node (`serve`), run one with a demo world (`demo`), the
-//! operators' console (`admin`), or print the example configuration
-//! (`config example`).
+//! operators' console (`admin`), back up and restore (`backup`, `restore`),
+//! or print the example configuration (`config example`).
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -54,6 +54,44 @@ enum Command {
         args: ServeArgs,
         #[command(subcommand)]
         command: madang::admin::AdminCommand,
+    },
+    /// Back up the database, media and configuration into a new folder
+    /// while the server runs (`--to DIR`), or check a backup (`verify DIR`).
+    #[command(args_conflicts_with_subcommands = true)]
+    Backup {
+        #[command(flatten)]
+        args: ServeArgs,
+        /// The folder to make (it must not exist or be empty).
+        #[arg(long)]
+        to: Option<PathBuf>,
+        /// Copy an S3 bucket's media objects too (a local media folder is
+        /// always copied; without this an S3 backup lists the keys).
+        #[arg(long)]
+        copy_media: bool,
+        #[command(subcommand)]
+        command: Option<BackupCommand>,
+    },
+    /// Restore a backup into the configured database and media store (the
+    /// server stopped). Refuses a database or media folder that is not
+    /// empty unless `--force`.
+    Restore {
+        #[command(flatten)]
+        args: ServeArgs,
+        /// The backup's folder.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace what the database and media folder hold.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Check a backup's files against its manifest, restoring nothing.
+    Verify {
+        /// The backup's folder.
+        dir: PathBuf,
     },
 }
 
@@ -217,6 +255,11 @@ async fn serve(config: Config, seed: bool) -> anyhow::Result<()> {
     node.stop().await
 }
 
+/// Whether a person watches (progress bars) or a log does.
+fn terminal() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stderr())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
@@ -258,6 +301,60 @@ async fn main() -> anyhow::Result<()> {
             args,
             command: EvalCommand::Embedders,
         } => madang::eval::embedders(&args.load()?).await,
+        Command::Backup {
+            command: Some(BackupCommand::Verify { dir }),
+            ..
+        } => {
+            let m = madang::backup::verify(&dir, terminal())?;
+            println!(
+                "{}: a {} backup of madang {}, {} files, {} media objects; every checksum matches",
+                dir.display(),
+                m.database,
+                m.madang_version,
+                m.files.len(),
+                m.media_objects
+            );
+            Ok(())
+        }
+        Command::Backup {
+            args,
+            to,
+            copy_media,
+            command: None,
+        } => {
+            let to = to.context("say where: madang backup --to DIR (or madang backup verify DIR)")?;
+            let options = madang::backup::BackupOptions {
+                config_file: args.config.clone(),
+                copy_media,
+                progress: terminal(),
+            };
+            let m = madang::backup::backup(&args.load()?, &to, &options).await?;
+            let bytes: u64 = m.files.iter().map(|f| f.bytes).sum();
+            println!(
+                "backed up into {}: the {} database ({} migrations), {} of {} media objects, {} files, {} bytes, in {:.1} s",
+                to.display(),
+                m.database,
+                m.migrations,
+                m.media_copied,
+                m.media_objects,
+                m.files.len(),
+                bytes,
+                (m.finished_at - m.started_at) as f64 / 1000.0
+            );
+            Ok(())
+        }
+        Command::Restore { args, from, force } => {
+            let config = args.load()?;
+            let m = madang::backup::restore(&config, &from, force, terminal()).await?;
+            println!(
+                "restored {} ({} database, {} media objects) into {}; start the server",
+                from.display(),
+                m.database,
+                m.media_copied,
+                config.describe_database()
+            );
+            Ok(())
+        }
         Command::Config {
             command: ConfigCommand::Example,
         } => {

@@ -1,5 +1,5 @@
 //! Wiring: one running node (store, blob store, bus, core, jobs, HTTP
-//! server) and its graceful stop.
+//! server, scheduled backups) and its graceful stop.
 
 use crate::config::Config;
 use anyhow::Context;
@@ -24,6 +24,8 @@ pub struct Node {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     jobs: Jobs,
+    /// Scheduled backups (`[backup] dir`), when on.
+    backups: Option<JoinHandle<()>>,
     store: SqlStore,
 }
 
@@ -57,6 +59,13 @@ impl Node {
         let (core, store) = open_core(config, clock, bus).await?;
         index_backlog(&store).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let backups = (!config.backup.dir.is_empty()).then(|| {
+            tokio::spawn(crate::backup::run_schedule(
+                config.clone(),
+                store.clone(),
+                shutdown_rx.clone(),
+            ))
+        });
         let ping_store = store.clone();
         let state = AppState {
             core: core.clone(),
@@ -96,6 +105,7 @@ impl Node {
             shutdown,
             server,
             jobs,
+            backups,
             store,
         })
     }
@@ -110,6 +120,10 @@ impl Node {
             Err(_) => tracing::warn!("connections still open after 20 s; stopping anyway"),
         }
         self.jobs.stop().await;
+        if let Some(backups) = self.backups {
+            // A backup under way finishes first (it reads one snapshot).
+            let _ = backups.await;
+        }
         self.store.close().await;
         Ok(())
     }

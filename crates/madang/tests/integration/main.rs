@@ -4,6 +4,7 @@
 
 mod accounts;
 mod ai;
+mod backup;
 mod bad_input;
 mod chat;
 mod cluster;

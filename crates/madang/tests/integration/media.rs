@@ -5,7 +5,7 @@ use madang_testkit::{TestServer, test_limits};
 use reqwest::Method;
 use serde_json::json;
 
-fn png(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_pixel(w, h, image::Rgb([20, 120, 220]));
     let mut out = Vec::new();
     img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
