@@ -12,6 +12,7 @@ pub mod clock;
 pub mod earnings;
 pub mod error;
 pub mod friends;
+pub mod history;
 pub mod jobs;
 pub mod limits;
 pub mod local;
