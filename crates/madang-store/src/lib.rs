@@ -174,6 +174,18 @@ impl SqlStore {
     /// Connects, creating a SQLite file if needed, and runs the migrations
     /// of the backend the URL names.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        let store = Self::open(url, max_connections).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects to a database as it is, running no migration (a backup
+    /// reads it and changes nothing).
+    pub async fn connect_as_is(url: &str, max_connections: u32) -> Result<Self> {
+        Self::open(url, max_connections).await
+    }
+
+    async fn open(url: &str, max_connections: u32) -> Result<Self> {
         install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -208,9 +220,7 @@ impl SqlStore {
             Backend::Postgres => options,
         };
         let pool = options.connect(url).await?;
-        let store = SqlStore { pool, backend };
-        store.migrate().await?;
-        Ok(store)
+        Ok(SqlStore { pool, backend })
     }
 
     async fn migrate(&self) -> Result<()> {

@@ -180,7 +180,9 @@ pub async fn backup(config: &Config, to: &Path, options: &BackupOptions) -> anyh
     let clock = Instant::now();
     let started_at = now_ms();
     let url = config.database_url();
-    let store = SqlStore::connect(&url, 2).await.context("opening the database")?;
+    let store = SqlStore::connect_as_is(&url, 2)
+        .await
+        .context("opening the database")?;
     let migrations = store.migrations_applied().await?;
     let database = match store.backend() {
         Backend::Sqlite => {
