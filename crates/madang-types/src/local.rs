@@ -97,6 +97,10 @@ pub struct Channel {
     pub friend_count: i64,
     /// The caller's consents when they have added it as a friend.
     pub mine: Option<Consents>,
+    /// Its assistant answers people's messages first (and hands them to a
+    /// person when asked or unsure).
+    #[serde(default)]
+    pub assistant: bool,
 }
 
 /// Adding a channel as a friend: informational messages are on unless

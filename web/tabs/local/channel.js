@@ -62,7 +62,8 @@ export function renderChannel(main, id) {
             h('strong', { class: 'channel-name' }, ch.name),
             h('span', { class: 'muted' }, ` @${ch.handle}`),
             h('p', { class: 'muted', id: 'channel-friends' }, t('channelFriends', { n: ch.friend_count })),
-            ch.description ? h('p', {}, ch.description) : null)),
+            ch.description ? h('p', {}, ch.description) : null,
+            ch.assistant ? h('p', { class: 'muted', id: 'channel-assistant' }, t('channelAssistant')) : null)),
         consentBoxes(ch.mine),
         h('div', { class: 'channel-actions' },
           ch.mine

@@ -502,6 +502,12 @@ impl Core {
         Ok(out)
     }
 
+    /// Whether the channel's assistant answers now (switched on, and the
+    /// operator allows the feature).
+    pub(crate) async fn assistant_answers(&self, channel: ChannelId) -> Result<bool> {
+        Ok(self.models.features.channel_assistant && self.repos.channel_assistant(channel).await?.enabled)
+    }
+
     pub async fn channel_assistant(&self, me: &Session, channel: ChannelId) -> Result<ChannelAssistant> {
         let c = self.channel_as_agent(me, channel).await?;
         let row = self.repos.channel_assistant(channel).await?;

@@ -156,9 +156,16 @@ pub fn describe(hours: &[OpeningHours], korean: bool) -> String {
         if spans.is_empty() {
             return closed.to_owned();
         }
+        let all_day = if korean { "24시간" } else { "24 hours" };
         let parts: Vec<String> = spans
             .iter()
-            .map(|(_, h)| format!("{}–{}", h.open, h.close))
+            .map(|(_, h)| {
+                if h.open == "00:00" && (h.close == "24:00" || h.close == "00:00") {
+                    all_day.to_owned()
+                } else {
+                    format!("{}–{}", h.open, h.close)
+                }
+            })
             .collect();
         parts.join(" · ")
     };
@@ -172,7 +179,9 @@ pub fn describe(hours: &[OpeningHours], korean: bool) -> String {
     }
     runs.iter()
         .map(|(first, last, what)| {
-            let days = if first == last {
+            let days = if *first == Weekday::Monday && *last == Weekday::Sunday {
+                (if korean { "매일" } else { "Daily" }).to_owned()
+            } else if first == last {
                 day_name(*first, korean, true).to_owned()
             } else {
                 format!(
@@ -294,5 +303,8 @@ mod tests {
             describe(&hours, false),
             "Mon–Fri 10:00–20:00, Sat 11:00–15:00 · 17:00–21:00, Sun closed"
         );
+        let always: Vec<OpeningHours> = DAYS.iter().map(|(d, _)| h(d, "00:00", "24:00")).collect();
+        assert_eq!(describe(&always, true), "매일 24시간");
+        assert_eq!(describe(&always, false), "Daily 24 hours");
     }
 }

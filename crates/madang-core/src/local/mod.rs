@@ -115,7 +115,7 @@ fn consents(f: &ChannelFriendRow) -> Consents {
     }
 }
 
-fn channel_view(row: ChannelRow, mine: Option<&ChannelFriendRow>) -> Channel {
+fn channel_view(row: ChannelRow, mine: Option<&ChannelFriendRow>, assistant: bool) -> Channel {
     Channel {
         id: row.id,
         business_id: row.business_id,
@@ -125,6 +125,7 @@ fn channel_view(row: ChannelRow, mine: Option<&ChannelFriendRow>) -> Channel {
         avatar: row.avatar,
         friend_count: row.friend_count,
         mine: mine.map(consents),
+        assistant,
     }
 }
 
@@ -244,13 +245,14 @@ impl Core {
                 code: "handle_taken",
                 message: "another channel has that handle".into(),
             }),
-            other => Ok(channel_view(other?, None)),
+            other => Ok(channel_view(other?, None, false)),
         }
     }
 
     async fn channel_for(&self, me: &Session, row: ChannelRow) -> Result<Channel> {
         let mine = self.repos.channel_friend(row.id, me.user).await?;
-        Ok(channel_view(row, mine.as_ref()))
+        let assistant = self.assistant_answers(row.id).await?;
+        Ok(channel_view(row, mine.as_ref(), assistant))
     }
 
     pub async fn channel(&self, me: &Session, id: ChannelId) -> Result<Channel> {
@@ -280,7 +282,12 @@ impl Core {
     pub async fn business_channels(&self, me: &Session, business: BusinessId) -> Result<Vec<Channel>> {
         self.agent_of(me, business).await?;
         let rows = self.repos.channels_of(business).await?;
-        Ok(rows.into_iter().map(|r| channel_view(r, None)).collect())
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let assistant = self.assistant_answers(r.id).await?;
+            out.push(channel_view(r, None, assistant));
+        }
+        Ok(out)
     }
 
     /// Adds the channel as a friend, or changes the caller's consents.
@@ -334,7 +341,8 @@ impl Core {
             .await;
         }
         let row = self.repos.channel(row.id).await?.unwrap_or(row);
-        Ok(channel_view(row, Some(&saved)))
+        let assistant = self.assistant_answers(row.id).await?;
+        Ok(channel_view(row, Some(&saved), assistant))
     }
 
     /// Removes the channel from the caller's friends: no more messages of

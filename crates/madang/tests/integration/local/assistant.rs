@@ -131,6 +131,9 @@ async fn the_assistant_answers_from_the_facts_and_hands_over_to_the_agents() {
 
     let (person, room) = customer(&srv, "asp", ch).await;
     let shown = person.room(room).await["peer"]["id"].clone();
+    // The channel says an assistant answers first.
+    let page = format!("/api/v1/channels/{ch}");
+    assert_eq!(person.get(&page).await.ok()["assistant"], true);
 
     // Hours, then a question and answer the business wrote: quoted.
     person.send(room, "q1", "몇 시에 문 열어요?").await;
@@ -234,6 +237,7 @@ async fn the_assistant_answers_from_the_facts_and_hands_over_to_the_agents() {
         )
         .await
         .ok();
+    assert_eq!(person.get(&page).await.ok()["assistant"], false);
     person.send(room, "q10", "주차 되나요?").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(said(&person, room).await.len(), 7);
