@@ -231,3 +231,26 @@ async fn scheduled_backups_run_when_due_and_keep_the_newest() {
     );
     srv.stop().await;
 }
+
+/// Two nodes looking at once (two connections to one database): one takes
+/// the backup, the other leaves it.
+#[tokio::test]
+async fn one_node_of_a_cluster_takes_each_scheduled_backup() {
+    let srv = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = srv.config.clone();
+    config.backup.dir = dir.path().display().to_string();
+    let url = config.database_url();
+    let (one, two) = (
+        madang_store::SqlStore::connect(&url, 2).await.unwrap(),
+        madang_store::SqlStore::connect(&url, 2).await.unwrap(),
+    );
+    let (a, b) = tokio::join!(
+        madang::backup::scheduled_once(&config, &one),
+        madang::backup::scheduled_once(&config, &two)
+    );
+    let taken: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+    assert_eq!(taken.len(), 1, "{taken:?}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    verify(&taken[0], false).unwrap();
+}
