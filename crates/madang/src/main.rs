@@ -108,6 +108,9 @@ enum EvalCommand {
     /// all-MiniLM-L6-v2, in Korean and English: pair accuracy, screening
     /// precision and recall, recommendations recall@10 on the demo world.
     Embedders,
+    /// The channel's assistant: precision, coverage and wrongly answered
+    /// questions on Madang's own set, with each embedder and none.
+    Assistant,
 }
 
 #[derive(Subcommand)]
@@ -301,6 +304,10 @@ async fn main() -> anyhow::Result<()> {
             args,
             command: EvalCommand::Embedders,
         } => madang::eval::embedders(&args.load()?).await,
+        Command::Eval {
+            args,
+            command: EvalCommand::Assistant,
+        } => madang::eval::assistant(&args.load()?).await,
         Command::Backup {
             command: Some(BackupCommand::Verify { dir }),
             ..

@@ -23,7 +23,7 @@ use crate::ai::complete_patiently;
 use crate::ai::summary::{Language, language_of};
 use crate::jobs::WorkQueue;
 use crate::{Core, Error, Result, Session};
-use madang_ai::{ChatMessage, Prompt, cosine};
+use madang_ai::{ChatMessage, Embedder, Prompt, cosine};
 use madang_store::{AssistantOutcome, ChannelRow, FactRow, NewMessage, ShopRow, StoreError};
 use madang_types::api::MessageKind;
 use madang_types::channel::{
@@ -89,11 +89,15 @@ pub struct Known {
     pub answer: String,
 }
 
-/// How customers ask for what Madang knows of a shop, in Korean and
-/// English: matched question to question, beside the facts' text.
-const ASKED: [(&str, [&str; 3]); 5] = [
+/// What Madang knows of a shop and its channel, by kind: the words a
+/// question about it tends to use (searched with the fact's text), and how
+/// customers ask for it in Korean and English (matched question to
+/// question).
+const BUILTIN: [(&str, &str, [&str; 3]); 5] = [
     (
         "hours",
+        "영업시간 운영시간 몇 시에 문 열어요 몇 시까지 해요 언제 여나요 닫아요 오픈 마감 \
+         평일 주말 휴무 쉬는 날 opening hours when open close today weekend",
         [
             "몇 시에 문 열어요?",
             "영업시간이 어떻게 되나요?",
@@ -102,6 +106,7 @@ const ASKED: [(&str, [&str; 3]); 5] = [
     ),
     (
         "address",
+        "주소 위치 어디에 있어요 가는 길 찾아가는 방법 address where location directions",
         [
             "가게 위치가 어디예요?",
             "어떻게 찾아가요?",
@@ -110,6 +115,7 @@ const ASKED: [(&str, [&str; 3]); 5] = [
     ),
     (
         "phone",
+        "전화번호 연락처 전화 phone number call contact",
         [
             "전화번호가 뭐예요?",
             "연락처 알려주세요",
@@ -118,6 +124,7 @@ const ASKED: [(&str, [&str; 3]); 5] = [
     ),
     (
         "coupon",
+        "쿠폰 할인 이벤트 혜택 coupon discount offer deal",
         [
             "쿠폰 있어요?",
             "할인 행사 하나요?",
@@ -126,16 +133,37 @@ const ASKED: [(&str, [&str; 3]); 5] = [
     ),
     (
         "post",
+        "소식 공지 새로운 news announcement",
         ["새로운 소식 있어요?", "요즘 이벤트 있나요?", "What's new?"],
     ),
 ];
 
-fn asked(kind: &str) -> Vec<String> {
-    ASKED
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(_, qs)| qs.iter().map(|q| (*q).to_owned()).collect())
-        .unwrap_or_default()
+impl Known {
+    /// A question and answer the business wrote.
+    pub fn written(question: String, answer: String) -> Known {
+        Known {
+            kind: "qa",
+            topic: format!("{question}\n{answer}"),
+            asked: vec![question],
+            answer,
+        }
+    }
+
+    /// What Madang knows of a shop or channel (`hours`, `address`, `phone`,
+    /// `coupon`, `post`), said as `answer`.
+    pub fn builtin(kind: &'static str, answer: String) -> Known {
+        let (words, asked) = BUILTIN
+            .iter()
+            .find(|(k, ..)| *k == kind)
+            .map(|(_, w, a)| (*w, a.iter().map(|q| (*q).to_owned()).collect()))
+            .unwrap_or(("", Vec::new()));
+        Known {
+            kind,
+            topic: format!("{words}\n{answer}"),
+            asked,
+            answer,
+        }
+    }
 }
 
 /// What the assistant does with a message.
@@ -400,12 +428,7 @@ impl Core {
             .facts(c.id)
             .await?
             .into_iter()
-            .map(|f| Known {
-                kind: "qa",
-                topic: format!("{}\n{}", f.question, f.answer),
-                asked: vec![f.question],
-                answer: f.answer,
-            })
+            .map(|f| Known::written(f.question, f.answer))
             .collect();
         let now = self.now();
         let shops = self.channel_shops(c).await?;
@@ -427,15 +450,7 @@ impl Core {
                         format!("Opening hours: {week}")
                     },
                 );
-                out.push(Known {
-                    kind: "hours",
-                    asked: asked("hours"),
-                    topic: format!(
-                        "영업시간 운영시간 몇 시에 문 열어요 몇 시까지 해요 언제 여나요 닫아요 오픈 마감 \
-                         평일 주말 휴무 쉬는 날 opening hours when open close today weekend\n{answer}"
-                    ),
-                    answer,
-                });
+                out.push(Known::builtin("hours", answer));
             }
             let address = named(
                 shop,
@@ -445,12 +460,7 @@ impl Core {
                     format!("Address: {}", shop.address)
                 },
             );
-            out.push(Known {
-                kind: "address",
-                asked: asked("address"),
-                topic: format!("주소 위치 어디에 있어요 가는 길 찾아가는 방법 address where location directions\n{address}"),
-                answer: address,
-            });
+            out.push(Known::builtin("address", address));
             if !shop.phone.is_empty() {
                 let phone = named(
                     shop,
@@ -460,12 +470,7 @@ impl Core {
                         format!("Phone: {}", shop.phone)
                     },
                 );
-                out.push(Known {
-                    kind: "phone",
-                    asked: asked("phone"),
-                    topic: format!("전화번호 연락처 전화 phone number call contact\n{phone}"),
-                    answer: phone,
-                });
+                out.push(Known::builtin("phone", phone));
             }
             let tz = hours::zone(&shop.time_zone)?;
             for coupon in self.repos.coupons_of_shop(shop.id).await? {
@@ -483,21 +488,11 @@ impl Core {
                         coupon.title, coupon.description
                     )
                 };
-                out.push(Known {
-                    kind: "coupon",
-                    asked: asked("coupon"),
-                    topic: format!("쿠폰 할인 이벤트 혜택 coupon discount offer deal\n{text}"),
-                    answer: named(shop, text),
-                });
+                out.push(Known::builtin("coupon", named(shop, text)));
             }
         }
         for post in self.repos.posts(c.id, None, POSTS).await? {
-            out.push(Known {
-                kind: "post",
-                asked: asked("post"),
-                topic: format!("소식 공지 새로운 news announcement\n{}", post.text),
-                answer: post.text,
-            });
+            out.push(Known::builtin("post", post.text));
         }
         Ok(out)
     }
@@ -618,77 +613,10 @@ impl Core {
         }
     }
 
-    /// How well each fact matches `question`, 0–1.
+    /// How well each fact matches `question`, 0–1, and the floor.
     async fn match_facts(&self, question: &str, facts: &[Known]) -> Result<(Vec<f32>, f32)> {
-        let Some(embedder) = &self.models.embedder else {
-            let topics: Vec<&str> = facts.iter().map(|f| f.topic.as_str()).collect();
-            return Ok((lexical_scores(question, &topics), LEXICAL_FLOOR));
-        };
-        // Each fact's text as a passage, and the questions it answers as
-        // queries (e5 reads the two differently), embedded once.
-        let key = |passage: bool, text: &str| format!("{}\n{text}", if passage { 'p' } else { 'q' });
-        let (passages, queries): (Vec<String>, Vec<String>) = {
-            let cache = self
-                .channel_assistants
-                .vectors
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            let mut p: Vec<String> = facts.iter().map(|f| f.topic.clone()).collect();
-            let mut q: Vec<String> = facts.iter().flat_map(|f| f.asked.iter().cloned()).collect();
-            p.retain(|t| !cache.contains_key(&key(true, t)));
-            q.retain(|t| !cache.contains_key(&key(false, t)));
-            p.sort_unstable();
-            p.dedup();
-            q.push(question.to_owned());
-            q.sort_unstable();
-            q.dedup();
-            (p, q)
-        };
-        let passage_vectors = if passages.is_empty() {
-            Vec::new()
-        } else {
-            embedder.embed_passages(&passages).await?
-        };
-        let query_vectors = embedder.embed(&queries).await?;
-        let mut cache = self
-            .channel_assistants
-            .vectors
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if cache.len() + passages.len() + queries.len() > CACHED_VECTORS {
-            cache.clear();
-        }
-        for (t, v) in passages.iter().zip(passage_vectors) {
-            cache.insert(key(true, t), Arc::new(v));
-        }
-        let mut asked_vector = None;
-        for (t, v) in queries.iter().zip(query_vectors) {
-            if t == question {
-                asked_vector = Some(v.clone());
-            }
-            cache.insert(key(false, t), Arc::new(v));
-        }
-        let asked_vector =
-            asked_vector.ok_or_else(|| Error::Internal("the embedder gave no vector".into()))?;
-        let scale = embedder.scale();
-        let near = |k: String| {
-            cache
-                .get(&k)
-                .map_or(0.0, |v| scale.topic(cosine(&asked_vector, v)))
-        };
-        // Half from the fact's text, half from the closest question it
-        // answers: e5-small alone puts a refund question as near a
-        // booking answer as a dog question is to a pets answer; the two
-        // together part them.
-        let scores = facts
-            .iter()
-            .map(|f| {
-                let text = near(key(true, &f.topic));
-                let question = f.asked.iter().map(|a| near(key(false, a))).fold(0.0f32, f32::max);
-                (text + question) / 2.0
-            })
-            .collect();
-        Ok((scores, EMBEDDED_FLOOR))
+        let embedder = self.models.embedder.as_deref();
+        match_scores(embedder, &self.channel_assistants.vectors, question, facts).await
     }
 
     /// What to do with `question`, given what the channel knows.
@@ -884,6 +812,81 @@ impl Core {
         };
         self.say_as_outsider(new).await
     }
+}
+
+/// Fact vectors kept between questions, by text.
+pub type Vectors = Mutex<HashMap<String, Arc<Vec<f32>>>>;
+
+/// How well each fact matches `question`, 0–1, and the floor an answer
+/// needs: with an embedder, half the question against the fact's text and
+/// half against the closest question it answers; without, the words they
+/// share, weighed by rarity.
+pub async fn match_scores(
+    embedder: Option<&dyn Embedder>,
+    vectors: &Vectors,
+    question: &str,
+    facts: &[Known],
+) -> Result<(Vec<f32>, f32)> {
+    let Some(embedder) = embedder else {
+        let topics: Vec<&str> = facts.iter().map(|f| f.topic.as_str()).collect();
+        return Ok((lexical_scores(question, &topics), LEXICAL_FLOOR));
+    };
+    // Each fact's text as a passage, and the questions it answers as
+    // queries (e5 reads the two differently), embedded once.
+    let key = |passage: bool, text: &str| format!("{}\n{text}", if passage { 'p' } else { 'q' });
+    let (passages, queries): (Vec<String>, Vec<String>) = {
+        let cache = vectors.lock().unwrap_or_else(|p| p.into_inner());
+        let mut p: Vec<String> = facts.iter().map(|f| f.topic.clone()).collect();
+        let mut q: Vec<String> = facts.iter().flat_map(|f| f.asked.iter().cloned()).collect();
+        p.retain(|t| !cache.contains_key(&key(true, t)));
+        q.retain(|t| !cache.contains_key(&key(false, t)));
+        p.sort_unstable();
+        p.dedup();
+        q.push(question.to_owned());
+        q.sort_unstable();
+        q.dedup();
+        (p, q)
+    };
+    let passage_vectors = if passages.is_empty() {
+        Vec::new()
+    } else {
+        embedder.embed_passages(&passages).await?
+    };
+    let query_vectors = embedder.embed(&queries).await?;
+    let mut cache = vectors.lock().unwrap_or_else(|p| p.into_inner());
+    if cache.len() + passages.len() + queries.len() > CACHED_VECTORS {
+        cache.clear();
+    }
+    for (t, v) in passages.iter().zip(passage_vectors) {
+        cache.insert(key(true, t), Arc::new(v));
+    }
+    let mut asked_vector = None;
+    for (t, v) in queries.iter().zip(query_vectors) {
+        if t == question {
+            asked_vector = Some(v.clone());
+        }
+        cache.insert(key(false, t), Arc::new(v));
+    }
+    let asked_vector = asked_vector.ok_or_else(|| Error::Internal("the embedder gave no vector".into()))?;
+    let scale = embedder.scale();
+    let near = |k: String| {
+        cache
+            .get(&k)
+            .map_or(0.0, |v| scale.topic(cosine(&asked_vector, v)))
+    };
+    // Half from the fact's text, half from the closest question it
+    // answers: e5-small alone puts a refund question as near a
+    // booking answer as a dog question is to a pets answer; the two
+    // together part them.
+    let scores = facts
+        .iter()
+        .map(|f| {
+            let text = near(key(true, &f.topic));
+            let question = f.asked.iter().map(|a| near(key(false, a))).fold(0.0f32, f32::max);
+            (text + question) / 2.0
+        })
+        .collect();
+    Ok((scores, EMBEDDED_FLOOR))
 }
 
 /// Answers the customers' messages this node took, one at a time, until

@@ -1,5 +1,7 @@
 //! Offline evaluations. `madang eval embedders` ([`embedders`]) measures
-//! the sentence embedders on Madang's own Korean and English set.
+//! the sentence embedders on Madang's own Korean and English set; `madang
+//! eval assistant` ([`assistant`]) how the channel's assistant finds the
+//! fact a question means, on its own set.
 //!
 //! `madang eval recommendations`: the offline evaluation of open chat
 //! recommendations on the demo world (seeded first if the database has no
@@ -8,8 +10,10 @@
 //! rooms and interests, where an embedder runs) and of a popularity-only
 //! baseline, side by side.
 
+mod assistant;
 mod embedders;
 
+pub use assistant::assistant;
 pub use embedders::embedders;
 
 use crate::config::Config;
