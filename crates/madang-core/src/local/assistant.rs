@@ -210,6 +210,72 @@ pub fn wants_person(text: &str) -> bool {
     KOREAN.iter().any(|k| squeezed.contains(k)) || ENGLISH.iter().any(|e| folded.contains(e))
 }
 
+/// A greeting or a thanks alone, which a person at a counter answers in
+/// kind rather than looking anything up or calling someone over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmallTalk {
+    Greeting,
+    Thanks,
+}
+
+/// The message is only a greeting or only a thanks.
+pub fn small_talk(text: &str) -> Option<SmallTalk> {
+    let folded: String = text
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ')
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    const GREETINGS: [&str; 12] = [
+        "안녕하세요",
+        "안녕하세여",
+        "안녕",
+        "하이",
+        "여보세요",
+        "저기요",
+        "hello",
+        "hi",
+        "hey",
+        "hi there",
+        "good morning",
+        "good evening",
+    ];
+    const THANKS: [&str; 10] = [
+        "감사합니다",
+        "고맙습니다",
+        "감사해요",
+        "고마워요",
+        "감사",
+        "ㄳ",
+        "thanks",
+        "thank you",
+        "thank you so much",
+        "thx",
+    ];
+    if GREETINGS.contains(&folded.as_str()) {
+        Some(SmallTalk::Greeting)
+    } else if THANKS.contains(&folded.as_str()) {
+        Some(SmallTalk::Thanks)
+    } else {
+        None
+    }
+}
+
+fn small_talk_answer(talk: SmallTalk, channel: &str, korean: bool) -> String {
+    match (talk, korean) {
+        (SmallTalk::Greeting, true) => format!(
+            "안녕하세요, {channel}입니다. 궁금한 점을 물어봐 주세요. 사람과 이야기하려면 \"상담원 연결\"이라고 보내 주세요."
+        ),
+        (SmallTalk::Greeting, false) => format!(
+            "Hello, this is {channel}. Ask me anything; to talk to a person, send \"talk to a person\"."
+        ),
+        (SmallTalk::Thanks, true) => "감사합니다! 더 궁금한 점이 있으면 언제든 물어봐 주세요.".to_owned(),
+        (SmallTalk::Thanks, false) => "Thank you! Ask any time if there's anything else.".to_owned(),
+    }
+}
+
 /// The figures in `text`: each run of letters and digits (with `.`, `,`,
 /// `:`, `/`, `-` between them) that holds a digit (a number, price, date,
 /// time, phone), or of four or more capitals (a code). `3시` gives `3`;
@@ -635,6 +701,10 @@ impl Core {
                 unsupported: Vec::new(),
             });
         }
+        if let Some(talk) = small_talk(question) {
+            let korean = language_of(question) == Language::Korean;
+            return Ok(Turn::Answer(small_talk_answer(talk, &channel.name, korean)));
+        }
         if question.trim().is_empty() || facts.is_empty() {
             return Ok(Turn::HandOver {
                 reason: HandoverReason::LowScore,
@@ -924,6 +994,21 @@ mod tests {
         ] {
             assert!(!wants_person(no), "{no}");
         }
+    }
+
+    #[test]
+    fn a_greeting_or_a_thanks_alone_is_small_talk() {
+        assert_eq!(small_talk("안녕하세요!"), Some(SmallTalk::Greeting));
+        assert_eq!(small_talk("  Hi there "), Some(SmallTalk::Greeting));
+        assert_eq!(small_talk("감사합니다~"), Some(SmallTalk::Thanks));
+        assert_eq!(small_talk("Thank you!"), Some(SmallTalk::Thanks));
+        assert_eq!(
+            small_talk("안녕하세요 주차 되나요?"),
+            None,
+            "a question with it is a question"
+        );
+        assert_eq!(small_talk("감사합니다 환불은요?"), None);
+        assert!(small_talk_answer(SmallTalk::Greeting, "마당 카페", true).contains("상담원 연결"));
     }
 
     #[test]

@@ -247,6 +247,33 @@ async fn the_assistant_answers_from_the_facts_and_hands_over_to_the_agents() {
     assert_eq!(stats, json!({"answered": 6, "handed_over": 3, "withheld": 0}));
 }
 
+/// A greeting or a thanks alone is answered in kind, and the room stays
+/// with the assistant.
+#[tokio::test]
+async fn a_greeting_or_a_thanks_is_answered_in_kind() {
+    let srv = TestServer::start().await;
+    srv.clock.set(Millis(MON_NOON_KST));
+    let owner = srv.user("ago").await;
+    let (_, ch) = set_up(&owner, "assist_hello").await;
+    let (person, room) = customer(&srv, "agp", ch).await;
+    person.send(room, "g1", "안녕하세요!").await;
+    assert_eq!(
+        answer(&person, room, 1).await["text"],
+        "안녕하세요, 마당 카페입니다. 궁금한 점을 물어봐 주세요. 사람과 이야기하려면 \"상담원 연결\"이라고 보내 주세요."
+    );
+    person.send(room, "g2", "주차 돼요?").await;
+    assert_eq!(answer(&person, room, 2).await["text"], PARKING);
+    person.send(room, "g3", "감사합니다~").await;
+    assert_eq!(
+        answer(&person, room, 3).await["text"],
+        "감사합니다! 더 궁금한 점이 있으면 언제든 물어봐 주세요."
+    );
+    let it = entry(&owner, ch, room).await;
+    assert_eq!(it["with_agents"], false);
+    let stats = owner.get(&format!("/api/v1/channels/{ch}/assistant")).await.ok()["stats"].clone();
+    assert_eq!(stats, json!({"answered": 3, "handed_over": 0, "withheld": 0}));
+}
+
 #[tokio::test]
 async fn only_the_owner_changes_what_the_assistant_knows() {
     let srv = TestServer::start().await;
