@@ -662,8 +662,8 @@ impl Core {
     /// with the people: queue it for the assistant if the channel has it
     /// on. Never fails the send.
     pub(crate) async fn ask_channel_assistant(&self, channel: ChannelId, room: RoomId, seq: Seq) {
-        let on = match self.repos.channel_assistant(channel).await {
-            Ok(row) => row.enabled && self.models.features.channel_assistant,
+        let on = match self.assistant_answers(channel).await {
+            Ok(on) => on,
             Err(e) => {
                 tracing::warn!(error = %e, "channel assistant: could not read its switch");
                 return;
@@ -778,7 +778,7 @@ impl Core {
         let Some(state) = self.repos.channel_room_of(m.room).await? else {
             return Ok(());
         };
-        if state.with_agents || !self.repos.channel_assistant(state.channel_id).await?.enabled {
+        if state.with_agents || !self.assistant_answers(state.channel_id).await? {
             return Ok(());
         }
         let Some(message) = self.repos.message(m.room, m.seq).await? else {
