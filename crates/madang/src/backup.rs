@@ -309,11 +309,11 @@ pub fn verify(dir: &Path, progress: bool) -> anyhow::Result<Manifest> {
         "the manifest lists no {db}"
     );
     let total = manifest.files.iter().map(|f| f.bytes).sum();
-    let bar = bar(total, "verify", progress);
+    let shown = bar(total, "verify", progress);
     for f in &manifest.files {
         let path = below(dir, &f.path)?;
         ensure!(path.is_file(), "{} is missing", f.path);
-        let (sha256, bytes) = digest(&path, &bar)?;
+        let (sha256, bytes) = digest(&path, &shown)?;
         ensure!(
             bytes == f.bytes && sha256 == f.sha256,
             "{} does not match the manifest (size {bytes}, expected {}; a changed or damaged file)",
@@ -321,7 +321,7 @@ pub fn verify(dir: &Path, progress: bool) -> anyhow::Result<Manifest> {
             f.bytes
         );
     }
-    bar.finish_and_clear();
+    shown.finish_and_clear();
     let listed: Vec<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
     for name in files_below(dir)? {
         ensure!(
@@ -410,16 +410,16 @@ pub async fn restore(config: &Config, from: &Path, force: bool, progress: bool) 
         .filter(|f| f.path.starts_with("media/"))
         .map(|f| f.bytes)
         .sum();
-    let bar = bar(total, "media", progress);
+    let shown = bar(total, "media", progress);
     for key in keys {
         let bytes = tokio::fs::read(below(&media, &key)?).await?;
-        bar.inc(bytes.len() as u64);
+        shown.inc(bytes.len() as u64);
         blobs
             .put(&key, bytes.into())
             .await
             .with_context(|| format!("restoring media {key}"))?;
     }
-    bar.finish_and_clear();
+    shown.finish_and_clear();
     metrics::counter!("madang_restores_total").increment(1);
     metrics::histogram!("madang_restore_seconds").record(clock.elapsed().as_secs_f64());
     Ok(manifest)

@@ -66,14 +66,14 @@ pub(crate) struct CustomerMessage {
 /// The node's queue of customers' messages and the fact vectors it keeps.
 pub(crate) struct ChannelAssistants {
     messages: WorkQueue<CustomerMessage>,
-    vectors: Mutex<HashMap<String, Arc<Vec<f32>>>>,
+    vectors: Vectors,
 }
 
 impl Default for ChannelAssistants {
     fn default() -> Self {
         ChannelAssistants {
             messages: WorkQueue::new(QUEUE),
-            vectors: Mutex::new(HashMap::new()),
+            vectors: Vectors::default(),
         }
     }
 }
@@ -137,6 +137,11 @@ const BUILTIN: [(&str, &str, [&str; 3]); 5] = [
         ["새로운 소식 있어요?", "요즘 이벤트 있나요?", "What's new?"],
     ),
 ];
+
+/// The kind of built-in fact named `name`, if there is one.
+pub fn builtin_kind(name: &str) -> Option<&'static str> {
+    BUILTIN.iter().map(|(k, ..)| *k).find(|k| *k == name)
+}
 
 impl Known {
     /// A question and answer the business wrote.
@@ -372,8 +377,9 @@ pub fn lexical_scores(question: &str, topics: &[&str]) -> Vec<f32> {
         .collect()
 }
 
-/// The facts in order of how well they match, with their scores.
-fn ranked(scores: Vec<f32>) -> Vec<(usize, f32)> {
+/// The facts in order of how well they match, with their scores (ties:
+/// the earlier fact first). The first answers when it clears the floor.
+pub fn ranked(scores: Vec<f32>) -> Vec<(usize, f32)> {
     let mut order: Vec<(usize, f32)> = scores.into_iter().enumerate().collect();
     order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     order

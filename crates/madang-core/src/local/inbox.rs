@@ -68,16 +68,11 @@ impl Core {
         let Some(channel) = room.channel_id else {
             return Ok(());
         };
-        self.repos.customer_wrote(room.id, self.now()).await?;
-        if let Some(seq) = fresh {
-            let with_agents = self
-                .repos
-                .channel_room_of(room.id)
-                .await?
-                .is_none_or(|s| s.with_agents);
-            if !with_agents {
-                self.ask_channel_assistant(channel, room.id, seq).await;
-            }
+        let with_agents = self.repos.customer_wrote(room.id, self.now()).await?;
+        if let Some(seq) = fresh
+            && !with_agents
+        {
+            self.ask_channel_assistant(channel, room.id, seq).await;
         }
         self.tell_agents(channel, room.id).await
     }

@@ -72,7 +72,9 @@ pub trait ChannelRepo: Send + Sync {
         limit: i64,
     ) -> Result<Vec<InboxRow>>;
     /// The person wrote: the room is open (again) and moves up.
-    async fn customer_wrote(&self, room: RoomId, at: Millis) -> Result<()>;
+    /// Says whether the people have it (the assistant stays quiet); false
+    /// for a room that is not a channel's.
+    async fn customer_wrote(&self, room: RoomId, at: Millis) -> Result<bool>;
     /// Closing a conversation hands it back to the assistant (when the
     /// channel has it on) for the person's next message.
     async fn set_inbox_status(&self, room: RoomId, status: InboxStatus, at: Millis) -> Result<()>;
@@ -269,15 +271,19 @@ impl ChannelRepo for SqlStore {
         Ok(out)
     }
 
-    async fn customer_wrote(&self, room: RoomId, at: Millis) -> Result<()> {
-        sqlx::query(
-            "UPDATE channel_rooms SET status = 'open', last_customer_at = $2, updated_at = $2 WHERE room_id = $1",
+    async fn customer_wrote(&self, room: RoomId, at: Millis) -> Result<bool> {
+        let row = sqlx::query(
+            "UPDATE channel_rooms SET status = 'open', last_customer_at = $2, updated_at = $2 WHERE room_id = $1 \
+             RETURNING with_agents",
         )
         .bind(room.0)
         .bind(at.0)
-        .execute(self.pool())
+        .fetch_optional(self.pool())
         .await?;
-        Ok(())
+        row.as_ref()
+            .map(|r| flag(r, "with_agents"))
+            .transpose()
+            .map(|w| w.unwrap_or(false))
     }
 
     async fn set_inbox_status(&self, room: RoomId, status: InboxStatus, at: Millis) -> Result<()> {

@@ -23,7 +23,7 @@
 use crate::config::Config;
 use anyhow::Context;
 use madang_ai::Embedder;
-use madang_core::local::assistant::{Known, Vectors, match_scores};
+use madang_core::local::assistant::{Known, Vectors, builtin_kind, match_scores, ranked};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -68,13 +68,6 @@ fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 { 0.0 } else { a as f64 / b as f64 }
 }
 
-fn kind(name: &str) -> anyhow::Result<&'static str> {
-    ["hours", "address", "phone", "coupon", "post"]
-        .into_iter()
-        .find(|k| *k == name)
-        .with_context(|| format!("an unknown built-in fact {name:?}"))
-}
-
 /// The figures of one embedder (or none), per language, and the
 /// questions it got wrong (question, what it answered from, or nothing).
 async fn measure(
@@ -91,16 +84,16 @@ async fn measure(
             .map(|(q, a)| Known::written(q.clone(), a.clone()))
             .collect();
         for (k, answer) in &shop.builtin {
-            facts.push(Known::builtin(kind(k)?, answer.clone()));
+            let kind = builtin_kind(k).with_context(|| format!("an unknown built-in fact {k:?}"))?;
+            facts.push(Known::builtin(kind, answer.clone()));
         }
         for q in &shop.questions {
             let (scores, floor) = match_scores(embedder, &vectors, &q.text, &facts).await?;
-            let best = scores
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
-                .filter(|(_, s)| **s >= floor)
-                .map(|(i, _)| i);
+            // The product's own choice: the best fact, if it clears the floor.
+            let best = ranked(scores)
+                .first()
+                .filter(|(_, s)| *s >= floor)
+                .map(|(i, _)| *i);
             let at = match by_lang.iter().position(|(l, _)| *l == q.lang) {
                 Some(i) => i,
                 None => {
