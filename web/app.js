@@ -173,6 +173,15 @@ function onFrame(frame) {
     case 'inbox_changed':
       changed('inbox');
       break;
+    case 'history_imported':
+      api.get(`/rooms/${frame.room_id}`).then((fresh) => { mergeRoom(fresh); changed('rooms'); })
+        .catch(() => {});
+      changed(`history:${frame.room_id}`);
+      break;
+    case 'import_progress':
+      state.importProgress = frame.progress;
+      changed('import');
+      break;
     case 'pung_removed':
       pungRemoved(frame.pung_id);
       refreshPungs();

@@ -5,9 +5,10 @@
 export class ApiError extends Error {
   /**
    * @param {number} status @param {string} code @param {string} message
-   * @param {{reason?: string, word?: string, retry_after_ms?: number}} [detail]
+   * @param {{reason?: string, word?: string, retry_after_ms?: number, line?: number}} [detail]
    *   what the refusal names: the limit hit (`reason`), the host's banned
-   *   `word`, when a retry can succeed
+   *   `word`, when a retry can succeed, an export's `line` that could not
+   *   be read
    */
   constructor(status, code, message, detail = {}) {
     super(message);
@@ -16,6 +17,7 @@ export class ApiError extends Error {
     this.reason = detail.reason;
     this.word = detail.word;
     this.retryAfterMs = detail.retry_after_ms;
+    this.line = detail.line;
   }
 }
 
@@ -58,7 +60,7 @@ export const api = {
   /**
    * @param {string} method
    * @param {string} path under /api/v1
-   * @param {any} [body] JSON, or a Blob sent as is
+   * @param {any} [body] JSON, a Blob sent as is, or a FormData as multipart
    * @returns {Promise<any>}
    */
   async request(method, path, body) {
@@ -66,7 +68,10 @@ export const api = {
     const headers = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let payload;
-    if (body instanceof Blob) {
+    if (body instanceof FormData) {
+      // The browser writes the multipart boundary into the content type.
+      payload = body;
+    } else if (body instanceof Blob) {
       payload = body;
       headers['content-type'] = body.type || 'application/octet-stream';
     } else if (body !== undefined) {

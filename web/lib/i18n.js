@@ -125,6 +125,15 @@ const en = {
   statusOpen: 'Open', statusClosed: 'Closed', status_idle: 'Not started', status_open: 'Open', status_closed: 'Closed',
   assignedToMe: 'Assigned to me', assigned: 'Assigned', assignToMe: 'Assign to me', closeConversation: 'Close', noConversations: 'No conversations.',
   answerAsChannel: 'Answer as the channel',
+  importChats: 'Import chats', importHint: 'Bring a chat from KakaoTalk (대화 내보내기) or WhatsApp (Export chat): choose its .txt, or the .zip with its photos. You will see who is who before anything is saved.',
+  chooseExport: 'Choose an export (.txt or .zip)', readingExport: 'Reading the export…', exportFrom: 'From', chatTitle: 'Chat', messages: 'Messages',
+  period: 'Period', attachments: 'Attachments', whoIsWho: 'Who is who', whoIs: 'Who is {name}', thisIsMe: 'This is me', nameOnly: 'Keep as a name only',
+  importInto: 'Import into', newGroupFrom: 'A new group: {title}', importNow: 'Import', importing: 'Importing', pickOneMe: 'Choose exactly one name as yourself.',
+  importedN: 'Imported {n} messages. Nobody was notified.', alreadyImported: 'You imported this chat already ({n} messages); importing it again changes nothing.',
+  openImported: 'Open the chat', messagesN: '{n} messages', importedFrom: 'Imported', importedAbove: 'Imported history above',
+  err_malformed_export: 'The export could not be read at line {line}.', err_unknown_sender: 'That name does not write in this chat.',
+  err_not_in_room: 'Everyone you picked as a friend must be in the chosen room.', err_cannot_import_here: 'History goes into a 1:1 or group chat.',
+  err_friend_not_found: 'That person is not your friend.', err_invalid_plan: 'Choose who is who again.',
   byAssistant: '🤖 Automatic answer', channelAssistant: '🤖 An assistant answers first from the business’s own answers; ask for a person at any time.', assistantTab: 'Assistant', assistantOn: 'The assistant answers customers',
   assistantStats: 'Answered {answered} · handed over {handed_over} · withheld {withheld}',
   factQuestion: 'Question', factAnswer: 'Answer', addFact: 'Add', noFacts: 'No questions and answers yet.',
@@ -324,6 +333,15 @@ const ko = {
   statusOpen: '진행 중', statusClosed: '종료', status_idle: '시작 전', status_open: '진행 중', status_closed: '종료',
   assignedToMe: '내 담당', assigned: '담당자 있음', assignToMe: '내가 담당', closeConversation: '상담 종료', noConversations: '대화가 없어요.',
   answerAsChannel: '채널 이름으로 답하기',
+  importChats: '대화 가져오기', importHint: '카카오톡(대화 내보내기)이나 WhatsApp(채팅 내보내기)에서 내보낸 .txt 파일이나 사진이 든 .zip 파일을 고르세요. 저장하기 전에 누가 누구인지 먼저 보여 드려요.',
+  chooseExport: '내보낸 파일 고르기 (.txt, .zip)', readingExport: '파일을 읽는 중…', exportFrom: '앱', chatTitle: '대화방', messages: '메시지',
+  period: '기간', attachments: '첨부', whoIsWho: '누가 누구인가요', whoIs: '{name}은(는) 누구인가요', thisIsMe: '나', nameOnly: '이름만 남기기',
+  importInto: '가져올 곳', newGroupFrom: '새 그룹 채팅: {title}', importNow: '가져오기', importing: '가져오는 중', pickOneMe: '나인 이름을 하나만 고르세요.',
+  importedN: '메시지 {n}개를 가져왔어요. 아무에게도 알림이 가지 않았어요.', alreadyImported: '이미 가져온 대화예요(메시지 {n}개). 다시 가져와도 바뀌는 것이 없어요.',
+  openImported: '대화 열기', messagesN: '메시지 {n}개', importedFrom: '가져옴', importedAbove: '여기까지 가져온 대화',
+  err_malformed_export: '{line}번째 줄을 읽을 수 없어요.', err_unknown_sender: '이 대화에 없는 이름이에요.',
+  err_not_in_room: '친구로 고른 사람이 모두 그 대화방에 있어야 해요.', err_cannot_import_here: '1:1 채팅이나 그룹 채팅으로만 가져올 수 있어요.',
+  err_friend_not_found: '친구가 아닌 사람이에요.', err_invalid_plan: '누가 누구인지 다시 골라 주세요.',
   byAssistant: '🤖 자동 응답', channelAssistant: '🤖 자동 응답이 먼저 사업자가 적어 둔 답으로 답해요. 언제든 "상담원 연결"이라고 하면 사람에게 연결돼요.', assistantTab: '자동 응답', assistantOn: '자동 응답이 고객에게 답해요',
   assistantStats: '답변 {answered} · 상담원 연결 {handed_over} · 보류 {withheld}',
   factQuestion: '질문', factAnswer: '답변', addFact: '추가', noFacts: '아직 질문과 답변이 없어요.',
@@ -428,7 +446,7 @@ export function whenOf(ms) {
 
 /** A refusal's stable code in words (with the limit it names, the word
  * and the wait), or the server's own message.
- * @param {{code?: string, message: string, reason?: string, word?: string, retryAfterMs?: number}} err */
+ * @param {{code?: string, message: string, reason?: string, word?: string, retryAfterMs?: number, line?: number}} err */
 export function errorText(err) {
   const specific = `err_${err.code}_${err.reason}`;
   const key = /** @type {keyof typeof en} */ (err.reason && specific in en ? specific : `err_${err.code}`);
@@ -437,6 +455,7 @@ export function errorText(err) {
   const vars = {};
   if (err.word) vars.word = err.word;
   if (err.retryAfterMs) vars.secs = Math.ceil(err.retryAfterMs / 1000);
+  if (err.line) vars.line = err.line;
   const text = t(key, vars);
   // A value the words need but the refusal lacks: the server's message says it.
   return /\{\w+\}/.test(text) ? err.message : text;

@@ -19,6 +19,7 @@ export const state = {
   /** @type {number | null} the open room, when it is open without read receipts (peek) */ peeking: null,
   /** @type {{mine: any[], friends: any[]}} the Pung feed: my Pungs and friends' rings */ pungs: { mine: [], friends: [] },
   online: true,
+  /** @type {{stage: string, done: number, total: number} | null} my import on its way */ importProgress: null,
 };
 
 /** @type {Set<(what: string) => void>} */

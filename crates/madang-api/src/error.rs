@@ -26,6 +26,7 @@ impl ApiError {
                 reason: None,
                 word: None,
                 retry_after_ms: None,
+                line: None,
             },
         }
     }
@@ -35,7 +36,7 @@ impl ApiError {
 pub fn describe(e: &Error) -> (StatusCode, String) {
     use StatusCode as S;
     let status = match e {
-        Error::Invalid { .. } | Error::BannedWord(_) => S::BAD_REQUEST,
+        Error::Invalid { .. } | Error::BannedWord(_) | Error::MalformedExport { .. } => S::BAD_REQUEST,
         Error::Unauthenticated | Error::TokenExpired | Error::BadCredentials => S::UNAUTHORIZED,
         Error::HandleTaken | Error::RoomFull(_) | Error::Conflict { .. } => S::CONFLICT,
         Error::NotFound(_) => S::NOT_FOUND,
@@ -71,6 +72,7 @@ pub fn detail(e: &Error) -> (StatusCode, ErrorDetail) {
             detail.retry_after_ms = Some(*retry_after_ms);
         }
         Error::BannedWord(word) => detail.word = Some(word.clone()),
+        Error::MalformedExport { line, .. } => detail.line = Some(*line as i64),
         _ => {}
     }
     (status, detail)

@@ -107,6 +107,12 @@ pub enum Live {
         channel_id: ChannelId,
         room_id: RoomId,
     },
+    /// On a room's topic: history was imported before its first message.
+    HistoryImported {
+        room_id: RoomId,
+    },
+    /// The user's import moved on.
+    ImportProgress(madang_types::history::ImportProgress),
     /// On [`Topic::Cluster`]: an open chat was made, changed or closed;
     /// each node re-reads it for its search index.
     OpenChatChanged {

@@ -63,6 +63,10 @@ pub enum Error {
     /// The model is answering others; retry shortly.
     #[error("the model is busy; try again shortly")]
     AiBusy,
+    /// An export that is not a chat another messenger wrote, or not
+    /// whole: the line where reading stopped, from 1.
+    #[error("the export could not be read at line {line}: {reason}")]
+    MalformedExport { line: usize, reason: String },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -109,6 +113,7 @@ impl Error {
             Error::Unavailable(_) => "unavailable".into(),
             Error::FeatureOff(_) => "feature_off".into(),
             Error::AiBusy => "ai_busy".into(),
+            Error::MalformedExport { .. } => "malformed_export".into(),
             Error::Internal(_) => "internal".into(),
         }
     }

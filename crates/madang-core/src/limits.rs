@@ -43,6 +43,11 @@ pub struct Limits {
     pub max_upload_bytes: usize,
     /// Largest avatar upload, in bytes.
     pub max_avatar_bytes: usize,
+    /// Largest chat export to import (its `.txt`, or the zip with its
+    /// media), in bytes.
+    pub max_import_bytes: usize,
+    /// Most messages one import writes.
+    pub max_import_messages: usize,
     /// Largest JSON request body, in bytes.
     pub max_json_bytes: usize,
     /// Largest WebSocket frame a client may send, in bytes.
@@ -180,6 +185,8 @@ impl Default for Limits {
             token_ttl_days: 30,
             max_upload_bytes: 25 * 1024 * 1024,
             max_avatar_bytes: 5 * 1024 * 1024,
+            max_import_bytes: 200 * 1024 * 1024,
+            max_import_messages: 500_000,
             max_json_bytes: 64 * 1024,
             max_ws_frame_bytes: 64 * 1024,
             max_page: 100,

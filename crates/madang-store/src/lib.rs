@@ -18,6 +18,7 @@ pub mod earnings;
 mod events;
 pub mod folders;
 pub mod friends;
+pub mod imports;
 pub mod limits;
 pub mod local;
 pub mod media;
@@ -46,6 +47,7 @@ pub use earnings::{
 };
 pub use folders::{FolderRepo, FolderRow};
 pub use friends::{FriendFlags, FriendRepo, FriendRow};
+pub use imports::{ImportRepo, ImportRow, ImportedMessage, NewImport};
 pub use limits::{FloodMark, LimitRepo, Taken};
 pub use local::{
     AgentRow, AssistantOutcome, AssistantRepo, AssistantRow, AudienceSeed, BatchReport, BusinessRow,
@@ -131,6 +133,7 @@ pub trait Repos:
     + PollRepo
     + ThreadRepo
     + AssistantRepo
+    + ImportRepo
 {
 }
 impl<T> Repos for T where
@@ -160,6 +163,7 @@ impl<T> Repos for T where
         + PollRepo
         + ThreadRepo
         + AssistantRepo
+        + ImportRepo
 {
 }
 

@@ -39,6 +39,10 @@ pub struct StoredMessage {
     pub comment_count: i64,
     /// Written by an assistant.
     pub by_assistant: bool,
+    /// Brought by this import (`imports.id`), and the name the export gave
+    /// a sender kept as a name only.
+    pub import_id: Option<i64>,
+    pub imported_name: Option<String>,
 }
 
 impl StoredMessage {
@@ -79,6 +83,8 @@ impl StoredMessage {
             thread_seq: self.thread_seq,
             thread: None,
             by_assistant: self.by_assistant,
+            imported: self.import_id.is_some(),
+            imported_name: self.imported_name,
         }
     }
 }
@@ -207,7 +213,7 @@ pub trait MessageRepo: Send + Sync {
 /// sender stays in the table for unread counts, retries and moderation.
 pub(crate) const MESSAGE_COLS: &str = "room_id, seq, COALESCE(shown_id, sender_id) AS sender_id, client_id, \
      kind, text, reply_to, mentions, attachment, pung_id, created_at, edited_at, deleted_at, hidden_at, \
-     campaign_id, thread_root, thread_seq, comment_count, by_assistant";
+     campaign_id, thread_root, thread_seq, comment_count, by_assistant, import_id, imported_name";
 
 pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
     let kind = text(row, "kind")?;
@@ -232,6 +238,8 @@ pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
         thread_seq: opt_i64(row, "thread_seq")?.map(Seq),
         comment_count: i64_col(row, "comment_count")?,
         by_assistant: flag(row, "by_assistant")?,
+        import_id: opt_i64(row, "import_id")?,
+        imported_name: opt_text(row, "imported_name")?,
     })
 }
 
@@ -423,6 +431,8 @@ impl SqlStore {
             thread_seq,
             comment_count: 0,
             by_assistant: new.by_assistant,
+            import_id: None,
+            imported_name: None,
         };
         sqlx::query(
             "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, reply_to, \

@@ -98,6 +98,10 @@ const SQLITE: &Files = &[
         "0021_channel_assistant.sql",
         include_str!("../migrations/sqlite/0021_channel_assistant.sql"),
     ),
+    (
+        "0022_imports.sql",
+        include_str!("../migrations/sqlite/0022_imports.sql"),
+    ),
 ];
 
 const POSTGRES: &Files = &[
@@ -184,6 +188,10 @@ const POSTGRES: &Files = &[
     (
         "0021_channel_assistant.sql",
         include_str!("../migrations/postgres/0021_channel_assistant.sql"),
+    ),
+    (
+        "0022_imports.sql",
+        include_str!("../migrations/postgres/0022_imports.sql"),
     ),
 ];
 

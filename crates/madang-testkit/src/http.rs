@@ -40,6 +40,25 @@ impl Reply {
     }
 }
 
+/// Sends a request and reads its reply: JSON, or the text as a string.
+async fn answer(req: reqwest::RequestBuilder) -> Reply {
+    let res = req.send().await.expect("server answers");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let bytes = res.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    Reply {
+        status,
+        body,
+        headers,
+    }
+}
+
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
@@ -70,21 +89,7 @@ impl Client {
         if let Some((bytes, content_type)) = body {
             req = req.header("content-type", content_type).body(bytes);
         }
-        let res = req.send().await.expect("server answers");
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let bytes = res.bytes().await.expect("body");
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
-        };
-        Reply {
-            status,
-            body,
-            headers,
-        }
+        answer(req).await
     }
 
     async fn json(&self, method: Method, path: &str, body: &Value) -> Reply {
@@ -94,6 +99,25 @@ impl Client {
             Some((body.to_string().into_bytes(), "application/json")),
         )
         .await
+    }
+
+    /// A `multipart/form-data` request: each part's name, bytes and file
+    /// name (a file part) or none (a text part).
+    pub async fn multipart(&self, path: &str, parts: Vec<(&str, Vec<u8>, Option<&str>)>) -> Reply {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes, file) in parts {
+            let part = reqwest::multipart::Part::bytes(bytes);
+            let part = match file {
+                Some(f) => part.file_name(f.to_owned()),
+                None => part,
+            };
+            form = form.part(name.to_owned(), part);
+        }
+        let mut req = self.http.post(format!("{}{path}", self.base)).multipart(form);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        answer(req).await
     }
 
     pub async fn get(&self, path: &str) -> Reply {

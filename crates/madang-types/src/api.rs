@@ -281,6 +281,9 @@ pub enum MessageKind {
     Poll,
     /// A voice recording: the attachment, with its `voice` measures.
     Voice,
+    /// A line of imported history with no sender: an invite, a leave, an
+    /// app's notice. Shown in the middle of the timeline.
+    Notice,
 }
 
 impl MessageKind {
@@ -293,6 +296,7 @@ impl MessageKind {
             MessageKind::PungTag => "pung_tag",
             MessageKind::Poll => "poll",
             MessageKind::Voice => "voice",
+            MessageKind::Notice => "notice",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -304,6 +308,7 @@ impl MessageKind {
             "pung_tag" => Some(MessageKind::PungTag),
             "poll" => Some(MessageKind::Poll),
             "voice" => Some(MessageKind::Voice),
+            "notice" => Some(MessageKind::Notice),
             _ => None,
         }
     }
@@ -395,6 +400,14 @@ pub struct Message {
     /// customers), not by a person.
     #[serde(default)]
     pub by_assistant: bool,
+    /// Brought from another messenger's export (`POST /api/v1/imports`):
+    /// written before the room's live messages, at its original time.
+    #[serde(default)]
+    pub imported: bool,
+    /// An imported message whose sender was kept as a name only: the name
+    /// the export gave (`sender_id` is then whoever imported it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_name: Option<String>,
 }
 
 /// A message's comment thread, as one member sees it.
@@ -576,4 +589,7 @@ pub struct ErrorDetail {
     /// `Retry-After` header, in whole seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_ms: Option<i64>,
+    /// `malformed_export`: the export's line where reading stopped, from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<i64>,
 }

@@ -224,6 +224,16 @@ pub enum ServerFrame {
         channel_id: crate::ChannelId,
         room_id: RoomId,
     },
+    /// History was imported into one of the caller's rooms, before its
+    /// first message: page back (`before` the oldest seq held) to read it.
+    /// Nothing of it is unread.
+    HistoryImported {
+        room_id: RoomId,
+    },
+    /// The caller's import (`POST /api/v1/imports`) moved on.
+    ImportProgress {
+        progress: crate::history::ImportProgress,
+    },
     /// A refusal: the same body as an HTTP error's `error`.
     Error {
         #[serde(flatten)]

@@ -8,6 +8,7 @@ pub mod channel;
 pub mod earnings;
 pub mod events;
 pub mod folders;
+pub mod history;
 pub mod ids;
 pub mod local;
 pub mod openchat;

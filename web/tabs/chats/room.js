@@ -363,7 +363,14 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false, thread = f
 
   /** @param {any} m @param {boolean} grouped */
   function bubble(m, grouped) {
-    const mine = m.sender_id === me;
+    // An app's line of imported history (an invite, a leave): no sender.
+    if (m.kind === 'notice') {
+      return h('p', { class: 'notice', dataset: { seq: m.seq } }, m.text, h('time', {}, timeOf(m.created_at)));
+    }
+    // An imported message of someone kept as a name only is stored under
+    // the importer's account but is theirs.
+    const mine = m.sender_id === me && !m.imported_name;
+    const who = m.imported_name ?? nameOf(m.sender_id);
     const unread = unreadCount(roomId, m.seq, m.unread_count);
     const quoted = m.reply_to ? msgs.get(m.reply_to) : null;
     const sender = state.people.get(m.sender_id);
@@ -401,7 +408,7 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false, thread = f
         optOut(m),
       ];
     }
-    const avatar = avatarOf(sender ?? { id: m.sender_id, display_name: nameOf(m.sender_id) }, 'small');
+    const avatar = avatarOf(m.imported_name ? { id: 0, display_name: who } : sender ?? { id: m.sender_id, display_name: who }, 'small');
     const actions = m.deleted ? null : h('div', { class: 'msg-actions' },
       h('button', { type: 'button', onclick: () => setReply(m), 'aria-label': t('reply') }, '↩'),
       h('details', { class: 'react-menu' }, h('summary', { 'aria-label': t('react') }, '☺'),
@@ -409,14 +416,14 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false, thread = f
       open && !m.hidden ? h('button', { type: 'button', class: 'comment-button', 'aria-label': t('commentOn'), title: t('commentOn'),
         onclick: () => openComments(m.seq) }, '💬') : null,
       tools?.actionsFor(m),
-      mine && !m.hidden && m.kind !== 'poll' ? h('button', { type: 'button', 'aria-label': t('edit'), onclick: () => { editing = m.seq; draw(false); } }, '✎') : null,
-      mine ? h('button', { type: 'button', 'aria-label': t('delete'), onclick: async () => {
+      mine && !m.hidden && !m.imported && m.kind !== 'poll' ? h('button', { type: 'button', 'aria-label': t('edit'), onclick: () => { editing = m.seq; draw(false); } }, '✎') : null,
+      mine && !m.imported ? h('button', { type: 'button', 'aria-label': t('delete'), onclick: async () => {
         if (confirm(t('delete') + '?')) await api.del(`/rooms/${roomId}/messages/${m.seq}`);
       } }, '🗑') : null);
-    return h('article', { class: `msg${mine ? ' mine' : ''}${grouped ? ' grouped' : ''}`, dataset: { seq: m.seq, client: m.client_id } },
+    return h('article', { class: `msg${mine ? ' mine' : ''}${grouped ? ' grouped' : ''}${m.imported ? ' imported' : ''}`, dataset: { seq: m.seq, client: m.client_id } },
       !mine && !grouped ? avatar : null,
       h('div', { class: 'msg-body' },
-        !mine && !grouped ? h('span', { class: 'sender' }, nameOf(m.sender_id)) : null,
+        !mine && !grouped ? h('span', { class: 'sender' }, who) : null,
         h('div', { class: 'bubble-row' },
           h('div', { class: 'bubble' }, content),
           h('span', { class: 'meta' },
@@ -431,6 +438,21 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false, thread = f
     el.textContent = n > 0 ? String(n) : '';
     if (n > 0) el.setAttribute('aria-label', t('unreadBy', { n }));
     else el.removeAttribute('aria-label');
+    return el;
+  }
+
+  const importedLine = h('p', { class: 'imported-line', role: 'separator' }, t('importedAbove'));
+  /** The day lines drawn, by day, so a redraw keeps them in place. */
+  /** @type {Map<string, HTMLElement>} */
+  const dayLines = new Map();
+  /** @param {number} at @param {string} day */
+  function dayLine(at, day) {
+    let el = dayLines.get(day);
+    if (!el) {
+      el = h('p', { class: 'day-line', role: 'separator' },
+        new Date(at).toLocaleDateString([], { year: 'numeric', month: 'long', day: 'numeric', weekday: 'long' }));
+      dayLines.set(day, el);
+    }
     return el;
   }
 
@@ -461,7 +483,13 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false, thread = f
     let prev = null;
     for (const s of seqs) {
       const m = msgs.get(s);
-      const grouped = !!prev && prev.sender_id === m.sender_id && m.created_at - prev.created_at < 60000;
+      const grouped = !!prev && prev.kind !== 'notice' && prev.sender_id === m.sender_id
+        && prev.imported_name === m.imported_name && m.created_at - prev.created_at < 60000;
+      // Where imported history ends and the room's own begins.
+      if (prev?.imported && !m.imported) want.push(importedLine);
+      // A line for each new day, as messengers draw them.
+      const day = new Date(m.created_at).toDateString();
+      if (!prev || new Date(prev.created_at).toDateString() !== day) want.push(dayLine(m.created_at, day));
       const sig = signature(m, grouped);
       let entry = rendered.get(s);
       if (!entry || entry.sig !== sig) {
@@ -512,6 +540,11 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false, thread = f
     if (what === 'messages') tools?.refresh();
     if (what === 'messages') markRead();
     if (what === 'scheduled') later.load().catch(() => {});
+    // History was imported before the room's first message: read it in.
+    if (what === `history:${roomId}`) {
+      hasOlder = true;
+      loadOlder().catch(() => {});
+    }
     if (what.startsWith('poll:')) {
       const [, room, seq] = what.split(':');
       if (Number(room) === roomId) polls?.changedPoll(Number(seq));

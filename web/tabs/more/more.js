@@ -1,5 +1,6 @@
 // @ts-check
-/** More: edit my profile and photo, my devices, language, log out. */
+/** More: edit my profile and photo, notifications, importing chats, my
+ * devices, language, log out. */
 
 import { api } from '../../lib/api.js';
 import { h, mount } from '../../lib/dom.js';
@@ -8,6 +9,7 @@ import { changed, state } from '../../lib/state.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { logOut } from '../../app.js';
 import { notificationsSection } from './notifications.js';
+import { importSection } from './import.js';
 
 /** @param {HTMLElement} main */
 export function renderMore(main) {
@@ -64,6 +66,7 @@ export function renderMore(main) {
           h('label', { for: 'p-birthday' }, t('birthday')), birthday,
           h('button', { type: 'submit', class: 'primary' }, t('save')), note)),
       notificationsSection(),
+      importSection(),
       h('section', { 'aria-label': t('devices') }, h('h2', {}, t('devices')), devices),
       h('section', { 'aria-label': t('language') }, h('h2', {}, h('label', { for: 'p-lang' }, t('language'))), lang),
       h('section', {}, h('button', { type: 'button', class: 'danger wide', onclick: logOut }, t('logout')))));

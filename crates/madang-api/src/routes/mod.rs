@@ -9,6 +9,7 @@ mod discovery;
 mod earnings;
 mod folders;
 mod friends;
+mod imports;
 mod local;
 mod media;
 mod openchat;
@@ -176,8 +177,13 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(media::upload))
         .routes(routes!(pung::upload))
         .layer(DefaultBodyLimit::max(limits.max_upload_bytes));
+    // An export with its media; the margin is the form's other parts.
+    let imports = OpenApiRouter::new()
+        .routes(routes!(imports::preview))
+        .routes(routes!(imports::import))
+        .layer(DefaultBodyLimit::max(limits.max_import_bytes + 64 * 1024));
     let avatar = OpenApiRouter::new()
         .routes(routes!(accounts::set_avatar))
         .layer(DefaultBodyLimit::max(limits.max_avatar_bytes));
-    json.merge(uploads).merge(avatar)
+    json.merge(uploads).merge(imports).merge(avatar)
 }

@@ -426,6 +426,16 @@ impl Connection {
                 })
                 .await?
             }
+            Live::HistoryImported { room_id } => {
+                self.send_frame(&ServerFrame::HistoryImported { room_id: *room_id })
+                    .await?
+            }
+            Live::ImportProgress(progress) => {
+                self.send_frame(&ServerFrame::ImportProgress {
+                    progress: progress.clone(),
+                })
+                .await?
+            }
             // On the cluster topic, which no connection joins.
             Live::OpenChatChanged { .. } => {}
         }

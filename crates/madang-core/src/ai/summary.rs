@@ -148,8 +148,13 @@ pub(crate) fn transcript_line(m: &StoredMessage, names: &HashMap<UserId, String>
     if m.deleted_at.is_some() || m.hidden_at.is_some() {
         return None;
     }
-    let name = names.get(&m.sender_id).map_or("?", String::as_str);
+    // An imported message of someone kept as a name only shows that name.
+    let name = match &m.imported_name {
+        Some(n) => n.as_str(),
+        None => names.get(&m.sender_id).map_or("?", String::as_str),
+    };
     let body = match m.kind {
+        MessageKind::Notice => return (!m.text.trim().is_empty()).then(|| format!("({})", m.text.trim())),
         MessageKind::Text | MessageKind::PungReply | MessageKind::PungTag => m.text.trim().to_string(),
         MessageKind::Image => format!("[photo] {}", m.text.trim()),
         MessageKind::File => format!("[file {}]", m.attachment.as_ref().map_or("", |a| a.name.as_str())),

@@ -1,5 +1,7 @@
 //! A person's history, carried in and out: reading other messengers'
-//! chat exports (`exports`). Written by hand from the formats as the apps
-//! document and write them; the fixtures are invented chats.
+//! chat exports (`exports`, written by hand from the formats as the apps
+//! document and write them; the fixtures are invented chats) and writing
+//! them into rooms (`import`).
 
 pub mod exports;
+pub mod import;

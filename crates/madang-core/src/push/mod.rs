@@ -234,6 +234,8 @@ mod tests {
             thread_seq: None,
             comment_count: 0,
             by_assistant: false,
+            import_id: None,
+            imported_name: None,
         }
     }
 

@@ -16,7 +16,7 @@
 
 use super::inbox::PlaceRow;
 use crate::messages::{StoredMessage, campaign_event};
-use crate::rows::{flag, i64_col, json, opt_i64, text, to_json};
+use crate::rows::{Params, flag, i64_col, json, opt_i64, text, to_json};
 use crate::{Backend, Result, SqlStore, StoreError};
 use async_trait::async_trait;
 use madang_types::api::MessageKind;
@@ -303,45 +303,6 @@ fn candidate_row(row: &AnyRow, deferred: bool) -> Result<Candidate> {
         tags: json(&text(row, "tags")?)?,
         attributes: json(&text(row, "attributes")?)?,
     })
-}
-
-/// Placeholders for the big multi-row statements, numbered in the order
-/// they appear: `?` on SQLite, `$n` on PostgreSQL. SQLite looks a `$n`
-/// name up by scanning every parameter's name, once per bound value, which
-/// is quadratic in a statement of thousands of values; anonymous `?`s are
-/// bound by position.
-struct Params {
-    sqlite: bool,
-    next: usize,
-}
-
-impl Params {
-    fn new(backend: Backend) -> Params {
-        Params {
-            sqlite: backend == Backend::Sqlite,
-            next: 0,
-        }
-    }
-
-    fn one(&mut self) -> String {
-        self.next += 1;
-        if self.sqlite {
-            "?".to_owned()
-        } else {
-            format!("${}", self.next)
-        }
-    }
-
-    /// `(a, b, …)`: `n` of them, for `IN`.
-    fn list(&mut self, n: usize) -> String {
-        let all: Vec<String> = (0..n).map(|_| self.one()).collect();
-        format!("({})", all.join(", "))
-    }
-
-    /// `(a, b), (c, d), …`: `rows` tuples of `cols`, for `VALUES`.
-    fn tuples(&mut self, rows: usize, cols: usize) -> String {
-        (0..rows).map(|_| self.list(cols)).collect::<Vec<_>>().join(", ")
-    }
 }
 
 const PERSON_COLS: &str = "u.display_name, u.time_zone, u.home_lat, u.home_lon, rm.last_seq, rm.member_count";
@@ -941,6 +902,8 @@ impl CampaignRepo for SqlStore {
                         thread_seq: None,
                         comment_count: 0,
                         by_assistant: false,
+                        import_id: None,
+                        imported_name: None,
                     };
                     events.push(campaign_event(message.clone(), members));
                     messages.push(message);

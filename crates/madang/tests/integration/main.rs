@@ -13,6 +13,7 @@ mod drawer;
 mod folders;
 mod friends;
 mod generator;
+mod imports;
 mod invariants;
 mod live;
 mod local;
