@@ -178,6 +178,10 @@ function onFrame(frame) {
         .catch(() => {});
       changed(`history:${frame.room_id}`);
       break;
+    case 'export_changed':
+      state.exports.set(frame.export.id, frame.export);
+      changed('exports');
+      break;
     case 'import_progress':
       state.importProgress = frame.progress;
       changed('import');

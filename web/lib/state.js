@@ -20,6 +20,7 @@ export const state = {
   /** @type {{mine: any[], friends: any[]}} the Pung feed: my Pungs and friends' rings */ pungs: { mine: [], friends: [] },
   online: true,
   /** @type {{stage: string, done: number, total: number} | null} my import on its way */ importProgress: null,
+  /** @type {Map<number, any>} my exports as their frames last told them, by id */ exports: new Map(),
 };
 
 /** @type {Set<(what: string) => void>} */

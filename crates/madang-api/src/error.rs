@@ -40,6 +40,7 @@ pub fn describe(e: &Error) -> (StatusCode, String) {
         Error::Unauthenticated | Error::TokenExpired | Error::BadCredentials => S::UNAUTHORIZED,
         Error::HandleTaken | Error::RoomFull(_) | Error::Conflict { .. } => S::CONFLICT,
         Error::NotFound(_) => S::NOT_FOUND,
+        Error::Gone { .. } => S::GONE,
         Error::NotMember
         | Error::Blocked
         | Error::NotAuthor

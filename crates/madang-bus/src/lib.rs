@@ -111,6 +111,8 @@ pub enum Live {
     HistoryImported {
         room_id: RoomId,
     },
+    /// One of the user's exports moved on, finished, failed or expired.
+    ExportChanged(Box<madang_types::history::ExportJob>),
     /// The user's import moved on.
     ImportProgress(madang_types::history::ImportProgress),
     /// On [`Topic::Cluster`]: an open chat was made, changed or closed;

@@ -63,6 +63,10 @@ pub enum Error {
     /// The model is answering others; retry shortly.
     #[error("the model is busy; try again shortly")]
     AiBusy,
+    /// Something that was there and is gone for good (an export's link
+    /// past its time); `code` is stable, e.g. `export_expired`.
+    #[error("{message}")]
+    Gone { code: &'static str, message: String },
     /// An export that is not a chat another messenger wrote, or not
     /// whole: the line where reading stopped, from 1.
     #[error("the export could not be read at line {line}: {reason}")]
@@ -91,9 +95,10 @@ impl Error {
     /// The stable code a client is told (the API pairs it with a status).
     pub fn code(&self) -> String {
         match self {
-            Error::Invalid { code, .. } | Error::Refused { code, .. } | Error::Conflict { code, .. } => {
-                (*code).into()
-            }
+            Error::Invalid { code, .. }
+            | Error::Refused { code, .. }
+            | Error::Conflict { code, .. }
+            | Error::Gone { code, .. } => (*code).into(),
             Error::Unauthenticated => "unauthenticated".into(),
             Error::TokenExpired => "token_expired".into(),
             Error::BadCredentials => "bad_credentials".into(),

@@ -5,7 +5,8 @@
 //! `earnings/subscriptions.rs`; the campaign sender in `local/campaigns.rs`; the
 //! assistant's answers in `ai/assistant.rs`, the channel assistant's in
 //! `local/assistant.rs`; Web Push in `push/job.rs`;
-//! scheduled messages in `chat/scheduled.rs`.
+//! scheduled messages in `chat/scheduled.rs`; exports in
+//! `history/export.rs`.
 
 use crate::Core;
 use madang_bus::{Live, Topic};
@@ -33,6 +34,7 @@ impl Jobs {
             tokio::spawn(crate::openchat::screening::run(core.clone(), rx.clone())),
             tokio::spawn(crate::push::job::run(core.clone(), rx.clone())),
             tokio::spawn(crate::chat::scheduled::run(core.clone(), rx.clone())),
+            tokio::spawn(crate::history::export::run(core.clone(), rx.clone())),
             tokio::spawn(crate::local::campaigns::run(core, rx)),
         ];
         Jobs { stop, handles }

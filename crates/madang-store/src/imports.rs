@@ -1,12 +1,16 @@
-//! History imported from another messenger's export: written in one
-//! transaction below the room's first live seq, so nothing about it is new
-//! to anyone (no event, no push, no unread), and found again by the chat's
-//! hash so the same chat is never written twice.
+//! History carried in and out. Imported from another messenger's export:
+//! written in one transaction below the room's first live seq, so nothing
+//! about it is new to anyone (no event, no push, no unread), and found
+//! again by the chat's hash so the same chat is never written twice.
+//! Exported: jobs any node claims, with their progress and their file's
+//! place until it expires.
 
-use crate::rows::{Params, i64_col, text, to_json};
+use crate::messages::{MESSAGE_COLS, StoredMessage, message_row};
+use crate::rows::{Params, i64_col, opt_i64, opt_text, text, to_json};
 use crate::{Result, SqlStore, StoreError, conflict};
 use async_trait::async_trait;
 use madang_types::api::{Attachment, MessageKind};
+use madang_types::history::{ExportKind, ExportState};
 use madang_types::{Millis, RoomId, Seq, UserId};
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
@@ -199,5 +203,258 @@ impl ImportRepo for SqlStore {
         let done = import_row(&row)?;
         tx.commit().await?;
         Ok(done)
+    }
+}
+
+/// An export, as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportRow {
+    pub id: i64,
+    pub user_id: UserId,
+    pub room_id: Option<RoomId>,
+    pub kind: ExportKind,
+    pub state: ExportState,
+    pub done: i64,
+    pub total: i64,
+    pub token: String,
+    pub blob_key: Option<String>,
+    pub file_name: Option<String>,
+    pub size: Option<i64>,
+    pub error: Option<String>,
+    pub created_at: Millis,
+    pub finished_at: Option<Millis>,
+    pub expires_at: Option<Millis>,
+}
+
+/// A finished export's file.
+#[derive(Clone, Debug)]
+pub struct ExportFile {
+    pub blob_key: String,
+    pub file_name: String,
+    pub size: i64,
+    pub at: Millis,
+    pub expires_at: Millis,
+}
+
+#[async_trait]
+pub trait ExportRepo: Send + Sync {
+    async fn create_export(
+        &self,
+        user: UserId,
+        room: Option<RoomId>,
+        kind: ExportKind,
+        token: &str,
+        at: Millis,
+    ) -> Result<ExportRow>;
+    async fn export(&self, id: i64) -> Result<Option<ExportRow>>;
+    /// The person's newest exports, newest first.
+    async fn exports_of(&self, user: UserId, limit: i64) -> Result<Vec<ExportRow>>;
+    /// Those not finished yet (pending or running), for a person's limit.
+    async fn unfinished_exports(&self, user: UserId) -> Result<i64>;
+    /// Takes the oldest export waiting, or one whose node stopped holding
+    /// it, until `until`; one node gets each.
+    async fn claim_export(&self, now: Millis, until: Millis) -> Result<Option<ExportRow>>;
+    async fn export_progress(&self, id: i64, done: i64, total: i64, until: Millis) -> Result<()>;
+    async fn finish_export(&self, id: i64, file: &ExportFile) -> Result<()>;
+    async fn fail_export(&self, id: i64, error: &str, at: Millis) -> Result<()>;
+    /// Finished exports past their time, whose files are to go.
+    async fn expired_exports(&self, now: Millis, limit: i64) -> Result<Vec<ExportRow>>;
+    async fn mark_export_expired(&self, id: i64) -> Result<()>;
+    /// Messages of a room's timeline from `from` on (for a progress total).
+    async fn count_history(&self, room: RoomId, from: Seq) -> Result<i64>;
+    /// The messages `user` wrote that still exist (not deleted, not an
+    /// import's notice or name kept as a name), by room and seq, after the
+    /// `(room, seq)` given.
+    async fn messages_by(&self, user: UserId, after: (RoomId, Seq), limit: i64)
+    -> Result<Vec<StoredMessage>>;
+}
+
+const EXPORT_COLS: &str = "id, user_id, room_id, format, state, done, total, token, blob_key, file_name, size, \
+     error, created_at, finished_at, expires_at";
+
+fn export_row(row: &AnyRow) -> Result<ExportRow> {
+    let kind = text(row, "format")?;
+    let state = text(row, "state")?;
+    Ok(ExportRow {
+        id: i64_col(row, "id")?,
+        user_id: UserId(i64_col(row, "user_id")?),
+        room_id: opt_i64(row, "room_id")?.map(RoomId),
+        kind: ExportKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("export kind {kind:?}")))?,
+        state: ExportState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("export state {state:?}")))?,
+        done: i64_col(row, "done")?,
+        total: i64_col(row, "total")?,
+        token: text(row, "token")?,
+        blob_key: opt_text(row, "blob_key")?,
+        file_name: opt_text(row, "file_name")?,
+        size: opt_i64(row, "size")?,
+        error: opt_text(row, "error")?,
+        created_at: Millis(i64_col(row, "created_at")?),
+        finished_at: opt_i64(row, "finished_at")?.map(Millis),
+        expires_at: opt_i64(row, "expires_at")?.map(Millis),
+    })
+}
+
+#[async_trait]
+impl ExportRepo for SqlStore {
+    async fn create_export(
+        &self,
+        user: UserId,
+        room: Option<RoomId>,
+        kind: ExportKind,
+        token: &str,
+        at: Millis,
+    ) -> Result<ExportRow> {
+        let sql = format!(
+            "INSERT INTO exports (user_id, room_id, format, state, token, created_at) \
+             VALUES ($1, $2, $3, 'pending', $4, $5) RETURNING {EXPORT_COLS}"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(user.0)
+            .bind(room.map(|r| r.0))
+            .bind(kind.as_str())
+            .bind(token)
+            .bind(at.0)
+            .fetch_one(self.pool())
+            .await?;
+        export_row(&row)
+    }
+
+    async fn export(&self, id: i64) -> Result<Option<ExportRow>> {
+        let sql = format!("SELECT {EXPORT_COLS} FROM exports WHERE id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(export_row).transpose()
+    }
+
+    async fn exports_of(&self, user: UserId, limit: i64) -> Result<Vec<ExportRow>> {
+        let sql = format!("SELECT {EXPORT_COLS} FROM exports WHERE user_id = $1 ORDER BY id DESC LIMIT $2");
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(user.0)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(export_row).collect()
+    }
+
+    async fn unfinished_exports(&self, user: UserId) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM exports WHERE user_id = $1 AND state IN ('pending', 'running')",
+        )
+        .bind(user.0)
+        .fetch_one(self.pool())
+        .await?;
+        i64_col(&row, "n")
+    }
+
+    async fn claim_export(&self, now: Millis, until: Millis) -> Result<Option<ExportRow>> {
+        // The outer condition is checked again on the locked row, so two
+        // nodes picking the same id at once cannot both take it.
+        let sql = format!(
+            "UPDATE exports SET state = 'running', claimed_until = $2 \
+             WHERE id = (SELECT id FROM exports WHERE state = 'pending' OR (state = 'running' AND claimed_until < $1) \
+                         ORDER BY id LIMIT 1) \
+               AND (state = 'pending' OR (state = 'running' AND claimed_until < $1)) \
+             RETURNING {EXPORT_COLS}"
+        );
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(now.0)
+            .bind(until.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        row.as_ref().map(export_row).transpose()
+    }
+
+    async fn export_progress(&self, id: i64, done: i64, total: i64, until: Millis) -> Result<()> {
+        sqlx::query("UPDATE exports SET done = $2, total = $3, claimed_until = $4 WHERE id = $1")
+            .bind(id)
+            .bind(done)
+            .bind(total)
+            .bind(until.0)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn finish_export(&self, id: i64, file: &ExportFile) -> Result<()> {
+        sqlx::query(
+            "UPDATE exports SET state = 'done', done = total, blob_key = $2, file_name = $3, size = $4, \
+             finished_at = $5, expires_at = $6 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(&file.blob_key)
+        .bind(&file.file_name)
+        .bind(file.size)
+        .bind(file.at.0)
+        .bind(file.expires_at.0)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn fail_export(&self, id: i64, error: &str, at: Millis) -> Result<()> {
+        sqlx::query("UPDATE exports SET state = 'failed', error = $2, finished_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(error)
+            .bind(at.0)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn expired_exports(&self, now: Millis, limit: i64) -> Result<Vec<ExportRow>> {
+        let sql = format!(
+            "SELECT {EXPORT_COLS} FROM exports WHERE state = 'done' AND expires_at < $1 ORDER BY id LIMIT $2"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(now.0)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(export_row).collect()
+    }
+
+    async fn mark_export_expired(&self, id: i64) -> Result<()> {
+        sqlx::query("UPDATE exports SET state = 'expired', blob_key = NULL WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    async fn count_history(&self, room: RoomId, from: Seq) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM messages WHERE room_id = $1 AND seq >= $2 AND thread_root IS NULL",
+        )
+        .bind(room.0)
+        .bind(from.0)
+        .fetch_one(self.pool())
+        .await?;
+        i64_col(&row, "n")
+    }
+
+    async fn messages_by(
+        &self,
+        user: UserId,
+        after: (RoomId, Seq),
+        limit: i64,
+    ) -> Result<Vec<StoredMessage>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE sender_id = $1 AND deleted_at IS NULL \
+               AND imported_name IS NULL AND kind <> 'notice' AND (room_id > $2 OR (room_id = $2 AND seq > $3)) \
+             ORDER BY room_id, seq LIMIT $4"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(user.0)
+            .bind(after.0.0)
+            .bind(after.1.0)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(message_row).collect()
     }
 }

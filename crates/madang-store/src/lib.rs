@@ -47,7 +47,7 @@ pub use earnings::{
 };
 pub use folders::{FolderRepo, FolderRow};
 pub use friends::{FriendFlags, FriendRepo, FriendRow};
-pub use imports::{ImportRepo, ImportRow, ImportedMessage, NewImport};
+pub use imports::{ExportFile, ExportRepo, ExportRow, ImportRepo, ImportRow, ImportedMessage, NewImport};
 pub use limits::{FloodMark, LimitRepo, Taken};
 pub use local::{
     AgentRow, AssistantOutcome, AssistantRepo, AssistantRow, AudienceSeed, BatchReport, BusinessRow,
@@ -134,6 +134,7 @@ pub trait Repos:
     + ThreadRepo
     + AssistantRepo
     + ImportRepo
+    + ExportRepo
 {
 }
 impl<T> Repos for T where
@@ -164,6 +165,7 @@ impl<T> Repos for T where
         + ThreadRepo
         + AssistantRepo
         + ImportRepo
+        + ExportRepo
 {
 }
 

@@ -230,6 +230,11 @@ pub enum ServerFrame {
     HistoryImported {
         room_id: RoomId,
     },
+    /// One of the caller's exports moved on, finished (with its
+    /// `download_url`), failed or expired.
+    ExportChanged {
+        export: Box<crate::history::ExportJob>,
+    },
     /// The caller's import (`POST /api/v1/imports`) moved on.
     ImportProgress {
         progress: crate::history::ImportProgress,

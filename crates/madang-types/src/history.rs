@@ -16,6 +16,8 @@ pub enum ExportFormat {
     KakaoMobile,
     /// WhatsApp's `.txt` (Android or iOS).
     Whatsapp,
+    /// Madang's own JSON export (`chat.json` in its zip).
+    Madang,
 }
 
 impl ExportFormat {
@@ -24,6 +26,7 @@ impl ExportFormat {
             ExportFormat::KakaoPc => "kakao_pc",
             ExportFormat::KakaoMobile => "kakao_mobile",
             ExportFormat::Whatsapp => "whatsapp",
+            ExportFormat::Madang => "madang",
         }
     }
 }
@@ -107,4 +110,149 @@ pub struct ImportProgress {
     pub stage: String,
     pub done: i64,
     pub total: i64,
+}
+
+/// What an export of Madang's own holds: a room's history as text, as
+/// JSON (with its media, which imports back), as a page to open, or a
+/// person's whole account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    /// KakaoTalk's PC layout, a `.txt`.
+    Txt,
+    /// A zip: `chat.json` (a [`ChatArchive`]) and `media/`.
+    Json,
+    /// A zip: `index.html`, one page that needs nothing else, and `media/`.
+    Html,
+    /// A zip: `account.json` (an [`AccountArchive`]) and `media/`.
+    Account,
+}
+
+impl ExportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportKind::Txt => "txt",
+            ExportKind::Json => "json",
+            ExportKind::Html => "html",
+            ExportKind::Account => "account",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "txt" => Some(ExportKind::Txt),
+            "json" => Some(ExportKind::Json),
+            "html" => Some(ExportKind::Html),
+            "account" => Some(ExportKind::Account),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportState {
+    /// Waiting for a node to take it.
+    Pending,
+    Running,
+    /// Ready: `download_url` until `expires_at`.
+    Done,
+    Failed,
+    /// Past `expires_at`: the file is gone.
+    Expired,
+}
+
+impl ExportState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportState::Pending => "pending",
+            ExportState::Running => "running",
+            ExportState::Done => "done",
+            ExportState::Failed => "failed",
+            ExportState::Expired => "expired",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(ExportState::Pending),
+            "running" => Some(ExportState::Running),
+            "done" => Some(ExportState::Done),
+            "failed" => Some(ExportState::Failed),
+            "expired" => Some(ExportState::Expired),
+            _ => None,
+        }
+    }
+}
+
+/// `POST /api/v1/rooms/{room}/exports`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateExportRequest {
+    /// `txt`, `json` or `html`.
+    pub format: ExportKind,
+}
+
+/// An export on its way or ready, as its owner sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ExportJob {
+    pub id: i64,
+    pub kind: ExportKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room_id: Option<RoomId>,
+    pub state: ExportState,
+    /// Messages (or items) written so far, of `total`.
+    pub done: i64,
+    pub total: i64,
+    pub created_at: Millis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<Millis>,
+    /// After this the link answers `410 export_expired`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Millis>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    /// Done: where to fetch it, without signing in (the link is the key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_url: Option<String>,
+    /// Failed: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A room in an archive.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ArchivedRoom {
+    pub id: RoomId,
+    pub kind: crate::api::RoomKind,
+    pub title: String,
+}
+
+/// `chat.json` of a JSON export: the room from the exporter's join on, in
+/// the API's own shapes, oldest first. An attachment's file is in the zip
+/// at `media/{media_id}/{name}`. `POST /api/v1/imports` reads it back.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChatArchive {
+    /// 1: this layout.
+    pub madang_export: u32,
+    pub exported_at: Millis,
+    pub room: ArchivedRoom,
+    /// Who wrote, as the exporter saw them.
+    pub people: Vec<crate::api::Profile>,
+    pub messages: Vec<crate::api::Message>,
+}
+
+/// `account.json` of an account export: what the server holds of one
+/// person that is theirs. Attachments are in the zip as in a chat's.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AccountArchive {
+    pub madang_export: u32,
+    pub exported_at: Millis,
+    pub me: crate::api::Me,
+    pub friends: Vec<crate::api::Friend>,
+    pub rooms: Vec<ArchivedRoom>,
+    /// Every message of mine that still exists, oldest first.
+    pub messages: Vec<crate::api::Message>,
+    /// My Pungs that have not expired.
+    pub pungs: Vec<crate::pung::Pung>,
 }

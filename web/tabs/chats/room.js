@@ -15,6 +15,7 @@ import { pungQuote } from '../pung/quote.js';
 import { openTools } from '../openchat/tools.js';
 import { aiTools } from './ai.js';
 import { openDrawer } from './drawer.js';
+import { openRoomExport } from '../../lib/exports.js';
 import { pollTools } from './polls.js';
 import { scheduledTools } from './scheduled.js';
 import { openThread } from './thread.js';
@@ -109,6 +110,8 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false, thread = f
   const rarer = h('div', { class: 'header-more', id: 'room-tools' }, tools?.header, ai.assistantButton,
     h('button', { type: 'button', class: 'icon-button', id: 'room-drawer', 'aria-label': t('drawer'), title: t('drawer'),
       onclick: () => openDrawer(roomId, room.title) }, '🗂'),
+    h('button', { type: 'button', class: 'icon-button', id: 'room-export', 'aria-label': t('exportRoom'), title: t('exportRoom'),
+      onclick: () => openRoomExport(roomId, room.title) }, '📤'),
     room.kind === 'channel' && room.channel ? h('a', { href: `#/local/channel/${room.channel}`, class: 'icon-button', id: 'room-channel',
       'aria-label': t('channel'), title: t('channel') }, '🏪') : null,
     pinButton, muteButton,

@@ -4,12 +4,13 @@
 
 import { api } from '../../lib/api.js';
 import { h, mount } from '../../lib/dom.js';
-import { currentLang, setLang, t } from '../../lib/i18n.js';
+import { currentLang, setLang, showError, t } from '../../lib/i18n.js';
 import { changed, state } from '../../lib/state.js';
 import { avatarOf } from '../../lib/avatar.js';
 import { logOut } from '../../app.js';
 import { notificationsSection } from './notifications.js';
 import { importSection } from './import.js';
+import { follow } from '../../lib/exports.js';
 
 /** @param {HTMLElement} main */
 export function renderMore(main) {
@@ -67,9 +68,23 @@ export function renderMore(main) {
           h('button', { type: 'submit', class: 'primary' }, t('save')), note)),
       notificationsSection(),
       importSection(),
+      accountExport(),
       h('section', { 'aria-label': t('devices') }, h('h2', {}, t('devices')), devices),
       h('section', { 'aria-label': t('language') }, h('h2', {}, h('label', { for: 'p-lang' }, t('language'))), lang),
       h('section', {}, h('button', { type: 'button', class: 'danger wide', onclick: logOut }, t('logout')))));
   drawPhoto();
   drawDevices();
+}
+
+/** More → Download my data: the account export, and its link when ready. */
+function accountExport() {
+  const slot = h('div', { class: 'export-slot', role: 'status' });
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  const ask = () => {
+    error.textContent = '';
+    follow(slot, () => api.post('/me/export', {})).catch((err) => showError(error, err));
+  };
+  return h('section', { 'aria-label': t('exportAccount') }, h('h2', {}, t('exportAccount')),
+    h('p', { class: 'muted' }, t('exportAccountHint')),
+    h('button', { type: 'button', id: 'export-account', onclick: ask }, t('exportAccountNow')), slot, error);
 }

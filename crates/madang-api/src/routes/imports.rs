@@ -1,15 +1,21 @@
-//! Chats brought from KakaoTalk and WhatsApp: a preview of the export,
-//! then the import itself, both as `multipart/form-data` with the export
-//! (its `.txt`, or the zip with its media) in the part `file`.
+//! History in and out. Chats brought from KakaoTalk and WhatsApp (or a
+//! Madang JSON export): a preview of the export, then the import itself,
+//! both as `multipart/form-data` with the export (its `.txt`, or the zip
+//! with its media) in the part `file`. Exports of a room or an account:
+//! asked for, followed, and fetched by their link until it expires.
 
 use super::JsonResult;
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::Auth;
+use crate::extract::{Auth, Json, Path, Query};
 use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use madang_types::history::{ImportDone, ImportPlan, ImportPreview};
+use madang_types::RoomId;
+use madang_types::api::ErrorBody;
+use madang_types::history::{CreateExportRequest, ExportJob, ImportDone, ImportPlan, ImportPreview};
+use serde::Deserialize;
 
 /// The form of both routes. `plan` (JSON, an `ImportPlan`) is for the
 /// import; `time_zone` (IANA) for the preview.
@@ -126,4 +132,109 @@ pub async fn import(
         StatusCode::CREATED
     };
     Ok((status, axum::Json(done)))
+}
+
+/// Asks for the room's history, from when the caller joined, as `txt`
+/// (KakaoTalk's layout), `json` (a zip: `chat.json` in the API's shapes
+/// and `media/`; `POST /api/v1/imports` reads it back) or `html` (a zip:
+/// one page and `media/`). Built in the background; `export_changed`
+/// frames and `GET /api/v1/exports/{id}` follow it. `export_running`
+/// (409) while two of the caller's are unfinished.
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/exports", tag = "imports", security(("bearer" = [])),
+    params(("room" = i64, Path)), request_body = CreateExportRequest,
+    responses((status = 202, body = ExportJob)))]
+pub async fn export_room(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<i64>,
+    Json(req): Json<CreateExportRequest>,
+) -> Result<(StatusCode, axum::Json<ExportJob>), ApiError> {
+    let job = st.core.export_room(&me, RoomId(room), req.format).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(job)))
+}
+
+/// Asks for everything of the caller's: profile, friends, rooms, every
+/// message of theirs that still exists (with its files) and their Pungs
+/// that have not expired, as a zip (`account.json` and `media/`).
+#[utoipa::path(post, path = "/api/v1/me/export", tag = "imports", security(("bearer" = [])),
+    responses((status = 202, body = ExportJob)))]
+pub async fn export_account(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+) -> Result<(StatusCode, axum::Json<ExportJob>), ApiError> {
+    let job = st.core.export_account(&me).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(job)))
+}
+
+/// The caller's newest exports, newest first.
+#[utoipa::path(get, path = "/api/v1/exports", tag = "imports", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ExportJob>)))]
+pub async fn exports(State(st): State<AppState>, Auth(me): Auth) -> JsonResult<Vec<ExportJob>> {
+    Ok(axum::Json(st.core.exports(&me).await?))
+}
+
+/// One of the caller's exports.
+#[utoipa::path(get, path = "/api/v1/exports/{id}", tag = "imports", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = ExportJob)))]
+pub async fn export(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<i64>,
+) -> JsonResult<ExportJob> {
+    Ok(axum::Json(st.core.export_of(&me, id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct FileQuery {
+    /// The export's key, from its `download_url`.
+    token: String,
+}
+
+/// A finished export's file. The link (its `token`) is the key: it works
+/// without signing in, until the export's `expires_at`, then answers
+/// `410 export_expired`.
+#[utoipa::path(get, path = "/api/v1/exports/{id}/file", tag = "imports",
+    params(("id" = i64, Path), FileQuery),
+    responses((status = 200, content_type = "application/zip"), (status = 410, body = ErrorBody)))]
+pub async fn export_file(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<FileQuery>,
+) -> Result<Response, ApiError> {
+    let (name, content_type, bytes) = st.core.export_file(id, &q.token).await?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // The name in ASCII for old clients, and in full (RFC 5987).
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
 }

@@ -171,6 +171,11 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(channels::cancel))
         .routes(routes!(channels::opt_out))
         .routes(routes!(channels::place, channels::set_place))
+        .routes(routes!(imports::export_room))
+        .routes(routes!(imports::export_account))
+        .routes(routes!(imports::exports))
+        .routes(routes!(imports::export))
+        .routes(routes!(imports::export_file))
         .routes(routes!(crate::ws::connect))
         .layer(DefaultBodyLimit::max(limits.max_json_bytes));
     let uploads = OpenApiRouter::new()

@@ -430,6 +430,12 @@ impl Connection {
                 self.send_frame(&ServerFrame::HistoryImported { room_id: *room_id })
                     .await?
             }
+            Live::ExportChanged(export) => {
+                self.send_frame(&ServerFrame::ExportChanged {
+                    export: export.clone(),
+                })
+                .await?
+            }
             Live::ImportProgress(progress) => {
                 self.send_frame(&ServerFrame::ImportProgress {
                     progress: progress.clone(),

@@ -18,9 +18,14 @@
 //! date or time that cannot be, fails with the line it stopped at.
 //!
 //! Times are the exporting phone's wall clock: the importer gives them the
-//! person's time zone.
+//! person's time zone. Madang's own JSON export (`chat.json`) is read too,
+//! at its exact times.
 
 use jiff::civil::{Date, DateTime, Time};
+use madang_types::UserId;
+use madang_types::api::MessageKind;
+use madang_types::history::ChatArchive;
+use std::collections::HashMap;
 
 /// Which app wrote the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +33,8 @@ pub enum Format {
     KakaoPc,
     KakaoMobile,
     WhatsApp,
+    /// Madang's own `chat.json`; its times are exact, read in UTC.
+    Madang,
 }
 
 /// What a message carried that the export names but does not hold, or a
@@ -91,6 +98,9 @@ fn fail<T>(line: usize, reason: impl Into<String>) -> Result<T, ParseError> {
 /// Reads an export, whichever of the formats it is.
 pub fn parse(text: &str) -> Result<Parsed, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim_start().starts_with('{') {
+        return madang(text);
+    }
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
     let format = detect(&lines).ok_or(ParseError {
         line: 1,
@@ -99,6 +109,7 @@ pub fn parse(text: &str) -> Result<Parsed, ParseError> {
     match format {
         Format::KakaoPc | Format::KakaoMobile => kakao(&lines, format),
         Format::WhatsApp => whatsapp(&lines),
+        Format::Madang => madang(text),
     }
 }
 
@@ -591,6 +602,70 @@ fn whatsapp_body(sender: String, text: &str) -> Body {
         text: text.to_owned(),
         media: None,
     }
+}
+
+/// Madang's own `chat.json` (a [`ChatArchive`]): each message at its
+/// exact time (in UTC), under the name its writer had for the exporter
+/// (with the handle where two share a name), attachments by their path in
+/// the zip.
+fn madang(text: &str) -> Result<Parsed, ParseError> {
+    let archive: ChatArchive = serde_json::from_str(text).map_err(|e| ParseError {
+        line: e.line().max(1),
+        reason: format!("not a Madang chat export: {e}"),
+    })?;
+    if archive.madang_export != 1 {
+        return fail(
+            1,
+            format!("a Madang export of layout {}, not 1", archive.madang_export),
+        );
+    }
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for p in &archive.people {
+        *count.entry(p.display_name.as_str()).or_default() += 1;
+    }
+    let names: HashMap<UserId, String> = archive
+        .people
+        .iter()
+        .map(|p| {
+            let name = if count[p.display_name.as_str()] > 1 {
+                format!("{} (@{})", p.display_name, p.handle)
+            } else {
+                p.display_name.clone()
+            };
+            (p.id, name)
+        })
+        .collect();
+    let mut entries = Vec::with_capacity(archive.messages.len());
+    for (i, m) in archive.messages.iter().enumerate() {
+        let ts = jiff::Timestamp::from_millisecond(m.created_at.0)
+            .or_else(|e| fail(i + 1, format!("message {}: {e}", i + 1)))?;
+        let sender = m
+            .imported_name
+            .clone()
+            .or_else(|| names.get(&m.sender_id).cloned())
+            .unwrap_or_else(|| "?".to_owned());
+        let body = if m.kind == MessageKind::Notice {
+            Body::System { text: m.text.clone() }
+        } else if m.deleted {
+            Body::Deleted { sender }
+        } else {
+            Body::Message {
+                sender,
+                text: m.text.clone(),
+                media: super::export::media_path(m).map(Media::Attached),
+            }
+        };
+        entries.push(Entry {
+            line: i + 1,
+            at: jiff::tz::TimeZone::UTC.to_datetime(ts),
+            body,
+        });
+    }
+    Ok(Parsed {
+        format: Format::Madang,
+        title: Some(archive.room.title),
+        entries,
+    })
 }
 
 #[cfg(test)]

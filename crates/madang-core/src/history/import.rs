@@ -63,19 +63,25 @@ impl Export {
             if f.is_dir() {
                 continue;
             }
-            let full = f.name().map_err(broken)?;
+            let full = f.name().map_err(broken)?.into_owned();
             let name = full.rsplit('/').next().unwrap_or("").to_owned();
-            if name.to_ascii_lowercase().ends_with(".txt") && chat.is_none_or(|(_, size)| f.size() > size) {
+            // Madang's own chat.json, else the largest .txt.
+            if full == "chat.json" {
+                chat = Some((i, u64::MAX));
+            } else if name.to_ascii_lowercase().ends_with(".txt")
+                && chat.is_none_or(|(_, size)| f.size() > size)
+            {
                 chat = Some((i, f.size()));
             }
             if !name.is_empty() {
-                files.insert(name, i);
+                files.entry(name).or_insert(i);
+                files.insert(full, i);
             }
         }
         let Some((index, _)) = chat else {
             return Err(Error::MalformedExport {
                 line: 1,
-                reason: "the zip holds no chat (.txt)".into(),
+                reason: "the zip holds no chat (a .txt, or Madang's chat.json)".into(),
             });
         };
         let mut raw = Vec::new();
@@ -94,9 +100,17 @@ impl Export {
         })
     }
 
+    /// The zip's file a chat names: by its path, else by its name alone.
+    fn index(&self, name: &str) -> Option<usize> {
+        self.files
+            .get(name)
+            .or_else(|| self.files.get(name.rsplit('/').next().unwrap_or(name)))
+            .copied()
+    }
+
     /// The bytes of a file of the zip the chat names, if it has it.
     fn file(&mut self, name: &str, limit: usize) -> Option<std::result::Result<Bytes, ()>> {
-        let index = *self.files.get(name.rsplit('/').next().unwrap_or(name))?;
+        let index = self.index(name)?;
         let zip = self.zip.as_mut()?;
         let f = zip.by_index(index).ok()?;
         if f.size() > limit as u64 {
@@ -110,7 +124,7 @@ impl Export {
     }
 
     fn has(&self, name: &str) -> bool {
-        self.files.contains_key(name.rsplit('/').next().unwrap_or(name))
+        self.index(name).is_some()
     }
 }
 
@@ -128,6 +142,7 @@ fn format_of(f: Format) -> ExportFormat {
         Format::KakaoPc => ExportFormat::KakaoPc,
         Format::KakaoMobile => ExportFormat::KakaoMobile,
         Format::WhatsApp => ExportFormat::Whatsapp,
+        Format::Madang => ExportFormat::Madang,
     }
 }
 
@@ -143,6 +158,16 @@ fn parse(text: &str) -> Result<Parsed> {
         });
     }
     Ok(parsed)
+}
+
+/// Madang's own export holds exact times (read in UTC); the others the
+/// phone's clock, read in `zone`.
+fn exact_or(format: Format, zone: (String, TimeZone)) -> (String, TimeZone) {
+    if format == Format::Madang {
+        ("UTC".to_owned(), TimeZone::UTC)
+    } else {
+        zone
+    }
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -187,7 +212,7 @@ fn placeholder(media: &Media, korean: bool) -> String {
         Media::Video => ("동영상", "Video"),
         Media::Emoticon => ("이모티콘", "Emoticon"),
         Media::Omitted => ("첨부 파일 (내보내기에 없음)", "Attachment (not in the export)"),
-        Media::Attached(name) => return format!("📎 {name}"),
+        Media::Attached(name) => return format!("📎 {}", name.rsplit('/').next().unwrap_or(name)),
     };
     format!("[{}]", if korean { ko } else { en })
 }
@@ -280,6 +305,7 @@ impl Core {
             .map_err(|e| Error::Internal(Box::new(e)))??;
         let parsed = parse(&export.text)?;
         self.check_import_count(&parsed)?;
+        let (zone_name, tz) = exact_or(parsed.format, (zone_name, tz));
         let already = self
             .repos
             .import_of_file(me.user, &sha256_hex(&export.text))
@@ -437,12 +463,13 @@ impl Core {
     /// writes nothing and answers with that import.
     pub async fn import_history(&self, me: &Session, bytes: Bytes, plan: ImportPlan) -> Result<ImportDone> {
         self.check_import_size(&bytes)?;
-        let (_, tz) = self.zone_for(me, plan.time_zone.as_deref()).await?;
+        let zone = self.zone_for(me, plan.time_zone.as_deref()).await?;
         let mut export = tokio::task::spawn_blocking(move || Export::open(bytes))
             .await
             .map_err(|e| Error::Internal(Box::new(e)))??;
         let parsed = parse(&export.text)?;
         self.check_import_count(&parsed)?;
+        let (_, tz) = exact_or(parsed.format, zone);
         let sha256 = sha256_hex(&export.text);
         if let Some(row) = self.repos.import_of_file(me.user, &sha256).await? {
             return Ok(Self::done(&row, true));
@@ -474,7 +501,11 @@ impl Core {
             }
             if let Some(Ok(bytes)) = export.file(name, self.limits.max_upload_bytes) {
                 // A file the media store refuses stays a name in the text.
-                if let Ok(up) = self.upload_media(me, name, content_type_of(name), bytes).await {
+                let file_name = name.rsplit('/').next().unwrap_or(name);
+                if let Ok(up) = self
+                    .upload_media(me, file_name, content_type_of(name), bytes)
+                    .await
+                {
                     stored.insert(name.clone(), self.attachment(me, &up.media_id).await?);
                 }
             }

@@ -1,5 +1,5 @@
--- History brought from another messenger (issue 30): a KakaoTalk or
--- WhatsApp export, written before a room's live messages.
+-- History carried in and out (issue 30): imports of a KakaoTalk or
+-- WhatsApp export, written before a room's live messages, and exports.
 
 -- One import of one chat by one person. sha256: of the chat's text, so the
 -- same chat imported again (as a .txt or in its zip) is found and nothing
@@ -28,3 +28,27 @@ ALTER TABLE rooms ADD COLUMN imported_from BIGINT NOT NULL DEFAULT 1;
 -- under their own account and shown under that name).
 ALTER TABLE messages ADD COLUMN import_id BIGINT;
 ALTER TABLE messages ADD COLUMN imported_name TEXT;
+
+-- A person's export (a room's history as .txt, JSON or HTML, or their
+-- whole account), built by whichever node claims it, kept in the media
+-- store under blob_key until expires_at, and fetched with token.
+CREATE TABLE exports (
+    id INTEGER PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    room_id BIGINT,
+    format TEXT NOT NULL,
+    state TEXT NOT NULL,
+    done BIGINT NOT NULL DEFAULT 0,
+    total BIGINT NOT NULL DEFAULT 0,
+    token TEXT NOT NULL,
+    blob_key TEXT,
+    file_name TEXT,
+    size BIGINT,
+    error TEXT,
+    claimed_until BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    finished_at BIGINT,
+    expires_at BIGINT
+);
+CREATE INDEX exports_user ON exports (user_id, id);
+CREATE INDEX exports_state ON exports (state, claimed_until);

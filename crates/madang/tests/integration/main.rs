@@ -10,6 +10,7 @@ mod chat;
 mod cluster;
 mod crash;
 mod drawer;
+mod exports;
 mod folders;
 mod friends;
 mod generator;
