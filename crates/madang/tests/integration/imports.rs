@@ -478,3 +478,96 @@ async fn refusals_write_nothing() {
     assert_eq!(rows(&srv, "media").await, media0);
     assert_eq!(rows(&srv, "imports").await, 0);
 }
+
+/// Every fixture, through the API: its count, its first and last times in
+/// Seoul, and whose each message is (the importer's own name, the others
+/// kept as names).
+#[tokio::test]
+async fn every_fixture_lands_with_its_count_times_and_senders() {
+    let srv = TestServer::start().await;
+    let fixtures: [(&str, &str, &str, usize, i64, i64, &[&str]); 6] = [
+        (
+            "kakao_pc_ko.txt",
+            KAKAO_PC_KO,
+            "민지",
+            8,
+            KST_0105_1504,
+            KST_0106_1231,
+            &["서연", "준호"],
+        ),
+        (
+            "kakao_pc_en.txt",
+            include_str!("../../../madang-core/src/history/fixtures/kakao_pc_en.txt"),
+            "Minji",
+            3,
+            KST_0105_1504,
+            1_704_467_100_000,
+            &["Junho", "Seoyeon"],
+        ),
+        (
+            "kakao_mobile_ko.txt",
+            include_str!("../../../madang-core/src/history/fixtures/kakao_mobile_ko.txt"),
+            "민지",
+            5,
+            KST_0105_1504,
+            1_704_466_980_000,
+            &["서연", "준호"],
+        ),
+        (
+            "kakao_mobile_en.txt",
+            include_str!("../../../madang-core/src/history/fixtures/kakao_mobile_en.txt"),
+            "Minji",
+            3,
+            KST_0105_1504,
+            KST_0105_1510,
+            &["Junho", "Seoyeon"],
+        ),
+        (
+            "whatsapp_android.txt",
+            WHATSAPP,
+            "Minji",
+            6,
+            KST_0105_1500_AS_KST,
+            KST_0113_0900_AS_KST,
+            &["Junho"],
+        ),
+        (
+            "whatsapp_ios.txt",
+            include_str!("../../../madang-core/src/history/fixtures/whatsapp_ios.txt"),
+            "민지",
+            3,
+            1_704_434_652_000,
+            1_706_184_060_000,
+            &["준호"],
+        ),
+    ];
+    for (name, text, me, count, first, last, others) in fixtures {
+        let c = srv.user("if_each").await;
+        let plan = json!({"me": me, "time_zone": "Asia/Seoul", "title": name});
+        let done = import(&c, text.as_bytes(), name, plan).await.ok();
+        assert_eq!(done["messages"], count as i64, "{name}");
+        let got = c.all_messages(RoomId(done["room_id"].as_i64().unwrap())).await;
+        assert_eq!(got.len(), count, "{name}");
+        assert_eq!(
+            (
+                got[0]["created_at"].as_i64(),
+                got[count - 1]["created_at"].as_i64()
+            ),
+            (Some(first), Some(last)),
+            "{name}"
+        );
+        let mut kept: Vec<&str> = got.iter().filter_map(|m| m["imported_name"].as_str()).collect();
+        kept.sort();
+        kept.dedup();
+        assert_eq!(kept, others, "{name}");
+        assert!(
+            got.iter()
+                .all(|m| m["imported_name"].is_string() || m["sender_id"] == c.user_id.0),
+            "{name}"
+        );
+    }
+}
+
+/// The WhatsApp fixture's first and last times read in Seoul.
+const KST_0105_1500_AS_KST: i64 = 1_704_434_400_000;
+const KST_0113_0900_AS_KST: i64 = 1_705_104_000_000;
