@@ -359,6 +359,17 @@ impl ExportRepo for SqlStore {
                AND (state = 'pending' OR (state = 'running' AND claimed_until < $1)) \
              RETURNING {EXPORT_COLS}"
         );
+        // Most looks find nothing: a read says so without taking SQLite's
+        // write lock.
+        let waiting = sqlx::query(
+            "SELECT id FROM exports WHERE state = 'pending' OR (state = 'running' AND claimed_until < $1) LIMIT 1",
+        )
+        .bind(now.0)
+        .fetch_optional(self.pool())
+        .await?;
+        if waiting.is_none() {
+            return Ok(None);
+        }
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(now.0)

@@ -26,6 +26,9 @@ use std::io::{Cursor, Read};
 /// The zone an export's times are read in when neither the plan nor the
 /// person's profile says one.
 const DEFAULT_ZONE: &str = "Asia/Seoul";
+/// A name kept as a name is cut to this many characters (an export's
+/// sender can be anything).
+const MAX_NAME_CHARS: usize = 60;
 
 /// An export as uploaded: the chat's text and, from a zip, its other files
 /// by name.
@@ -236,7 +239,7 @@ impl Cast {
         }
         match self.friends.get(name) {
             Some(&u) => (u, None),
-            None => (self.me, Some(name.to_owned())),
+            None => (self.me, Some(name.chars().take(MAX_NAME_CHARS).collect())),
         }
     }
 }

@@ -479,13 +479,25 @@ async fn refusals_write_nothing() {
     assert_eq!(rows(&srv, "imports").await, 0);
 }
 
+/// A fixture's file name and text, the importer's name in it, its message
+/// count, first and last times, and the names kept as names.
+type Fixture = (
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+    i64,
+    i64,
+    &'static [&'static str],
+);
+
 /// Every fixture, through the API: its count, its first and last times in
 /// Seoul, and whose each message is (the importer's own name, the others
 /// kept as names).
 #[tokio::test]
 async fn every_fixture_lands_with_its_count_times_and_senders() {
     let srv = TestServer::start().await;
-    let fixtures: [(&str, &str, &str, usize, i64, i64, &[&str]); 6] = [
+    let fixtures: [Fixture; 6] = [
         (
             "kakao_pc_ko.txt",
             KAKAO_PC_KO,
