@@ -88,16 +88,6 @@ fn escape(text: &str) -> String {
     out
 }
 
-const WEEKDAYS: [&str; 7] = [
-    "월요일",
-    "화요일",
-    "수요일",
-    "목요일",
-    "금요일",
-    "토요일",
-    "일요일",
-];
-
 /// A moment in the zone, as KakaoTalk writes it.
 struct Clock {
     day: String,
@@ -107,7 +97,7 @@ struct Clock {
 
 fn clock(at: Millis, tz: &TimeZone) -> Clock {
     let z = tz.to_datetime(Timestamp::from_millisecond(at.0).unwrap_or(Timestamp::UNIX_EPOCH));
-    let weekday = WEEKDAYS[z.weekday().to_monday_zero_offset() as usize];
+    let weekday = crate::local::hours::day_name(z.weekday(), true, false);
     let (half, hour) = match z.hour() {
         0 => ("오전", 12),
         h @ 1..=11 => ("오전", h),

@@ -8,7 +8,15 @@ use madang_types::RoomId;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn attach(c: &Client, room: RoomId, client_id: &str, name: &str, body: Vec<u8>, ty: &str) -> i64 {
+/// Uploads a file and sends it into the room; its seq.
+pub(crate) async fn attach(
+    c: &Client,
+    room: RoomId,
+    client_id: &str,
+    name: &str,
+    body: Vec<u8>,
+    ty: &str,
+) -> i64 {
     let up = c
         .raw(
             Method::POST,

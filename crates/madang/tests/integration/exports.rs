@@ -3,6 +3,7 @@
 //! its media; the whole account; jobs followed live, links that expire,
 //! and every refusal.
 
+use crate::drawer::attach;
 use crate::imports::{import, preview};
 use madang_testkit::{Client, TestServer, Ws, test_limits};
 use madang_types::RoomId;
@@ -14,26 +15,6 @@ use std::io::Read;
 use std::time::Duration;
 
 const KAKAO_PC_KO: &str = include_str!("../../../madang-core/src/history/fixtures/kakao_pc_ko.txt");
-
-/// Sends an attachment; its seq.
-async fn attach(c: &Client, room: RoomId, client_id: &str, name: &str, body: Vec<u8>, ty: &str) -> i64 {
-    let up = c
-        .raw(
-            Method::POST,
-            &format!("/api/v1/media?name={name}"),
-            Some((body, ty)),
-        )
-        .await
-        .ok();
-    let sent = c
-        .post(
-            &format!("/api/v1/rooms/{room}/messages"),
-            json!({"client_id": client_id, "attachment": up["media_id"], "text": ""}),
-        )
-        .await
-        .ok();
-    sent["seq"].as_i64().unwrap()
-}
 
 /// Asks for an export and waits until it is built; the finished job.
 async fn exported(c: &Client, path: &str, body: Value) -> Value {
