@@ -30,6 +30,8 @@ pub struct ImportRow {
     /// The seqs the history took, oldest first.
     pub first_seq: Seq,
     pub last_seq: Seq,
+    /// Its messages are still going in (or a node stopped while they did).
+    pub writing: bool,
     pub created_at: Millis,
 }
 
@@ -66,18 +68,23 @@ pub trait ImportRepo: Send + Sync {
     async fn import_of_file(&self, user: UserId, sha256: &str) -> Result<Option<ImportRow>>;
     /// Writes the history before everything in the room, all of it or
     /// nothing: the members who have seen the room from its start (and the
-    /// importer) see it. `progress` hears how many messages are written.
-    /// `Conflict("import")` if the same chat was imported meanwhile.
+    /// importer) see it. The messages go in a transaction per thousand, so
+    /// other writers wait no longer than one; nobody sees them until the
+    /// last makes them visible. `progress` hears how many are written.
+    /// `Conflict("import")` if the same chat is imported meanwhile.
     async fn write_import(
         &self,
         new: NewImport,
         messages: &[ImportedMessage],
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<ImportRow>;
+    /// Removes an import left half-written (its node stopped): its
+    /// messages, their search entries and its row.
+    async fn abandon_import(&self, id: i64) -> Result<()>;
 }
 
 const IMPORT_COLS: &str =
-    "id, user_id, sha256, room_id, format, messages, media, first_seq, last_seq, created_at";
+    "id, user_id, sha256, room_id, format, messages, media, first_seq, last_seq, state, created_at";
 
 fn import_row(row: &AnyRow) -> Result<ImportRow> {
     Ok(ImportRow {
@@ -90,6 +97,7 @@ fn import_row(row: &AnyRow) -> Result<ImportRow> {
         media: i64_col(row, "media")?,
         first_seq: Seq(i64_col(row, "first_seq")?),
         last_seq: Seq(i64_col(row, "last_seq")?),
+        writing: text(row, "state")? == "writing",
         created_at: Millis(i64_col(row, "created_at")?),
     })
 }
@@ -115,8 +123,8 @@ impl ImportRepo for SqlStore {
         let n = messages.len() as i64;
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "INSERT INTO imports (user_id, sha256, room_id, format, messages, media, first_seq, last_seq, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7) RETURNING id",
+            "INSERT INTO imports (user_id, sha256, room_id, format, messages, media, first_seq, last_seq, state, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 'writing', $7) RETURNING id",
         )
         .bind(new.user_id.0)
         .bind(&new.sha256)
@@ -140,41 +148,104 @@ impl ImportRepo for SqlStore {
         .await?
         .ok_or(StoreError::NotFound)?;
         let first = i64_col(&taken, "imported_from")?;
-        let backend = self.backend;
-        for (c, chunk) in messages.chunks(CHUNK).enumerate() {
-            let sql = format!(
-                "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, mentions, \
-                 attachment, created_at, deleted_at, import_id, imported_name) VALUES {}",
-                Params::new(backend).tuples(chunk.len(), 13)
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (i, m) in chunk.iter().enumerate() {
-                let k = (c * CHUNK + i) as i64;
-                q = q
-                    .bind(new.room_id.0)
-                    .bind(first + k)
-                    .bind(m.sender_id.0)
-                    .bind(m.sender_id.0)
-                    .bind(format!("import:{id}:{k}"))
-                    .bind(m.kind.as_str())
-                    .bind(&m.text)
-                    .bind("[]")
-                    .bind(m.attachment.as_ref().map(to_json).transpose()?)
-                    .bind(m.at.0)
-                    .bind(m.deleted.then_some(m.at.0))
-                    .bind(id)
-                    .bind(m.imported_name.as_deref());
+        sqlx::query("UPDATE imports SET first_seq = $2, last_seq = $3 WHERE id = $1")
+            .bind(id)
+            .bind(first)
+            .bind(first + n - 1)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        match self.write_messages(id, &new, first, messages, progress).await {
+            Ok(row) => Ok(row),
+            Err(e) => {
+                // Unseen so far; gone now, or at the next try of the file.
+                if let Err(clean) = self.abandon_import(id).await {
+                    tracing::warn!(error = %clean, import = id, "a failed import could not be removed yet");
+                }
+                Err(e)
             }
-            q.execute(&mut *tx).await?;
-            for (i, m) in chunk.iter().enumerate() {
-                if !m.deleted && !m.text.trim().is_empty() {
-                    let seq = Seq(first + (c * CHUNK + i) as i64);
-                    crate::search::index(&mut tx, new.room_id, seq, &m.text).await?;
+        }
+    }
+
+    async fn abandon_import(&self, id: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query("SELECT room_id, seq, text FROM messages WHERE import_id = $1")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+        for r in &rows {
+            let (room, seq) = (RoomId(i64_col(r, "room_id")?), Seq(i64_col(r, "seq")?));
+            crate::search::unindex(&mut tx, room, seq, &text(r, "text")?).await?;
+        }
+        sqlx::query("DELETE FROM messages WHERE import_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM imports WHERE id = $1 AND state = 'writing'")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Messages written per transaction: other writers wait for one at most.
+const PER_TRANSACTION: usize = 1_000;
+
+impl SqlStore {
+    /// The import's messages, a thousand per transaction, then the one
+    /// that shows them: members' `joined_seq`, the room's last message,
+    /// the import done.
+    async fn write_messages(
+        &self,
+        id: i64,
+        new: &NewImport,
+        first: i64,
+        messages: &[ImportedMessage],
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<ImportRow> {
+        let backend = self.backend;
+        for (t, batch) in messages.chunks(PER_TRANSACTION).enumerate() {
+            let mut tx = self.begin_write().await?;
+            for (c, chunk) in batch.chunks(CHUNK).enumerate() {
+                let base = t * PER_TRANSACTION + c * CHUNK;
+                let sql = format!(
+                    "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, mentions, \
+                     attachment, created_at, deleted_at, import_id, imported_name) VALUES {}",
+                    Params::new(backend).tuples(chunk.len(), 13)
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for (i, m) in chunk.iter().enumerate() {
+                    let k = (base + i) as i64;
+                    q = q
+                        .bind(new.room_id.0)
+                        .bind(first + k)
+                        .bind(m.sender_id.0)
+                        .bind(m.sender_id.0)
+                        .bind(format!("import:{id}:{k}"))
+                        .bind(m.kind.as_str())
+                        .bind(&m.text)
+                        .bind("[]")
+                        .bind(m.attachment.as_ref().map(to_json).transpose()?)
+                        .bind(m.at.0)
+                        .bind(m.deleted.then_some(m.at.0))
+                        .bind(id)
+                        .bind(m.imported_name.as_deref());
+                }
+                q.execute(&mut *tx).await?;
+                for (i, m) in chunk.iter().enumerate() {
+                    if !m.deleted && !m.text.trim().is_empty() {
+                        let seq = Seq(first + (base + i) as i64);
+                        crate::search::index(&mut tx, new.room_id, seq, &m.text).await?;
+                    }
                 }
             }
-            progress((c * CHUNK + chunk.len()).min(messages.len()));
+            tx.commit().await?;
+            progress((t * PER_TRANSACTION + batch.len()).min(messages.len()));
         }
-        let last = first + n - 1;
+        let last = first + messages.len() as i64 - 1;
+        let mut tx = self.begin_write().await?;
         // Those who have seen the room from its start see what came before
         // it; anyone who joined later sees from their join, as ever.
         sqlx::query(
@@ -192,12 +263,9 @@ impl ImportRepo for SqlStore {
             .bind(last)
             .execute(&mut *tx)
             .await?;
-        let sql =
-            format!("UPDATE imports SET first_seq = $2, last_seq = $3 WHERE id = $1 RETURNING {IMPORT_COLS}");
+        let sql = format!("UPDATE imports SET state = 'done' WHERE id = $1 RETURNING {IMPORT_COLS}");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
-            .bind(first)
-            .bind(last)
             .fetch_one(&mut *tx)
             .await?;
         let done = import_row(&row)?;

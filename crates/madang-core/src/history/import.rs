@@ -29,6 +29,9 @@ const DEFAULT_ZONE: &str = "Asia/Seoul";
 /// A name kept as a name is cut to this many characters (an export's
 /// sender can be anything).
 const MAX_NAME_CHARS: usize = 60;
+/// An import still writing after this long was left by a node that
+/// stopped: the same file tried again removes it and starts over.
+const STALE_IMPORT_MS: i64 = 10 * 60 * 1000;
 
 /// An export as uploaded: the chat's text and, from a zip, its other files
 /// by name.
@@ -309,10 +312,12 @@ impl Core {
         let parsed = parse(&export.text)?;
         self.check_import_count(&parsed)?;
         let (zone_name, tz) = exact_or(parsed.format, (zone_name, tz));
+        // One still being written is not there yet.
         let already = self
             .repos
             .import_of_file(me.user, &sha256_hex(&export.text))
-            .await?;
+            .await?
+            .filter(|r| !r.writing);
         let my_name = self.repos.user(me.user).await?.map(|u| u.display_name);
         let friends = self.repos.friends(me.user).await?;
         let names = senders(&parsed);
@@ -475,7 +480,17 @@ impl Core {
         let (_, tz) = exact_or(parsed.format, zone);
         let sha256 = sha256_hex(&export.text);
         if let Some(row) = self.repos.import_of_file(me.user, &sha256).await? {
-            return Ok(Self::done(&row, true));
+            if !row.writing {
+                return Ok(Self::done(&row, true));
+            }
+            // Half-written: still going, or left by a node that stopped.
+            if self.now().0 - row.created_at.0 < STALE_IMPORT_MS {
+                return Err(Error::Conflict {
+                    code: "import_running",
+                    message: "this chat is being imported now".into(),
+                });
+            }
+            self.repos.abandon_import(row.id).await?;
         }
         let cast = self.cast(me, &plan, &parsed).await?;
         // Every time is read before anything is written.
@@ -598,12 +613,13 @@ impl Core {
             Ok(row) => row,
             // The same chat, imported at the same moment elsewhere.
             Err(StoreError::Conflict(_)) => {
-                let row = self
-                    .repos
-                    .import_of_file(me.user, &sha256)
-                    .await?
-                    .ok_or(Error::NotFound("import"))?;
-                return Ok(Self::done(&row, true));
+                return match self.repos.import_of_file(me.user, &sha256).await? {
+                    Some(row) if !row.writing => Ok(Self::done(&row, true)),
+                    _ => Err(Error::Conflict {
+                        code: "import_running",
+                        message: "this chat is being imported now".into(),
+                    }),
+                };
             }
             Err(e) => return Err(e.into()),
         };

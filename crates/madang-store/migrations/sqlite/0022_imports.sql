@@ -3,7 +3,8 @@
 
 -- One import of one chat by one person. sha256: of the chat's text, so the
 -- same chat imported again (as a .txt or in its zip) is found and nothing
--- is written twice.
+-- is written twice. state: 'writing' while its messages go in, in several
+-- transactions, unseen until the last; 'done' after.
 CREATE TABLE imports (
     id INTEGER PRIMARY KEY,
     user_id BIGINT NOT NULL REFERENCES users (id),
@@ -14,6 +15,7 @@ CREATE TABLE imports (
     media BIGINT NOT NULL,
     first_seq BIGINT NOT NULL,
     last_seq BIGINT NOT NULL,
+    state TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX imports_file ON imports (user_id, sha256);

@@ -583,3 +583,59 @@ async fn every_fixture_lands_with_its_count_times_and_senders() {
 /// The WhatsApp fixture's first and last times read in Seoul.
 const KST_0105_1500_AS_KST: i64 = 1_704_434_400_000;
 const KST_0113_0900_AS_KST: i64 = 1_705_104_000_000;
+
+/// An import left half-written by a node that stopped: its messages are
+/// seen by nobody; the same file tried at once is refused as running, and
+/// later removes what was left and imports whole.
+#[tokio::test]
+async fn a_half_written_import_is_unseen_then_replaced() {
+    use madang_core::Clock;
+    use sha2::{Digest, Sha256};
+    let srv = TestServer::start().await;
+    let minji = srv.user("ih_minji").await;
+    let room = minji.group("반쯤", &[]).await;
+    let sha: String = Sha256::digest(KAKAO_PC_KO.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let now = srv.clock.now().0;
+    srv.db
+        .execute(&format!(
+            "INSERT INTO imports (id, user_id, sha256, room_id, format, messages, media, first_seq, last_seq, state, created_at) \
+             VALUES (900, {me}, '{sha}', {room}, 'kakao_pc', 8, 0, -8, -1, 'writing', {now})",
+            me = minji.user_id.0,
+            room = room.0
+        ))
+        .await;
+    srv.db
+        .execute(&format!(
+            "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, mentions, created_at, import_id) \
+             VALUES ({room}, -8, {me}, {me}, 'import:900:0', 'text', 'half', '[]', {now}, 900), \
+                    ({room}, -7, {me}, {me}, 'import:900:1', 'text', 'written', '[]', {now}, 900)",
+            me = minji.user_id.0,
+            room = room.0
+        ))
+        .await;
+    assert!(minji.all_messages(room).await.is_empty(), "nobody sees it");
+    let p = preview(&minji, KAKAO_PC_KO.as_bytes(), "c.txt").await;
+    assert!(p["already"].is_null(), "{p}");
+
+    let plan = json!({"me": "민지"});
+    import(&minji, KAKAO_PC_KO.as_bytes(), "c.txt", plan.clone())
+        .await
+        .refused(409, "import_running");
+    srv.clock.advance(Duration::from_secs(11 * 60));
+    let done = import(&minji, KAKAO_PC_KO.as_bytes(), "c.txt", plan).await;
+    assert_eq!(done.status, 201, "{}", done.body);
+    assert_eq!(
+        srv.db
+            .scalar("SELECT COUNT(*) FROM messages WHERE import_id = 900")
+            .await,
+        0
+    );
+    assert_eq!(srv.db.scalar("SELECT COUNT(*) FROM imports").await, 1);
+    let got = minji
+        .all_messages(RoomId(done.body["room_id"].as_i64().unwrap()))
+        .await;
+    assert_eq!(got.len(), 8);
+}
