@@ -8,6 +8,7 @@ mod client;
 mod connections;
 mod discovery;
 mod fanout;
+mod import;
 mod nats;
 mod push;
 mod search;
@@ -22,7 +23,7 @@ use std::time::Instant;
 #[derive(Parser)]
 #[command(
     name = "madang-bench",
-    about = "Measure madang: fan-out, sends, catch-up, connections, discovery, message search, campaigns, push, on-box AI"
+    about = "Measure madang: fan-out, sends, catch-up, connections, discovery, message search, campaigns, push, history imports, on-box AI"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -43,6 +44,8 @@ enum Scenario {
     Campaign(campaign::CampaignArgs),
     /// Open chat search and recommendations at scale, in process.
     Discovery(discovery::DiscoveryArgs),
+    /// A chat of N messages imported while others send: import time, and their ack latency before and during.
+    Import(import::ImportArgs),
     /// Message search over M messages in R rooms, in process, on SQLite or PostgreSQL.
     Search(search::SearchArgs),
     /// One message to a big group whose members are all offline, each
@@ -97,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().scenario {
         Scenario::Fanout(a) => fanout::run(a).await,
         Scenario::Sends(a) => sends::run(a).await,
+        Scenario::Import(a) => import::run(a).await,
         Scenario::Catchup(a) => catchup::run(a).await,
         Scenario::Connections(a) => connections::run(a).await,
         Scenario::ConnectionsWorker(a) => connections::worker(a).await,

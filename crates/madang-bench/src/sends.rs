@@ -76,31 +76,17 @@ pub async fn run(args: SendsArgs) -> anyhow::Result<()> {
     let measure_from = Instant::now() + Duration::from_secs(1);
     let mut tasks = Vec::new();
     for (i, (s, room)) in senders.iter().zip(rooms).enumerate() {
-        let (mut ws, _) = connect(&server.base, &s.token, &json!({})).await?;
+        let ws = connect(&server.base, &s.token, &json!({})).await?.0;
         let payload = args.payload;
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Latencies::default();
-            let mut n = 0u64;
-            while Instant::now() < deadline {
-                n += 1;
-                let sent = Instant::now();
-                let frame = json!({"type": "send", "room_id": room, "client_id": format!("k{i}-{n}"), "text": padded(payload)});
-                if ws.send(Message::Text(frame.to_string().into())).await.is_err() {
-                    break;
-                }
-                loop {
-                    match ws.next().await {
-                        Some(Ok(Message::Text(t))) if t.starts_with(r#"{"type":"ack""#) => break,
-                        Some(Ok(_)) => continue,
-                        _ => return lat,
-                    }
-                }
-                if sent >= measure_from {
-                    lat.record(sent.elapsed());
-                }
-            }
-            lat
-        }));
+        let label = format!("k{i}");
+        tasks.push(tokio::spawn(send_until(
+            ws,
+            room,
+            label,
+            payload,
+            measure_from,
+            deadline,
+        )));
     }
     let mut all = Latencies::default();
     for t in tasks {
@@ -124,4 +110,50 @@ pub async fn run(args: SendsArgs) -> anyhow::Result<()> {
         ],
     );
     write_json(&args.json, &result)
+}
+
+/// Sends into `room` as soon as the previous send is acknowledged (each
+/// ack a durable commit), until `deadline`; the ack latencies of sends
+/// made from `measure_from` on.
+pub(crate) async fn send_until(
+    mut ws: crate::client::Socket,
+    room: i64,
+    label: String,
+    payload: usize,
+    measure_from: Instant,
+    deadline: Instant,
+) -> Latencies {
+    send_until_on(&mut ws, room, label, payload, measure_from, deadline).await
+}
+
+/// As [`send_until`], on a socket the caller keeps.
+pub(crate) async fn send_until_on(
+    ws: &mut crate::client::Socket,
+    room: i64,
+    label: String,
+    payload: usize,
+    measure_from: Instant,
+    deadline: Instant,
+) -> Latencies {
+    let mut lat = Latencies::default();
+    let mut n = 0u64;
+    while Instant::now() < deadline {
+        n += 1;
+        let sent = Instant::now();
+        let frame = json!({"type": "send", "room_id": room, "client_id": format!("{label}-{n}"), "text": padded(payload)});
+        if ws.send(Message::Text(frame.to_string().into())).await.is_err() {
+            break;
+        }
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(t))) if t.starts_with(r#"{"type":"ack""#) => break,
+                Some(Ok(_)) => continue,
+                _ => return lat,
+            }
+        }
+        if sent >= measure_from {
+            lat.record(sent.elapsed());
+        }
+    }
+    lat
 }

@@ -191,7 +191,9 @@ impl ImportRepo for SqlStore {
 }
 
 /// Messages written per transaction: other writers wait for one at most.
-const PER_TRANSACTION: usize = 1_000;
+const PER_TRANSACTION: usize = 500;
+/// On SQLite, the pause after each transaction in which others write.
+const SQLITE_WRITERS_TURN: std::time::Duration = std::time::Duration::from_millis(110);
 
 impl SqlStore {
     /// The import's messages, a thousand per transaction, then the one
@@ -243,6 +245,13 @@ impl SqlStore {
             }
             tx.commit().await?;
             progress((t * PER_TRANSACTION + batch.len()).min(messages.len()));
+            if backend == crate::Backend::Sqlite {
+                // SQLite's busy handler lets a waiting writer sleep up to
+                // 100 ms between tries: without a pause the import takes
+                // the lock again first, every time, and a send waits for
+                // the whole import.
+                tokio::time::sleep(SQLITE_WRITERS_TURN).await;
+            }
         }
         let last = first + messages.len() as i64 - 1;
         let mut tx = self.begin_write().await?;
