@@ -176,6 +176,18 @@ fn exact_or(format: Format, zone: (String, TimeZone)) -> (String, TimeZone) {
     }
 }
 
+/// Opens and reads an export on a blocking thread: a big chat is seconds
+/// of work that must not hold up the runtime.
+async fn read_off_runtime(bytes: Bytes) -> Result<(Export, Parsed)> {
+    tokio::task::spawn_blocking(move || {
+        let export = Export::open(bytes)?;
+        let parsed = parse(&export.text)?;
+        Ok((export, parsed))
+    })
+    .await
+    .map_err(|e| Error::Internal(Box::new(e)))?
+}
+
 fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
@@ -306,10 +318,7 @@ impl Core {
     ) -> Result<ImportPreview> {
         self.check_import_size(&bytes)?;
         let (zone_name, tz) = self.zone_for(me, time_zone).await?;
-        let export = tokio::task::spawn_blocking(move || Export::open(bytes))
-            .await
-            .map_err(|e| Error::Internal(Box::new(e)))??;
-        let parsed = parse(&export.text)?;
+        let (export, parsed) = read_off_runtime(bytes).await?;
         self.check_import_count(&parsed)?;
         let (zone_name, tz) = exact_or(parsed.format, (zone_name, tz));
         // One still being written is not there yet.
@@ -431,19 +440,34 @@ impl Core {
             }
             return Ok(room);
         }
-        let title = match (&plan.title, &parsed.title) {
-            (Some(t), _) => t.clone(),
-            (None, Some(t)) => t.clone(),
-            (None, None) => {
-                let names: Vec<(String, i64)> = senders(parsed);
-                let mut t: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).take(4).collect();
-                if t.is_empty() {
-                    t.push("Imported chat");
+        // The plan's title is checked as any group's; the export's own is
+        // cleaned, or made of the first names.
+        let title = match &plan.title {
+            Some(t) => t.clone(),
+            None => {
+                let from_file: String = parsed
+                    .title
+                    .as_deref()
+                    .unwrap_or("")
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(self.limits.max_title_chars)
+                    .collect();
+                if from_file.trim().is_empty() {
+                    let names = senders(parsed);
+                    let t: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).take(4).collect();
+                    let joined: String = t.join(", ").chars().filter(|c| !c.is_control()).collect();
+                    let joined: String = joined.chars().take(self.limits.max_title_chars).collect();
+                    if joined.trim().is_empty() {
+                        "Imported chat".to_owned()
+                    } else {
+                        joined
+                    }
+                } else {
+                    from_file
                 }
-                t.join(", ")
             }
         };
-        let title: String = title.chars().take(self.limits.max_title_chars).collect();
         let room = self
             .create_group(
                 me,
@@ -472,10 +496,7 @@ impl Core {
     pub async fn import_history(&self, me: &Session, bytes: Bytes, plan: ImportPlan) -> Result<ImportDone> {
         self.check_import_size(&bytes)?;
         let zone = self.zone_for(me, plan.time_zone.as_deref()).await?;
-        let mut export = tokio::task::spawn_blocking(move || Export::open(bytes))
-            .await
-            .map_err(|e| Error::Internal(Box::new(e)))??;
-        let parsed = parse(&export.text)?;
+        let (mut export, parsed) = read_off_runtime(bytes).await?;
         self.check_import_count(&parsed)?;
         let (_, tz) = exact_or(parsed.format, zone);
         let sha256 = sha256_hex(&export.text);
