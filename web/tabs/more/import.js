@@ -10,7 +10,7 @@ import { h, mount } from '../../lib/dom.js';
 import { showError, t, whenOf } from '../../lib/i18n.js';
 import { state, subscribe } from '../../lib/state.js';
 
-const FORMATS = { kakao_pc: 'KakaoTalk (PC)', kakao_mobile: 'KakaoTalk', whatsapp: 'WhatsApp' };
+const FORMATS = { kakao_pc: 'KakaoTalk (PC)', kakao_mobile: 'KakaoTalk', whatsapp: 'WhatsApp', madang: 'Madang' };
 
 /** The zone this device's clock is in, which the export's times were
  * most likely written in. */
@@ -23,7 +23,7 @@ const openRoom = (roomId) => h('button', { type: 'button', class: 'primary', onc
 export function importSection() {
   const body = h('div', { class: 'import-body' });
   const note = h('p', { class: 'note', role: 'status' });
-  const file = /** @type {HTMLInputElement} */ (h('input', { id: 'import-file', type: 'file', accept: '.txt,.zip,text/plain,application/zip' }));
+  const file = /** @type {HTMLInputElement} */ (h('input', { id: 'import-file', type: 'file', accept: '.txt,.zip,.json,text/plain,application/zip,application/json' }));
   file.addEventListener('change', () => {
     const f = file.files?.[0];
     if (f) preview(f).catch((err) => showError(note, err));
