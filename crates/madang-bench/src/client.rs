@@ -75,6 +75,26 @@ impl Api {
             .await
     }
 
+    /// `n` people, each in a 1:1 room with a partner of their own: the
+    /// people and their rooms.
+    pub async fn pairs(&self, n: usize) -> anyhow::Result<(Vec<Account>, Vec<i64>)> {
+        let people = self.accounts("snd", n).await?;
+        let partners = self.accounts("peer", n).await?;
+        let mut rooms = Vec::with_capacity(n);
+        for (s, p) in people.iter().zip(&partners) {
+            let r = self
+                .call(
+                    Some(&s.token),
+                    reqwest::Method::POST,
+                    "/rooms/direct",
+                    json!({"user_id": p.id}),
+                )
+                .await?;
+            rooms.push(r["id"].as_i64().context("room id")?);
+        }
+        Ok((people, rooms))
+    }
+
     /// A group of `owner` and `members`, invited in batches.
     pub async fn group(&self, owner: &Account, members: &[Account], title: &str) -> anyhow::Result<i64> {
         let room = self

@@ -62,20 +62,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let server = Server::start(&args.server).await?;
     let api = Api::new(&server.base);
     let importer = api.accounts("imp", 1).await?.remove(0);
-    let senders = api.accounts("snd", args.senders).await?;
-    let partners = api.accounts("peer", args.senders).await?;
-    let mut rooms = Vec::new();
-    for (s, p) in senders.iter().zip(&partners) {
-        let r = api
-            .call(
-                Some(&s.token),
-                reqwest::Method::POST,
-                "/rooms/direct",
-                json!({"user_id": p.id}),
-            )
-            .await?;
-        rooms.push(r["id"].as_i64().unwrap_or_default());
-    }
+    let (senders, rooms) = api.pairs(args.senders).await?;
     let text = chat(args.messages);
     eprintln!(
         "import: a chat of {} messages ({} KiB)",

@@ -50,28 +50,14 @@ pub struct SendsResult {
 pub async fn run(args: SendsArgs) -> anyhow::Result<()> {
     let server = Server::start(&args.server).await?;
     let api = Api::new(&server.base);
-    let senders = api.accounts("snd", args.clients).await?;
-    let mut rooms = Vec::new();
-    match args.shape {
-        Shape::Direct => {
-            let partners = api.accounts("peer", args.clients).await?;
-            for (s, p) in senders.iter().zip(&partners) {
-                let r = api
-                    .call(
-                        Some(&s.token),
-                        reqwest::Method::POST,
-                        "/rooms/direct",
-                        json!({"user_id": p.id}),
-                    )
-                    .await?;
-                rooms.push(r["id"].as_i64().unwrap_or_default());
-            }
-        }
+    let (senders, rooms) = match args.shape {
+        Shape::Direct => api.pairs(args.clients).await?,
         Shape::Group => {
+            let senders = api.accounts("snd", args.clients).await?;
             let room = api.group(&senders[0], &senders, "sends").await?;
-            rooms = vec![room; args.clients];
+            (senders, vec![room; args.clients])
         }
-    }
+    };
     let deadline = Instant::now() + Duration::from_secs(args.secs + 1);
     let measure_from = Instant::now() + Duration::from_secs(1);
     let mut tasks = Vec::new();
