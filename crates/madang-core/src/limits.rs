@@ -50,6 +50,8 @@ pub struct Limits {
     pub max_import_messages: usize,
     /// How long an export's download link works, in seconds.
     pub export_ttl_secs: i64,
+    /// Exports one person may ask for in an hour (each file is kept a day).
+    pub exports_per_hour: u32,
     /// Largest JSON request body, in bytes.
     pub max_json_bytes: usize,
     /// Largest WebSocket frame a client may send, in bytes.
@@ -190,6 +192,7 @@ impl Default for Limits {
             max_import_bytes: 200 * 1024 * 1024,
             max_import_messages: 500_000,
             export_ttl_secs: 24 * 60 * 60,
+            exports_per_hour: 10,
             max_json_bytes: 64 * 1024,
             max_ws_frame_bytes: 64 * 1024,
             max_page: 100,

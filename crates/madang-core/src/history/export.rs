@@ -296,6 +296,12 @@ impl Core {
                 ),
             });
         }
+        // Each file is kept a day: a person's share of the store is bounded.
+        let rate = crate::ratelimit::Rate {
+            capacity: self.limits.exports_per_hour,
+            per_ms: 3_600_000,
+        };
+        self.rate.check(&format!("export:{}", me.user.0), rate).await?;
         let row = self
             .repos
             .create_export(me.user, room, kind, &new_token(), self.now())

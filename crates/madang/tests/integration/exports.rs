@@ -282,6 +282,7 @@ async fn the_account_export_holds_what_is_mine_and_still_exists() {
 async fn exports_are_for_members_and_their_links_expire() {
     let mut limits = test_limits();
     limits.export_ttl_secs = 60;
+    limits.exports_per_hour = 2;
     let srv = TestServer::start_with(limits).await;
     let minji = srv.user("exr_minji").await;
     let stranger = srv.user("exr_stranger").await;
@@ -324,6 +325,16 @@ async fn exports_are_for_members_and_their_links_expire() {
     assert_eq!(fetch(&srv, url).await.0, 200);
     let forged = format!("/api/v1/exports/{id}/file?token=0000");
     assert_eq!(fetch(&srv, &forged).await.0, 404);
+
+    // Two an hour here: the second is the last.
+    exported(&minji, "/api/v1/me/export", json!({})).await;
+    minji
+        .post(
+            &format!("/api/v1/rooms/{room}/exports"),
+            json!({"format": "html"}),
+        )
+        .await
+        .refused(429, "rate_limited");
 
     // Past its time the link is gone, and so is the file.
     srv.clock.advance(Duration::from_secs(61));
