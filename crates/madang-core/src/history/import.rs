@@ -45,7 +45,7 @@ struct Export {
 impl Export {
     /// Reads an upload: a zip holding the chat's `.txt` (the largest, if
     /// there are several) and its media, or the `.txt` itself.
-    fn open(bytes: Bytes) -> Result<Export> {
+    fn open(bytes: Bytes, limit: usize) -> Result<Export> {
         if !bytes.starts_with(b"PK\x03\x04") {
             let text = String::from_utf8(bytes.to_vec()).map_err(|e| Error::MalformedExport {
                 line: line_of(&bytes, e.utf8_error().valid_up_to()),
@@ -91,10 +91,22 @@ impl Export {
             });
         };
         let mut raw = Vec::new();
-        zip.by_index(index)
-            .map_err(broken)?
+        // The chat unpacked is held to the upload's own limit: a small zip
+        // may claim (or hide) gigabytes.
+        let too_big = || Error::TooLarge {
+            what: "the export's chat",
+            limit,
+        };
+        let f = zip.by_index(index).map_err(broken)?;
+        if f.size() > limit as u64 {
+            return Err(too_big());
+        }
+        f.take(limit as u64 + 1)
             .read_to_end(&mut raw)
             .map_err(|e| broken(e.into()))?;
+        if raw.len() > limit {
+            return Err(too_big());
+        }
         let text = String::from_utf8(raw).map_err(|e| Error::MalformedExport {
             line: line_of(e.as_bytes(), e.utf8_error().valid_up_to()),
             reason: "the chat is not UTF-8 text".into(),
@@ -178,9 +190,9 @@ fn exact_or(format: Format, zone: (String, TimeZone)) -> (String, TimeZone) {
 
 /// Opens and reads an export on a blocking thread: a big chat is seconds
 /// of work that must not hold up the runtime.
-async fn read_off_runtime(bytes: Bytes) -> Result<(Export, Parsed)> {
+async fn read_off_runtime(bytes: Bytes, limit: usize) -> Result<(Export, Parsed)> {
     tokio::task::spawn_blocking(move || {
-        let export = Export::open(bytes)?;
+        let export = Export::open(bytes, limit)?;
         let parsed = parse(&export.text)?;
         Ok((export, parsed))
     })
@@ -318,7 +330,7 @@ impl Core {
     ) -> Result<ImportPreview> {
         self.check_import_size(&bytes)?;
         let (zone_name, tz) = self.zone_for(me, time_zone).await?;
-        let (export, parsed) = read_off_runtime(bytes).await?;
+        let (export, parsed) = read_off_runtime(bytes, self.limits.max_import_bytes).await?;
         self.check_import_count(&parsed)?;
         let (zone_name, tz) = exact_or(parsed.format, (zone_name, tz));
         // One still being written is not there yet.
@@ -496,7 +508,7 @@ impl Core {
     pub async fn import_history(&self, me: &Session, bytes: Bytes, plan: ImportPlan) -> Result<ImportDone> {
         self.check_import_size(&bytes)?;
         let zone = self.zone_for(me, plan.time_zone.as_deref()).await?;
-        let (mut export, parsed) = read_off_runtime(bytes).await?;
+        let (mut export, parsed) = read_off_runtime(bytes, self.limits.max_import_bytes).await?;
         self.check_import_count(&parsed)?;
         let (_, tz) = exact_or(parsed.format, zone);
         let sha256 = sha256_hex(&export.text);

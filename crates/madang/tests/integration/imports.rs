@@ -462,9 +462,17 @@ async fn refusals_write_nothing() {
     .await
     .refused(400, "not_in_room");
 
-    // Too large, and nobody signed in.
+    // Too large, also a small zip whose chat unpacks past the limit, and
+    // nobody signed in.
     let big = vec![b'a'; 70 * 1024];
     import(&minji, &big, "big.txt", plan.clone())
+        .await
+        .refused(413, "too_large");
+    let mut bomb_text = KAKAO_PC_KO.to_owned();
+    bomb_text.push_str(&"\n".repeat(200 * 1024));
+    let bomb = zip_of(&[("KakaoTalkChats.txt", bomb_text.as_bytes())]);
+    assert!(bomb.len() < 64 * 1024, "the zip itself is small: {}", bomb.len());
+    import(&minji, &bomb, "bomb.zip", plan.clone())
         .await
         .refused(413, "too_large");
     srv.anonymous()
