@@ -340,8 +340,8 @@ pub trait ExportRepo: Send + Sync {
     /// Messages of a room's timeline from `from` on (for a progress total).
     async fn count_history(&self, room: RoomId, from: Seq) -> Result<i64>;
     /// The messages `user` wrote that still exist (not deleted, not an
-    /// import's notice or name kept as a name), by room and seq, after the
-    /// `(room, seq)` given.
+    /// import's notice or name kept as a name, not of an import still being
+    /// written), by room and seq, after the `(room, seq)` given.
     async fn messages_by(&self, user: UserId, after: (RoomId, Seq), limit: i64)
     -> Result<Vec<StoredMessage>>;
 }
@@ -534,6 +534,7 @@ impl ExportRepo for SqlStore {
         let sql = format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE sender_id = $1 AND deleted_at IS NULL \
                AND imported_name IS NULL AND kind <> 'notice' AND (room_id > $2 OR (room_id = $2 AND seq > $3)) \
+               AND NOT EXISTS (SELECT 1 FROM imports i WHERE i.id = messages.import_id AND i.state = 'writing') \
              ORDER BY room_id, seq LIMIT $4"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
