@@ -88,7 +88,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
                 let from = Instant::now();
                 let slice_end = (from + Duration::from_millis(250)).min(end);
                 let lat =
-                    crate::sends::send_until_on(&mut ws, room, format!("i{i}-{round}"), 64, from, slice_end)
+                    crate::sends::send_until(&mut ws, room, format!("i{i}-{round}"), 64, from, slice_end)
                         .await;
                 all.push((from, lat));
                 if *stop.borrow_and_update() || Instant::now() >= end {

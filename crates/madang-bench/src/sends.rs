@@ -62,17 +62,12 @@ pub async fn run(args: SendsArgs) -> anyhow::Result<()> {
     let measure_from = Instant::now() + Duration::from_secs(1);
     let mut tasks = Vec::new();
     for (i, (s, room)) in senders.iter().zip(rooms).enumerate() {
-        let ws = connect(&server.base, &s.token, &json!({})).await?.0;
+        let mut ws = connect(&server.base, &s.token, &json!({})).await?.0;
         let payload = args.payload;
         let label = format!("k{i}");
-        tasks.push(tokio::spawn(send_until(
-            ws,
-            room,
-            label,
-            payload,
-            measure_from,
-            deadline,
-        )));
+        tasks.push(tokio::spawn(async move {
+            send_until(&mut ws, room, label, payload, measure_from, deadline).await
+        }));
     }
     let mut all = Latencies::default();
     for t in tasks {
@@ -102,18 +97,6 @@ pub async fn run(args: SendsArgs) -> anyhow::Result<()> {
 /// ack a durable commit), until `deadline`; the ack latencies of sends
 /// made from `measure_from` on.
 pub(crate) async fn send_until(
-    mut ws: crate::client::Socket,
-    room: i64,
-    label: String,
-    payload: usize,
-    measure_from: Instant,
-    deadline: Instant,
-) -> Latencies {
-    send_until_on(&mut ws, room, label, payload, measure_from, deadline).await
-}
-
-/// As [`send_until`], on a socket the caller keeps.
-pub(crate) async fn send_until_on(
     ws: &mut crate::client::Socket,
     room: i64,
     label: String,

@@ -462,9 +462,19 @@ impl Core {
         Ok(())
     }
 
+    /// A zip of `name` (the archive or the page) and, under `media/`, the
+    /// files of `messages`.
+    async fn zipped(&self, name: &str, body: &[u8], messages: &[Message]) -> Result<Vec<u8>> {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file(name, zip_options()).map_err(internal)?;
+        zip.write_all(body).map_err(internal)?;
+        self.add_media(&mut zip, messages).await?;
+        Ok(zip.finish().map_err(internal)?.into_inner())
+    }
+
     async fn build_room(&self, row: &ExportRow, me: &Session, room: RoomId) -> Result<(String, Vec<u8>)> {
         let read = self.read_room(row, me, room).await?;
-        let tz = self.person_zone(me.user).await?;
+        let (_, tz) = self.person_zone(me.user).await?;
         let now = self.now();
         let base = file_base(&read.room.title, room);
         match row.kind {
@@ -478,25 +488,13 @@ impl Core {
                     messages: read.messages.clone(),
                 };
                 let json = serde_json::to_vec_pretty(&archive).map_err(internal)?;
-                let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-                zip.start_file("chat.json", zip_options()).map_err(internal)?;
-                zip.write_all(&json).map_err(internal)?;
-                self.add_media(&mut zip, &read.messages).await?;
-                Ok((
-                    format!("{base}.zip"),
-                    zip.finish().map_err(internal)?.into_inner(),
-                ))
+                let zip = self.zipped("chat.json", &json, &read.messages).await?;
+                Ok((format!("{base}.zip"), zip))
             }
             ExportKind::Html => {
                 let page = read.html(me.user, &tz, now);
-                let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-                zip.start_file("index.html", zip_options()).map_err(internal)?;
-                zip.write_all(page.as_bytes()).map_err(internal)?;
-                self.add_media(&mut zip, &read.messages).await?;
-                Ok((
-                    format!("{base}-html.zip"),
-                    zip.finish().map_err(internal)?.into_inner(),
-                ))
+                let zip = self.zipped("index.html", page.as_bytes(), &read.messages).await?;
+                Ok((format!("{base}-html.zip"), zip))
             }
             ExportKind::Account => Err(Error::invalid("invalid_format", "not a room export")),
         }
@@ -534,22 +532,12 @@ impl Core {
             me: profile,
             friends,
             rooms,
-            messages: messages.clone(),
+            messages,
             pungs,
         };
         let json = serde_json::to_vec_pretty(&archive).map_err(internal)?;
-        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        zip.start_file("account.json", zip_options()).map_err(internal)?;
-        zip.write_all(&json).map_err(internal)?;
-        self.add_media(&mut zip, &messages).await?;
-        let name = format!("madang-account-{}.zip", archive.me.handle);
-        Ok((name, zip.finish().map_err(internal)?.into_inner()))
-    }
-
-    async fn person_zone(&self, user: UserId) -> Result<TimeZone> {
-        let own = self.repos.place(user).await?.time_zone;
-        let name = own.as_deref().unwrap_or("Asia/Seoul");
-        crate::local::hours::zone(name)
+        let zip = self.zipped("account.json", &json, &archive.messages).await?;
+        Ok((format!("madang-account-{}.zip", archive.me.handle), zip))
     }
 
     /// Builds one claimed export and stores its file, or marks it failed.

@@ -23,9 +23,6 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Cursor, Read};
 
-/// The zone an export's times are read in when neither the plan nor the
-/// person's profile says one.
-const DEFAULT_ZONE: &str = "Asia/Seoul";
 /// A name kept as a name is cut to this many characters (an export's
 /// sender can be anything).
 const MAX_NAME_CHARS: usize = 60;
@@ -70,7 +67,7 @@ impl Export {
                 continue;
             }
             let full = f.name().map_err(broken)?.into_owned();
-            let name = full.rsplit('/').next().unwrap_or("").to_owned();
+            let name = base_name(&full).to_owned();
             // Madang's own chat.json, else the largest .txt.
             if full == "chat.json" {
                 chat = Some((i, u64::MAX));
@@ -122,7 +119,7 @@ impl Export {
     fn index(&self, name: &str) -> Option<usize> {
         self.files
             .get(name)
-            .or_else(|| self.files.get(name.rsplit('/').next().unwrap_or(name)))
+            .or_else(|| self.files.get(base_name(name)))
             .copied()
     }
 
@@ -176,6 +173,44 @@ fn parse(text: &str) -> Result<Parsed> {
         });
     }
     Ok(parsed)
+}
+
+/// An upload read: the export, its chat, the zone its times are read in,
+/// and the chat's hash.
+struct Upload {
+    export: Export,
+    parsed: Parsed,
+    zone_name: String,
+    tz: TimeZone,
+    sha256: String,
+}
+
+/// A file's name without the folders of its path.
+fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The files messages name that the zip holds, in order (a name may
+/// repeat).
+fn attached(parsed: &Parsed, export: &Export) -> Vec<String> {
+    parsed
+        .entries
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::Message {
+                media: Some(Media::Attached(n)),
+                ..
+            } if export.has(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn import_running() -> Error {
+    Error::Conflict {
+        code: "import_running",
+        message: "this chat is being imported now".into(),
+    }
 }
 
 /// Madang's own export holds exact times (read in UTC); the others the
@@ -242,7 +277,7 @@ fn placeholder(media: &Media, korean: bool) -> String {
         Media::Video => ("동영상", "Video"),
         Media::Emoticon => ("이모티콘", "Emoticon"),
         Media::Omitted => ("첨부 파일 (내보내기에 없음)", "Attachment (not in the export)"),
-        Media::Attached(name) => return format!("📎 {}", name.rsplit('/').next().unwrap_or(name)),
+        Media::Attached(name) => return format!("📎 {}", base_name(name)),
     };
     format!("[{}]", if korean { ko } else { en })
 }
@@ -272,19 +307,27 @@ impl Cast {
 }
 
 impl Core {
-    fn import_zone(&self, name: Option<&str>) -> Result<(String, TimeZone)> {
-        let name = name.unwrap_or(DEFAULT_ZONE);
-        Ok((name.to_owned(), hours::zone(name)?))
-    }
-
-    async fn zone_for(&self, me: &Session, asked: Option<&str>) -> Result<(String, TimeZone)> {
-        match asked {
-            Some(z) => self.import_zone(Some(z)),
-            None => {
-                let own = self.repos.place(me.user).await?.time_zone;
-                self.import_zone(own.as_deref())
-            }
-        }
+    /// Reads an upload the way preview and import both do: its size, the
+    /// zone its times are read in (the one asked for, else the person's;
+    /// Madang's own export is exact), the chat parsed off the runtime, its
+    /// message count and its hash.
+    async fn read_export(&self, me: &Session, bytes: Bytes, asked: Option<&str>) -> Result<Upload> {
+        self.check_import_size(&bytes)?;
+        let zone = match asked {
+            Some(z) => (z.to_owned(), hours::zone(z)?),
+            None => self.person_zone(me.user).await?,
+        };
+        let (export, parsed) = read_off_runtime(bytes, self.limits.max_import_bytes).await?;
+        self.check_import_count(&parsed)?;
+        let (zone_name, tz) = exact_or(parsed.format, zone);
+        let sha256 = sha256_hex(&export.text);
+        Ok(Upload {
+            export,
+            parsed,
+            zone_name,
+            tz,
+            sha256,
+        })
     }
 
     fn check_import_size(&self, bytes: &Bytes) -> Result<()> {
@@ -328,15 +371,17 @@ impl Core {
         bytes: Bytes,
         time_zone: Option<&str>,
     ) -> Result<ImportPreview> {
-        self.check_import_size(&bytes)?;
-        let (zone_name, tz) = self.zone_for(me, time_zone).await?;
-        let (export, parsed) = read_off_runtime(bytes, self.limits.max_import_bytes).await?;
-        self.check_import_count(&parsed)?;
-        let (zone_name, tz) = exact_or(parsed.format, (zone_name, tz));
+        let Upload {
+            export,
+            parsed,
+            zone_name,
+            tz,
+            sha256,
+        } = self.read_export(me, bytes, time_zone).await?;
         // One still being written is not there yet.
         let already = self
             .repos
-            .import_of_file(me.user, &sha256_hex(&export.text))
+            .import_of_file(me.user, &sha256)
             .await?
             .filter(|r| !r.writing);
         let my_name = self.repos.user(me.user).await?.map(|u| u.display_name);
@@ -362,13 +407,7 @@ impl Core {
                 }
             })
             .collect();
-        let media = parsed
-            .entries
-            .iter()
-            .filter(
-                |e| matches!(&e.body, Body::Message { media: Some(Media::Attached(n)), .. } if export.has(n)),
-            )
-            .count() as i64;
+        let media = attached(&parsed, &export).len() as i64;
         let first = parsed.entries.first().map(|e| e.at).unwrap_or_default();
         let last = parsed.entries.last().map(|e| e.at).unwrap_or_default();
         Ok(ImportPreview {
@@ -506,22 +545,20 @@ impl Core {
     /// Imports an export as the plan says. The same chat imported before
     /// writes nothing and answers with that import.
     pub async fn import_history(&self, me: &Session, bytes: Bytes, plan: ImportPlan) -> Result<ImportDone> {
-        self.check_import_size(&bytes)?;
-        let zone = self.zone_for(me, plan.time_zone.as_deref()).await?;
-        let (mut export, parsed) = read_off_runtime(bytes, self.limits.max_import_bytes).await?;
-        self.check_import_count(&parsed)?;
-        let (_, tz) = exact_or(parsed.format, zone);
-        let sha256 = sha256_hex(&export.text);
+        let Upload {
+            mut export,
+            parsed,
+            tz,
+            sha256,
+            ..
+        } = self.read_export(me, bytes, plan.time_zone.as_deref()).await?;
         if let Some(row) = self.repos.import_of_file(me.user, &sha256).await? {
             if !row.writing {
                 return Ok(Self::done(&row, true));
             }
             // Half-written: still going, or left by a node that stopped.
             if self.now().0 - row.created_at.0 < STALE_IMPORT_MS {
-                return Err(Error::Conflict {
-                    code: "import_running",
-                    message: "this chat is being imported now".into(),
-                });
+                return Err(import_running());
             }
             self.repos.abandon_import(row.id).await?;
         }
@@ -534,17 +571,7 @@ impl Core {
             .collect::<Result<Vec<Millis>>>()?;
         let room = self.import_room(me, &plan, &parsed, &cast).await?;
         let korean = has_hangul(&export.text);
-        let attached: Vec<String> = parsed
-            .entries
-            .iter()
-            .filter_map(|e| match &e.body {
-                Body::Message {
-                    media: Some(Media::Attached(n)),
-                    ..
-                } if export.has(n) => Some(n.clone()),
-                _ => None,
-            })
-            .collect();
+        let attached = attached(&parsed, &export);
         let mut stored: HashMap<String, (MessageKind, Attachment)> = HashMap::new();
         for (i, name) in attached.iter().enumerate() {
             if stored.contains_key(name) {
@@ -552,7 +579,7 @@ impl Core {
             }
             if let Some(Ok(bytes)) = export.file(name, self.limits.max_upload_bytes) {
                 // A file the media store refuses stays a name in the text.
-                let file_name = name.rsplit('/').next().unwrap_or(name);
+                let file_name = base_name(name);
                 if let Ok(up) = self
                     .upload_media(me, file_name, content_type_of(name), bytes)
                     .await
@@ -648,10 +675,7 @@ impl Core {
             Err(StoreError::Conflict(_)) => {
                 return match self.repos.import_of_file(me.user, &sha256).await? {
                     Some(row) if !row.writing => Ok(Self::done(&row, true)),
-                    _ => Err(Error::Conflict {
-                        code: "import_running",
-                        message: "this chat is being imported now".into(),
-                    }),
+                    _ => Err(import_running()),
                 };
             }
             Err(e) => return Err(e.into()),
