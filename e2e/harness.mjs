@@ -83,9 +83,18 @@ export async function startServer(options = {}) {
   const base = `http://127.0.0.1:${port}`;
   let child = await launch();
   /** SIGTERM, as an operator stops it; a server still running 30 s later
-   * is killed and the test fails. */
+   * is killed and the test fails. Before that, every answer the browser
+   * got must have been one the API document lists: the server counts
+   * those it does not (and logged each above, on stderr). */
   const halt = async () => {
     if (child.exitCode === null && child.signalCode === null) {
+      const metrics = await fetch(`${base}/metrics`).then((r) => r.text()).catch(() => '');
+      const line = metrics.split('\n').find((l) => l.startsWith('madang_undocumented_responses_total'));
+      const undocumented = line ? Number(line.split(' ').pop()) : 0;
+      if (undocumented > 0) {
+        child.kill('SIGKILL');
+        throw new Error(`${undocumented} answers the API document does not list (logged above)`);
+      }
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       try {

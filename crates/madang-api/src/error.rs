@@ -5,7 +5,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use madang_core::Error;
+use madang_core::{Error, Kind, Refusal};
 use madang_types::api::{ErrorBody, ErrorDetail};
 use std::time::Instant;
 
@@ -17,6 +17,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// A refusal the API itself gives (a body it cannot read, say), with
+    /// its status from the one table.
+    pub fn refusal(r: Refusal, message: impl Into<String>) -> Self {
+        ApiError::new(status_of(r.kind), r.code, message)
+    }
+
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         ApiError {
             status,
@@ -32,28 +38,29 @@ impl ApiError {
     }
 }
 
+/// The one table: the HTTP status of each kind of failure, for the answers
+/// given and for the refusals the document lists.
+pub fn status_of(kind: Kind) -> StatusCode {
+    use StatusCode as S;
+    match kind {
+        Kind::Invalid => S::BAD_REQUEST,
+        Kind::Unauthenticated => S::UNAUTHORIZED,
+        Kind::PaymentRequired => S::PAYMENT_REQUIRED,
+        Kind::Forbidden => S::FORBIDDEN,
+        Kind::NotFound => S::NOT_FOUND,
+        Kind::Conflict => S::CONFLICT,
+        Kind::Gone => S::GONE,
+        Kind::TooLarge => S::PAYLOAD_TOO_LARGE,
+        Kind::UnsupportedMedia => S::UNSUPPORTED_MEDIA_TYPE,
+        Kind::RateLimited => S::TOO_MANY_REQUESTS,
+        Kind::Internal => S::INTERNAL_SERVER_ERROR,
+        Kind::Unavailable => S::SERVICE_UNAVAILABLE,
+    }
+}
+
 /// Status and stable code of a domain error.
 pub fn describe(e: &Error) -> (StatusCode, String) {
-    use StatusCode as S;
-    let status = match e {
-        Error::Invalid { .. } | Error::BannedWord(_) | Error::MalformedExport { .. } => S::BAD_REQUEST,
-        Error::Unauthenticated | Error::TokenExpired | Error::BadCredentials => S::UNAUTHORIZED,
-        Error::HandleTaken | Error::RoomFull(_) | Error::Conflict { .. } => S::CONFLICT,
-        Error::NotFound(_) => S::NOT_FOUND,
-        Error::Gone { .. } => S::GONE,
-        Error::NotMember
-        | Error::Blocked
-        | Error::NotAuthor
-        | Error::WindowPassed(_)
-        | Error::Refused { .. } => S::FORBIDDEN,
-        Error::TooLarge { .. } => S::PAYLOAD_TOO_LARGE,
-        Error::UnsupportedMedia(_) => S::UNSUPPORTED_MEDIA_TYPE,
-        Error::RateLimited { .. } | Error::Flooding { .. } => S::TOO_MANY_REQUESTS,
-        Error::PaymentDeclined(_) => S::PAYMENT_REQUIRED,
-        Error::Unavailable(_) | Error::FeatureOff(_) | Error::AiBusy => S::SERVICE_UNAVAILABLE,
-        Error::Internal(_) => S::INTERNAL_SERVER_ERROR,
-    };
-    (status, e.code())
+    (status_of(e.kind()), e.code())
 }
 
 /// A domain error as the client sees it, over HTTP or the WebSocket: its
@@ -93,7 +100,10 @@ impl From<Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after_ms = self.detail.retry_after_ms;
+        let code = ErrorCode(self.detail.code.clone());
         let mut res = (self.status, axum::Json(ErrorBody { error: self.detail })).into_response();
+        // For the check that every answer is in the document.
+        res.extensions_mut().insert(code);
         if let Some(ms) = retry_after_ms {
             let secs = (ms + 999) / 1000;
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
@@ -104,10 +114,14 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The stable code of an error response, kept beside its body.
+#[derive(Clone, Debug)]
+pub struct ErrorCode(pub String);
+
 /// A panic becomes a plain 500 with no details (and is logged).
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("handler panicked");
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error").into_response()
+    ApiError::refusal(madang_core::refusals::INTERNAL, "internal error").into_response()
 }
 
 /// Counts responses by status and logs each request once.

@@ -8,6 +8,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use madang_core::Session;
+use madang_core::{Kind, Refusal};
 use serde::de::DeserializeOwned;
 use std::net::{IpAddr, SocketAddr};
 
@@ -125,6 +126,14 @@ impl TrustedProxies {
     }
 }
 
+/// The refusals of the extractors, which the document adds to every
+/// operation that uses them.
+pub(crate) const MALFORMED_JSON: Refusal = Refusal::invalid("malformed_json");
+pub(crate) const INVALID_BODY: Refusal = Refusal::invalid("invalid_body");
+pub(crate) const EXPECTED_JSON: Refusal = Refusal::new(Kind::UnsupportedMedia, "expected_json");
+pub(crate) const INVALID_PATH: Refusal = Refusal::invalid("invalid_path");
+pub(crate) const INVALID_QUERY: Refusal = Refusal::invalid("invalid_query");
+
 /// `axum::Json` with rejections in the error format: malformed JSON,
 /// unknown fields, wrong types, a missing content type or an oversized
 /// body are each a clear 4xx.
@@ -144,19 +153,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 fn json_rejection(r: JsonRejection) -> ApiError {
     let text = r.body_text();
     match r {
-        JsonRejection::JsonSyntaxError(_) => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", text),
-        JsonRejection::JsonDataError(_) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", text),
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "expected_json",
-            "send Content-Type: application/json",
-        ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            "the request body is too large",
-        ),
-        other => ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
+        JsonRejection::JsonSyntaxError(_) => ApiError::refusal(MALFORMED_JSON, text),
+        JsonRejection::JsonDataError(_) => ApiError::refusal(INVALID_BODY, text),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::refusal(EXPECTED_JSON, "send Content-Type: application/json")
+        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::refusal(madang_core::refusals::TOO_LARGE, "the request body is too large")
+        }
+        other => ApiError::refusal(INVALID_BODY, other.body_text()),
     }
 }
 
@@ -170,7 +175,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Path(p.0))
-            .map_err(|r: PathRejection| ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", r.body_text()))
+            .map_err(|r: PathRejection| ApiError::refusal(INVALID_PATH, r.body_text()))
     }
 }
 
@@ -184,9 +189,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Query(q.0))
-            .map_err(|r: QueryRejection| {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", r.body_text())
-            })
+            .map_err(|r: QueryRejection| ApiError::refusal(INVALID_QUERY, r.body_text()))
     }
 }
 
@@ -202,13 +205,9 @@ impl<S: Send + Sync> FromRequest<S> for Body {
             .map(Body)
             .map_err(|r| {
                 if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "too_large",
-                        "the request body is too large",
-                    )
+                    ApiError::refusal(madang_core::refusals::TOO_LARGE, "the request body is too large")
                 } else {
-                    ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", r.body_text())
+                    ApiError::refusal(INVALID_BODY, r.body_text())
                 }
             })
     }

@@ -14,6 +14,7 @@ mod ws;
 
 pub use error::{ApiError, describe};
 pub use extract::TrustedProxies;
+pub use openapi::Undocumented;
 pub use ws::protocol::decode_client_frame;
 
 use axum::Router;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub ping_db: Arc<dyn Fn() -> futures::future::BoxFuture<'static, bool> + Send + Sync>,
     /// Whose `X-Forwarded-For` names the client (a load balancer's).
     pub trusted_proxies: Arc<extract::TrustedProxies>,
+    /// Answers the API document does not list (tests fail on any).
+    pub undocumented: Arc<Undocumented>,
 }
 
 impl AppState {
@@ -45,12 +48,24 @@ impl AppState {
 
 /// The whole HTTP surface; tests call this directly.
 pub fn app(state: AppState) -> Router {
-    let (api, doc) = routes::router(&state).split_for_parts();
+    let (api, mut doc) = routes::router(&state).split_for_parts();
+    let (documented, unknown) = openapi::complete(&mut doc, routes::refusals());
+    for why in &unknown {
+        tracing::error!(%why, "a refusal declared for no operation");
+    }
+    debug_assert!(
+        unknown.is_empty(),
+        "refusals declared for no operation: {unknown:?}"
+    );
     Router::new()
         .merge(api)
         .merge(openapi::docs(doc))
         .merge(routes::ops::router())
         .merge(web::router())
+        .layer(axum::middleware::from_fn_with_state(
+            (Arc::new(documented), state.undocumented.clone()),
+            openapi::conform,
+        ))
         .layer(axum::middleware::from_fn(error::log_and_count))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,

@@ -77,6 +77,74 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What sort of failure an error is. The API maps each kind to one HTTP
+/// status, for the answers it gives and for the refusals it documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Invalid,
+    Unauthenticated,
+    PaymentRequired,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Gone,
+    TooLarge,
+    UnsupportedMedia,
+    RateLimited,
+    Internal,
+    Unavailable,
+}
+
+/// A refusal a use case declares it can give: its kind and stable code.
+/// The API document lists these per operation, and the API checks in tests
+/// that every error it answers was declared (see `madang-api`'s
+/// `document`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Refusal {
+    pub kind: Kind,
+    pub code: &'static str,
+}
+
+impl Refusal {
+    pub const fn new(kind: Kind, code: &'static str) -> Self {
+        Refusal { kind, code }
+    }
+    pub const fn invalid(code: &'static str) -> Self {
+        Refusal::new(Kind::Invalid, code)
+    }
+    pub const fn forbidden(code: &'static str) -> Self {
+        Refusal::new(Kind::Forbidden, code)
+    }
+    /// `code` is the whole code, e.g. `room_not_found`.
+    pub const fn not_found(code: &'static str) -> Self {
+        Refusal::new(Kind::NotFound, code)
+    }
+    pub const fn conflict(code: &'static str) -> Self {
+        Refusal::new(Kind::Conflict, code)
+    }
+}
+
+/// Refusals many use cases share, named once.
+pub mod refusals {
+    use super::{Kind, Refusal};
+
+    pub const UNAUTHENTICATED: Refusal = Refusal::new(Kind::Unauthenticated, "unauthenticated");
+    pub const TOKEN_EXPIRED: Refusal = Refusal::new(Kind::Unauthenticated, "token_expired");
+    pub const NOT_MEMBER: Refusal = Refusal::forbidden("not_member");
+    pub const BLOCKED: Refusal = Refusal::forbidden("blocked");
+    pub const NOT_AUTHOR: Refusal = Refusal::forbidden("not_author");
+    pub const ROOM_FULL: Refusal = Refusal::conflict("room_full");
+    pub const TOO_LARGE: Refusal = Refusal::new(Kind::TooLarge, "too_large");
+    pub const UNSUPPORTED_MEDIA: Refusal = Refusal::new(Kind::UnsupportedMedia, "unsupported_media");
+    pub const RATE_LIMITED: Refusal = Refusal::new(Kind::RateLimited, "rate_limited");
+    pub const FLOODING: Refusal = Refusal::new(Kind::RateLimited, "flooding");
+    pub const BANNED_WORD: Refusal = Refusal::invalid("banned_word");
+    pub const FEATURE_OFF: Refusal = Refusal::new(Kind::Unavailable, "feature_off");
+    pub const AI_BUSY: Refusal = Refusal::new(Kind::Unavailable, "ai_busy");
+    pub const UNAVAILABLE: Refusal = Refusal::new(Kind::Unavailable, "unavailable");
+    pub const INTERNAL: Refusal = Refusal::new(Kind::Internal, "internal");
+}
+
 impl Error {
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
         Error::Invalid {
@@ -120,6 +188,28 @@ impl Error {
             Error::AiBusy => "ai_busy".into(),
             Error::MalformedExport { .. } => "malformed_export".into(),
             Error::Internal(_) => "internal".into(),
+        }
+    }
+
+    /// The kind of failure, the one thing the API turns into a status.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Error::Invalid { .. } | Error::BannedWord(_) | Error::MalformedExport { .. } => Kind::Invalid,
+            Error::Unauthenticated | Error::TokenExpired | Error::BadCredentials => Kind::Unauthenticated,
+            Error::HandleTaken | Error::RoomFull(_) | Error::Conflict { .. } => Kind::Conflict,
+            Error::NotFound(_) => Kind::NotFound,
+            Error::Gone { .. } => Kind::Gone,
+            Error::NotMember
+            | Error::Blocked
+            | Error::NotAuthor
+            | Error::WindowPassed(_)
+            | Error::Refused { .. } => Kind::Forbidden,
+            Error::TooLarge { .. } => Kind::TooLarge,
+            Error::UnsupportedMedia(_) => Kind::UnsupportedMedia,
+            Error::RateLimited { .. } | Error::Flooding { .. } => Kind::RateLimited,
+            Error::PaymentDeclined(_) => Kind::PaymentRequired,
+            Error::Unavailable(_) | Error::FeatureOff(_) | Error::AiBusy => Kind::Unavailable,
+            Error::Internal(_) => Kind::Internal,
         }
     }
 

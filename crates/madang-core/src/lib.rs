@@ -28,7 +28,7 @@ use madang_store::{BlobStore, Repos};
 use std::sync::Arc;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{Error, Result};
+pub use error::{Error, Kind, Refusal, Result, refusals};
 pub use limits::Limits;
 
 /// Who is calling: an authenticated device of an account.

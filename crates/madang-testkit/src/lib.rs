@@ -53,6 +53,34 @@ pub struct TestServer {
     pub config: Config,
     pub db: TestDb,
     _data: tempfile::TempDir,
+    /// What the nodes answered outside the API document, checked on drop.
+    undocumented: Vec<Arc<madang_api::Undocumented>>,
+}
+
+impl Drop for TestServer {
+    /// Every answer a test met must be one the API document lists: a
+    /// refusal a handler gives but does not declare fails the test.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let seen: Vec<String> = self.undocumented.iter().flat_map(|u| u.take()).collect();
+        // For a person writing declarations: collect instead of failing.
+        if let Ok(dump) = std::env::var("MADANG_UNDOCUMENTED_DUMP") {
+            use std::io::Write;
+            if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(dump) {
+                for line in &seen {
+                    let _ = writeln!(f, "{line}");
+                }
+            }
+            return;
+        }
+        assert!(
+            seen.is_empty(),
+            "answers the API document does not list (declare them in the route's refusals):\n{}",
+            seen.join("\n")
+        );
+    }
 }
 
 impl TestServer {
@@ -99,6 +127,7 @@ impl TestServer {
             .expect("node starts");
         TestServer {
             base: format!("http://{}", node.addr),
+            undocumented: vec![node.undocumented.clone()],
             node: Some(node),
             clock,
             config,
@@ -138,6 +167,7 @@ impl TestServer {
             .await
             .expect("node starts again");
         self.base = format!("http://{}", node.addr);
+        self.undocumented.push(node.undocumented.clone());
         self.node = Some(node);
     }
 

@@ -27,6 +27,8 @@ pub struct Node {
     /// Scheduled backups (`[backup] dir`), when on.
     backups: Option<JoinHandle<()>>,
     store: SqlStore,
+    /// Answers outside the API document (tests fail on any).
+    pub undocumented: Arc<madang_api::Undocumented>,
 }
 
 impl Node {
@@ -67,6 +69,7 @@ impl Node {
             ))
         });
         let ping_store = store.clone();
+        let undocumented = Arc::new(madang_api::Undocumented::default());
         let state = AppState {
             core: core.clone(),
             metrics,
@@ -76,6 +79,7 @@ impl Node {
                 Box::pin(async move { s.ping().await.is_ok() })
             }),
             trusted_proxies: Arc::new(trusted_proxies),
+            undocumented: undocumented.clone(),
         };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -107,6 +111,7 @@ impl Node {
             jobs,
             backups,
             store,
+            undocumented,
         })
     }
 

@@ -5,6 +5,7 @@ use super::JsonResult;
 use crate::AppState;
 use crate::error::{ApiError, describe};
 use crate::extract::{Auth, Json, Path};
+use crate::openapi::refuse::*;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
@@ -98,12 +99,12 @@ pub async fn summary(
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
-/// `event:` the variant's name, `data:` its fields.
+/// `event:` the variant's name, `data:` the event as the document's
+/// `SummaryEvent` describes it (its name included).
 fn sse_event(wire: &SummaryEvent) -> Event {
-    let mut value = serde_json::to_value(wire).unwrap_or_default();
+    let value = serde_json::to_value(wire).unwrap_or_default();
     let name = value
-        .as_object_mut()
-        .and_then(|o| o.remove("event"))
+        .get("event")
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_else(|| "error".into());
     Event::default().event(name).data(value.to_string())
@@ -133,4 +134,15 @@ pub async fn remove_assistant(
     Path(room): Path<RoomId>,
 ) -> JsonResult<Room> {
     Ok(axum::Json(st.core.set_assistant(&me, room, false).await?))
+}
+
+/// What the handlers here refuse beyond their extractors (the document
+/// lists these; tests fail on an answer not listed).
+#[rustfmt::skip]
+pub(crate) fn refusals() -> Declared {
+    vec![
+        (Method::DELETE, "/api/v1/rooms/{room}/assistant", vec![invalid("not_a_group"), NOT_MEMBER, not_found("room_not_found")]),
+        (Method::PUT, "/api/v1/rooms/{room}/assistant", vec![invalid("not_a_group"), NOT_MEMBER, not_found("room_not_found"), FEATURE_OFF]),
+        (Method::POST, "/api/v1/rooms/{room}/summary", vec![invalid("invalid_count"), invalid("invalid_scope"), invalid("nothing_to_summarise"), NOT_MEMBER, RATE_LIMITED, FEATURE_OFF]),
+    ]
 }

@@ -10,6 +10,7 @@ use super::chats::HistoryQuery;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Auth, Json, Path, Query};
+use crate::openapi::refuse::*;
 use axum::extract::State;
 use axum::http::StatusCode;
 use madang_types::api::{Message, MessagePage, Room, SendMessageRequest};
@@ -360,4 +361,34 @@ pub async fn delete_fact(
 ) -> Result<StatusCode, ApiError> {
     st.core.delete_fact(&me, id, fact).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What the handlers here refuse beyond their extractors (the document
+/// lists these; tests fail on an answer not listed).
+#[rustfmt::skip]
+pub(crate) fn refusals() -> Declared {
+    vec![
+        (Method::GET, "/api/v1/campaigns/{id}", vec![not_found("business_not_found"), not_found("campaign_not_found"), not_found("channel_not_found")]),
+        (Method::POST, "/api/v1/campaigns/{id}/cancel", vec![invalid("campaign_finished"), not_found("business_not_found"), not_found("campaign_not_found"), not_found("channel_not_found")]),
+        (Method::POST, "/api/v1/campaigns/{id}/opt-out", vec![invalid("night_needs_marketing"), not_found("campaign_not_found"), not_found("channel_not_found")]),
+        (Method::GET, "/api/v1/channels/{id}/assistant", vec![not_found("business_not_found"), not_found("channel_not_found")]),
+        (Method::PUT, "/api/v1/channels/{id}/assistant", vec![forbidden("not_owner"), not_found("business_not_found"), not_found("channel_not_found"), FEATURE_OFF]),
+        (Method::POST, "/api/v1/channels/{id}/assistant/facts", vec![invalid("invalid_answer"), invalid("invalid_question"), forbidden("not_owner"), forbidden("too_many_facts"), not_found("business_not_found"), not_found("channel_not_found")]),
+        (Method::DELETE, "/api/v1/channels/{id}/assistant/facts/{fact}", vec![forbidden("not_owner"), not_found("business_not_found"), not_found("channel_not_found"), not_found("fact_not_found")]),
+        (Method::PUT, "/api/v1/channels/{id}/assistant/facts/{fact}", vec![invalid("invalid_answer"), invalid("invalid_question"), forbidden("not_owner"), not_found("business_not_found"), not_found("channel_not_found"), not_found("fact_not_found")]),
+        (Method::GET, "/api/v1/channels/{id}/campaigns", vec![not_found("business_not_found"), not_found("channel_not_found")]),
+        (Method::POST, "/api/v1/channels/{id}/campaigns", vec![invalid("invalid_name"), invalid("invalid_segment"), invalid("invalid_send_at"), invalid("invalid_template"), invalid("invalid_variable"), invalid("missing_variable"), invalid("too_long"), invalid("too_many_variables"), invalid("unknown_variable"), invalid("unused_variable"), not_found("business_not_found"), not_found("channel_not_found"), not_found("shop_not_found"), not_found("user_not_found"), FEATURE_OFF]),
+        (Method::POST, "/api/v1/channels/{id}/campaigns/preview", vec![invalid("invalid_segment"), invalid("invalid_template"), invalid("invalid_variable"), invalid("missing_variable"), invalid("too_long"), invalid("too_many_variables"), invalid("unknown_variable"), invalid("unused_variable"), not_found("business_not_found"), not_found("channel_not_found"), not_found("shop_not_found"), not_found("user_not_found"), AI_BUSY, FEATURE_OFF]),
+        (Method::PUT, "/api/v1/channels/{id}/friends/{user}", vec![invalid("invalid_attributes"), invalid("invalid_tags"), not_found("business_not_found"), not_found("channel_not_found"), not_found("friend_not_found")]),
+        (Method::GET, "/api/v1/channels/{id}/inbox", vec![invalid("invalid_status"), not_found("business_not_found"), not_found("channel_not_found")]),
+        (Method::POST, "/api/v1/channels/{id}/inbox/{room}/assign", vec![invalid("not_an_agent"), not_found("business_not_found"), not_found("channel_not_found"), not_found("room_not_found")]),
+        (Method::POST, "/api/v1/channels/{id}/inbox/{room}/close", vec![invalid("nothing_to_close"), not_found("business_not_found"), not_found("channel_not_found"), not_found("room_not_found")]),
+        (Method::GET, "/api/v1/channels/{id}/inbox/{room}/messages", vec![not_found("channel_not_found"), not_found("room_not_found")]),
+        (Method::POST, "/api/v1/channels/{id}/inbox/{room}/messages", vec![invalid("client_id_reused"), invalid("empty_message"), invalid("invalid_client_id"), invalid("invalid_pung_text"), invalid("not_supported"), forbidden("channel_removed"), not_found("business_not_found"), not_found("channel_not_found"), not_found("media_not_found"), not_found("room_not_found"), TOO_LARGE]),
+        (Method::POST, "/api/v1/channels/{id}/inbox/{room}/read", vec![not_found("business_not_found"), not_found("channel_not_found"), not_found("room_not_found")]),
+        (Method::GET, "/api/v1/channels/{id}/posts", vec![not_found("channel_not_found")]),
+        (Method::POST, "/api/v1/channels/{id}/posts", vec![invalid("invalid_text"), invalid("too_many_photos"), not_found("business_not_found"), not_found("channel_not_found"), not_found("media_not_found")]),
+        (Method::GET, "/api/v1/channels/{id}/room", vec![NOT_MEMBER, not_found("room_not_found")]),
+        (Method::PUT, "/api/v1/me/place", vec![invalid("invalid_point"), invalid("invalid_time_zone")]),
+    ]
 }

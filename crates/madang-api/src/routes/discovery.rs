@@ -4,6 +4,7 @@
 use super::JsonResult;
 use crate::AppState;
 use crate::extract::{Auth, Json, Query};
+use crate::openapi::refuse::*;
 use axum::extract::State;
 use madang_types::openchat::{Interests, OpenChatCard, OpenChatPage, TrendingKeywords};
 use serde::Deserialize;
@@ -121,4 +122,17 @@ pub async fn set_interests(
     Ok(axum::Json(Interests {
         tags: st.core.set_interests(&me, &req.tags).await?,
     }))
+}
+
+/// What the handlers here refuse beyond their extractors (the document
+/// lists these; tests fail on an answer not listed).
+#[rustfmt::skip]
+pub(crate) fn refusals() -> Declared {
+    vec![
+        (Method::PUT, "/api/v1/me/interests", vec![invalid("invalid_hashtag"), invalid("too_many_interests")]),
+        (Method::GET, "/api/v1/openchats/browse", vec![invalid("invalid_category")]),
+        (Method::GET, "/api/v1/openchats/recommended", vec![invalid("invalid_offset")]),
+        (Method::GET, "/api/v1/openchats/search", vec![invalid("invalid_category"), invalid("invalid_offset")]),
+        (Method::GET, "/api/v1/openchats/trending", vec![invalid("invalid_offset")]),
+    ]
 }

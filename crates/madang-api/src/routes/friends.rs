@@ -4,6 +4,7 @@ use super::JsonResult;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Auth, Json, Path};
+use crate::openapi::refuse::*;
 use axum::extract::State;
 use axum::http::StatusCode;
 use madang_types::UserId;
@@ -100,4 +101,18 @@ pub async fn unblock(
 ) -> Result<StatusCode, ApiError> {
     st.core.unblock(&me, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What the handlers here refuse beyond their extractors (the document
+/// lists these; tests fail on an answer not listed).
+#[rustfmt::skip]
+pub(crate) fn refusals() -> Declared {
+    vec![
+        (Method::POST, "/api/v1/blocks", vec![invalid("cannot_block_self"), not_found("user_not_found")]),
+        (Method::DELETE, "/api/v1/blocks/{id}", vec![not_found("block_not_found")]),
+        (Method::POST, "/api/v1/friends", vec![invalid("cannot_add_self"), invalid("invalid_handle"), invalid("unblock_first"), not_found("friend_not_found"), not_found("user_not_found")]),
+        (Method::POST, "/api/v1/friends/contacts", vec![invalid("invalid_contact_hash"), TOO_LARGE]),
+        (Method::DELETE, "/api/v1/friends/{id}", vec![not_found("friend_not_found")]),
+        (Method::PATCH, "/api/v1/friends/{id}", vec![not_found("friend_not_found")]),
+    ]
 }

@@ -6,6 +6,7 @@ use super::JsonResult;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Auth, Json, Path, Query};
+use crate::openapi::refuse::*;
 use axum::extract::State;
 use axum::http::StatusCode;
 use madang_core::local::Nearby;
@@ -291,4 +292,31 @@ pub async fn redeem(
     Json(req): Json<RedeemRequest>,
 ) -> JsonResult<Redemption> {
     Ok(axum::Json(st.core.redeem_coupon(&me, id, &req.code).await?))
+}
+
+/// What the handlers here refuse beyond their extractors (the document
+/// lists these; tests fail on an answer not listed).
+#[rustfmt::skip]
+pub(crate) fn refusals() -> Declared {
+    vec![
+        (Method::POST, "/api/v1/businesses", vec![invalid("invalid_name")]),
+        (Method::GET, "/api/v1/businesses/{id}/agents", vec![not_found("business_not_found")]),
+        (Method::POST, "/api/v1/businesses/{id}/agents", vec![invalid("invalid_handle"), forbidden("not_owner"), not_found("business_not_found"), not_found("user_not_found"), conflict("already_agent")]),
+        (Method::GET, "/api/v1/businesses/{id}/channels", vec![not_found("business_not_found")]),
+        (Method::POST, "/api/v1/businesses/{id}/channels", vec![invalid("invalid_description"), invalid("invalid_handle"), invalid("invalid_name"), not_found("business_not_found"), conflict("handle_taken")]),
+        (Method::GET, "/api/v1/businesses/{id}/shops", vec![not_found("business_not_found")]),
+        (Method::GET, "/api/v1/channels/handles/{handle}", vec![not_found("channel_not_found")]),
+        (Method::GET, "/api/v1/channels/{id}", vec![not_found("channel_not_found")]),
+        (Method::DELETE, "/api/v1/channels/{id}/friend", vec![not_found("channel_not_found")]),
+        (Method::PUT, "/api/v1/channels/{id}/friend", vec![invalid("night_needs_marketing"), not_found("channel_not_found")]),
+        (Method::POST, "/api/v1/coupons/{id}/claims", vec![forbidden("coupon_expired"), forbidden("coupon_not_started"), forbidden("regulars_only"), not_found("coupon_not_found"), conflict("claim_limit"), conflict("coupon_exhausted")]),
+        (Method::POST, "/api/v1/shops", vec![invalid("invalid_address"), invalid("invalid_category"), invalid("invalid_hours"), invalid("invalid_name"), invalid("invalid_point"), invalid("invalid_time_zone"), invalid("too_many_photos"), not_found("business_not_found"), not_found("channel_not_found"), not_found("media_not_found")]),
+        (Method::GET, "/api/v1/shops/nearby", vec![invalid("invalid_category"), invalid("invalid_point"), invalid("invalid_radius")]),
+        (Method::GET, "/api/v1/shops/{id}", vec![not_found("shop_not_found")]),
+        (Method::GET, "/api/v1/shops/{id}/coupons", vec![not_found("shop_not_found")]),
+        (Method::POST, "/api/v1/shops/{id}/coupons", vec![invalid("invalid_description"), invalid("invalid_per_person"), invalid("invalid_quantity"), invalid("invalid_title"), invalid("invalid_window"), forbidden("not_agent"), not_found("shop_not_found")]),
+        (Method::POST, "/api/v1/shops/{id}/redemptions", vec![forbidden("coupon_expired"), forbidden("not_agent"), not_found("coupon_code_not_found"), not_found("shop_not_found"), conflict("already_redeemed")]),
+        (Method::DELETE, "/api/v1/shops/{id}/regular", vec![not_found("shop_not_found")]),
+        (Method::PUT, "/api/v1/shops/{id}/regular", vec![not_found("shop_not_found")]),
+    ]
 }

@@ -27,6 +27,34 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// Every handler's declared refusals (beyond its extractors'), for the
+/// document.
+pub(crate) fn refusals() -> crate::openapi::Declared {
+    [
+        accounts::refusals(),
+        ai::refusals(),
+        channels::refusals(),
+        chats::refusals(),
+        discovery::refusals(),
+        earnings::refusals(),
+        folders::refusals(),
+        friends::refusals(),
+        imports::refusals(),
+        local::refusals(),
+        media::refusals(),
+        openchat::refusals(),
+        polls::refusals(),
+        pung::refusals(),
+        push::refusals(),
+        safety::refusals(),
+        scheduled::refusals(),
+        crate::ws::refusals(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 /// Result of a handler that answers with JSON.
 pub(crate) type JsonResult<T> = Result<axum::Json<T>, crate::ApiError>;
 

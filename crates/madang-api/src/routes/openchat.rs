@@ -6,6 +6,7 @@ use super::JsonResult;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Auth, Json, Path, Query};
+use crate::openapi::refuse::*;
 use axum::extract::State;
 use axum::http::StatusCode;
 use madang_types::openchat::{
@@ -334,4 +335,36 @@ pub async fn review_flag(
 ) -> Result<StatusCode, ApiError> {
     st.core.review_flag(&me, id, seq, req.verdict).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What the handlers here refuse beyond their extractors (the document
+/// lists these; tests fail on an answer not listed).
+#[rustfmt::skip]
+pub(crate) fn refusals() -> Declared {
+    vec![
+        (Method::POST, "/api/v1/openchats", vec![invalid("invalid_category"), invalid("invalid_description"), invalid("invalid_entry_code"), invalid("invalid_hashtag"), invalid("invalid_member_cap"), invalid("invalid_nickname"), invalid("invalid_title"), forbidden("real_profile_required"), forbidden("suspended"), not_found("media_not_found"), not_found("member_not_found"), not_found("open_chat_not_found"), not_found("user_not_found")]),
+        (Method::GET, "/api/v1/openchats/links/{code}", vec![not_found("member_not_found"), not_found("open_chat_not_found")]),
+        (Method::POST, "/api/v1/openchats/links/{code}/join", vec![invalid("nickname_taken"), invalid("own_open_chat"), forbidden("banned"), forbidden("real_profile_required"), forbidden("subscription_required"), forbidden("suspended"), forbidden("wrong_entry_code"), not_found("member_not_found"), not_found("open_chat_not_found"), not_found("user_not_found"), ROOM_FULL]),
+        (Method::DELETE, "/api/v1/openchats/{id}", vec![forbidden("not_host"), not_found("open_chat_not_found")]),
+        (Method::GET, "/api/v1/openchats/{id}", vec![not_found("member_not_found"), not_found("open_chat_not_found")]),
+        (Method::PATCH, "/api/v1/openchats/{id}", vec![invalid("invalid_category"), invalid("invalid_entry_code"), invalid("invalid_hashtag"), invalid("invalid_member_cap"), invalid("invalid_title"), invalid("member_cap_below_members"), forbidden("not_host"), forbidden("real_profile_required"), forbidden("room_closed"), not_found("media_not_found"), not_found("member_not_found"), not_found("open_chat_not_found"), ROOM_FULL]),
+        (Method::GET, "/api/v1/openchats/{id}/banned-words", vec![forbidden("not_host"), not_found("open_chat_not_found")]),
+        (Method::PUT, "/api/v1/openchats/{id}/banned-words", vec![invalid("invalid_banned_word"), forbidden("not_host"), not_found("open_chat_not_found")]),
+        (Method::GET, "/api/v1/openchats/{id}/bans", vec![forbidden("not_host"), not_found("open_chat_not_found")]),
+        (Method::DELETE, "/api/v1/openchats/{id}/bans/{ban}", vec![forbidden("not_host"), not_found("ban_not_found"), not_found("open_chat_not_found")]),
+        (Method::DELETE, "/api/v1/openchats/{id}/cohosts/{member}", vec![invalid("not_a_group"), forbidden("not_host"), not_found("cohost_not_found"), not_found("member_not_found"), not_found("open_chat_not_found")]),
+        (Method::PUT, "/api/v1/openchats/{id}/cohosts/{member}", vec![invalid("not_a_group"), invalid("too_many_cohosts"), forbidden("not_host"), not_found("member_not_found"), not_found("open_chat_not_found")]),
+        (Method::GET, "/api/v1/openchats/{id}/flagged", vec![forbidden("not_host"), not_found("open_chat_not_found")]),
+        (Method::POST, "/api/v1/openchats/{id}/flagged/{seq}", vec![invalid("not_open_chat"), forbidden("not_host"), NOT_MEMBER, not_found("flag_not_found"), not_found("hidden_message_not_found"), not_found("open_chat_not_found"), not_found("room_not_found")]),
+        (Method::POST, "/api/v1/openchats/{id}/host", vec![invalid("already_host"), invalid("not_a_group"), forbidden("not_host"), not_found("member_not_found"), not_found("open_chat_not_found")]),
+        (Method::POST, "/api/v1/openchats/{id}/join", vec![invalid("nickname_taken"), invalid("own_open_chat"), forbidden("banned"), forbidden("real_profile_required"), forbidden("subscription_required"), forbidden("suspended"), forbidden("wrong_entry_code"), not_found("member_not_found"), not_found("open_chat_not_found"), not_found("user_not_found"), ROOM_FULL, RATE_LIMITED]),
+        (Method::DELETE, "/api/v1/openchats/{id}/notice", vec![invalid("not_a_group"), forbidden("not_host"), not_found("notice_not_found"), not_found("open_chat_not_found")]),
+        (Method::PUT, "/api/v1/openchats/{id}/notice", vec![invalid("not_a_group"), forbidden("not_host"), not_found("message_not_found"), not_found("open_chat_not_found")]),
+        (Method::GET, "/api/v1/openchats/{id}/screening", vec![forbidden("not_host"), not_found("open_chat_not_found")]),
+        (Method::PUT, "/api/v1/openchats/{id}/screening", vec![invalid("not_a_group"), forbidden("not_host"), not_found("open_chat_not_found")]),
+        (Method::POST, "/api/v1/rooms/{room}/kicks", vec![invalid("cannot_kick_self"), invalid("not_open_chat"), forbidden("cannot_moderate_cohost"), forbidden("cannot_moderate_host"), forbidden("not_host"), NOT_MEMBER, not_found("member_not_found"), not_found("room_not_found")]),
+        (Method::DELETE, "/api/v1/rooms/{room}/messages/{seq}/hidden", vec![invalid("not_open_chat"), forbidden("not_host"), NOT_MEMBER, not_found("hidden_message_not_found"), not_found("room_not_found")]),
+        (Method::PUT, "/api/v1/rooms/{room}/messages/{seq}/hidden", vec![invalid("not_open_chat"), forbidden("cannot_moderate_cohost"), forbidden("cannot_moderate_host"), forbidden("not_host"), NOT_MEMBER, not_found("message_not_found"), not_found("room_not_found")]),
+        (Method::GET, "/api/v1/rooms/{room}/open-members", vec![NOT_MEMBER]),
+    ]
 }

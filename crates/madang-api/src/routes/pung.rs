@@ -5,6 +5,7 @@ use super::JsonResult;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Auth, Body, Json, Path};
+use crate::openapi::refuse::*;
 use axum::extract::State;
 use axum::http::StatusCode;
 use madang_types::api::{MediaUploaded, Message, ReactionRequest};
@@ -15,7 +16,7 @@ use madang_types::{PungId, UserId};
 /// body). Only the uploader can read it until a Pung claims it; an
 /// unclaimed photo is deleted after an hour.
 #[utoipa::path(post, path = "/api/v1/pungs/uploads", tag = "pung", security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(content = crate::openapi::Binary, content_type = "application/octet-stream"),
     responses((status = 200, body = MediaUploaded)))]
 pub async fn upload(
     State(st): State<AppState>,
@@ -149,4 +150,23 @@ pub async fn reply(
     Json(req): Json<PungReplyRequest>,
 ) -> JsonResult<Message> {
     Ok(axum::Json(st.core.reply_pung(&me, id, req).await?))
+}
+
+/// What the handlers here refuse beyond their extractors (the document
+/// lists these; tests fail on an answer not listed).
+#[rustfmt::skip]
+pub(crate) fn refusals() -> Declared {
+    vec![
+        (Method::POST, "/api/v1/pungs", vec![invalid("cannot_chat_with_self"), invalid("client_id_reused"), invalid("empty_pung"), invalid("invalid_audience"), invalid("invalid_background"), invalid("invalid_client_id"), invalid("invalid_duration"), invalid("invalid_layer"), invalid("invalid_pung_text"), invalid("not_a_friend"), invalid("tag_not_in_audience"), invalid("too_many_layers"), invalid("too_many_tags"), BLOCKED, NOT_MEMBER, not_found("media_not_found"), not_found("message_not_found"), not_found("pung_not_found"), not_found("room_not_found"), not_found("user_not_found"), RATE_LIMITED]),
+        (Method::POST, "/api/v1/pungs/uploads", vec![invalid("empty_upload"), TOO_LARGE, UNSUPPORTED_MEDIA]),
+        (Method::DELETE, "/api/v1/pungs/{id}", vec![NOT_AUTHOR, not_found("pung_not_found")]),
+        (Method::GET, "/api/v1/pungs/{id}", vec![not_found("pung_not_found")]),
+        (Method::POST, "/api/v1/pungs/{id}/reactions", vec![invalid("invalid_emoji"), invalid("own_pung"), not_found("pung_not_found")]),
+        (Method::DELETE, "/api/v1/pungs/{id}/reactions/{emoji}", vec![invalid("invalid_emoji"), not_found("pung_not_found"), not_found("reaction_not_found")]),
+        (Method::POST, "/api/v1/pungs/{id}/replies", vec![invalid("cannot_chat_with_self"), invalid("client_id_reused"), invalid("empty_message"), invalid("invalid_client_id"), invalid("invalid_pung_text"), invalid("own_pung"), BLOCKED, NOT_MEMBER, not_found("message_not_found"), not_found("pung_not_found"), not_found("room_not_found"), not_found("user_not_found"), TOO_LARGE]),
+        (Method::GET, "/api/v1/pungs/{id}/viewers", vec![NOT_AUTHOR, not_found("pung_not_found")]),
+        (Method::POST, "/api/v1/pungs/{id}/views", vec![not_found("pung_not_found")]),
+        (Method::POST, "/api/v1/pungs/{id}/votes", vec![invalid("invalid_option"), invalid("no_poll"), not_found("pung_not_found")]),
+        (Method::GET, "/api/v1/users/{id}/pungs", vec![not_found("user_not_found")]),
+    ]
 }

@@ -5,6 +5,7 @@ use super::JsonResult;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{Auth, Json, Path};
+use crate::openapi::refuse::*;
 use axum::extract::State;
 use axum::http::StatusCode;
 use madang_core::safety::Authority;
@@ -105,4 +106,21 @@ pub async fn remove_spam_example(
 ) -> Result<StatusCode, ApiError> {
     st.core.remove_spam_label(&Authority::Operator(me), id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What the handlers here refuse beyond their extractors (the document
+/// lists these; tests fail on an answer not listed).
+#[rustfmt::skip]
+pub(crate) fn refusals() -> Declared {
+    vec![
+        (Method::GET, "/api/v1/admin/reports", vec![forbidden("not_operator")]),
+        (Method::POST, "/api/v1/admin/reports/{id}/resolve", vec![forbidden("not_operator"), not_found("report_not_found")]),
+        (Method::GET, "/api/v1/admin/spam-examples", vec![forbidden("not_operator")]),
+        (Method::POST, "/api/v1/admin/spam-examples", vec![invalid("empty_text"), forbidden("not_operator"), TOO_LARGE]),
+        (Method::DELETE, "/api/v1/admin/spam-examples/{id}", vec![forbidden("not_operator"), not_found("example_not_found")]),
+        (Method::GET, "/api/v1/admin/suspensions", vec![forbidden("not_operator")]),
+        (Method::POST, "/api/v1/admin/suspensions", vec![invalid("invalid_days"), forbidden("not_operator"), not_found("user_not_found")]),
+        (Method::DELETE, "/api/v1/admin/suspensions/{user}", vec![forbidden("not_operator"), not_found("suspension_not_found")]),
+        (Method::POST, "/api/v1/reports", vec![invalid("invalid_reason"), invalid("own_message"), invalid("own_open_chat"), NOT_MEMBER, not_found("member_not_found"), not_found("message_not_found"), not_found("open_chat_not_found"), TOO_LARGE]),
+    ]
 }

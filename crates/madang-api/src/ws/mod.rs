@@ -56,13 +56,22 @@ pub mod close {
 
 /// Open the live socket. Authenticate with `Authorization: Bearer` or
 /// `?access_token=`; then send `resume` with the device's cursors.
+/// A plain HTTP request to the socket's address.
+const NOT_A_WEBSOCKET: madang_core::Refusal = madang_core::Refusal::invalid("not_a_websocket");
+
+/// What the socket's address refuses beyond its extractors.
+pub(crate) fn refusals() -> crate::openapi::Declared {
+    vec![(axum::http::Method::GET, "/api/v1/ws", vec![NOT_A_WEBSOCKET])]
+}
+
 #[utoipa::path(get, path = "/api/v1/ws", tag = "live", security(("bearer" = [])),
     responses((status = 101, description = "Switching to the WebSocket protocol; frames are ClientFrame and ServerFrame")))]
 pub async fn connect(
     State(st): State<AppState>,
     Auth(me): Auth,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
+    let ws = ws.map_err(|r| ApiError::refusal(NOT_A_WEBSOCKET, r.body_text()))?;
     let max = st.core.limits().max_ws_frame_bytes;
     Ok(ws
         .read_buffer_size(READ_BUFFER)

@@ -276,7 +276,7 @@ impl Core {
     }
 
     fn check_lead(&self, at: Millis) -> Result<()> {
-        let lead = at.0 - self.now().0;
+        let lead = at.0.saturating_sub(self.now().0);
         if lead < self.limits.schedule_min_lead_secs * 1000 {
             return Err(Error::invalid(
                 "schedule_too_soon",

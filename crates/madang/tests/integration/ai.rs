@@ -25,7 +25,9 @@ const HIKE: [(usize, &str); 8] = [
     (1, "The hike takes about five hours up and down."),
 ];
 
-/// The events of a summary response: (`event`, `data`).
+/// The events of a summary response: (`event`, `data` without its own
+/// `event` field, which must repeat the name, as the document's
+/// `SummaryEvent` says).
 pub(crate) fn events(body: &Value) -> Vec<(String, Value)> {
     let text = body
         .as_str()
@@ -41,7 +43,9 @@ pub(crate) fn events(body: &Value) -> Vec<(String, Value)> {
                 data = serde_json::from_str::<Value>(v.trim()).ok();
             }
         }
-        if let (Some(n), Some(d)) = (name, data) {
+        if let (Some(n), Some(mut d)) = (name, data) {
+            let named = d.as_object_mut().and_then(|o| o.remove("event"));
+            assert_eq!(named, Some(Value::from(n.clone())), "the data names its event");
             out.push((n, d));
         }
     }

@@ -66,6 +66,117 @@ async fn health_readiness_and_the_openapi_document() {
     }
 }
 
+/// Every `$ref` in a JSON value.
+fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(o) => {
+            for (k, v) in o {
+                match (k.as_str(), v) {
+                    ("$ref", serde_json::Value::String(r)) => out.push(r.clone()),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_document_lists_every_error_an_operation_can_answer() {
+    let srv = TestServer::start().await;
+    let doc = srv.anonymous().get("/api/v1/openapi.json").await.ok();
+    let mut ids = std::collections::HashSet::new();
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            assert!(
+                ids.insert(id.clone()),
+                "{method} {path}: operationId {id} is not unique"
+            );
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|s| s.starts_with('2') || s == "101"),
+                "{method} {path} lists its success"
+            );
+            for (status, r) in responses {
+                assert!(
+                    r["description"].as_str().is_some_and(|d| !d.is_empty()),
+                    "{method} {path} {status} has a description"
+                );
+                let code: u16 = status.parse().expect("a status, not a range");
+                if code < 400 {
+                    continue;
+                }
+                assert_eq!(
+                    r["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody",
+                    "{method} {path} {status}"
+                );
+                let codes = r["x-error-codes"].as_array().expect("x-error-codes");
+                assert!(!codes.is_empty(), "{method} {path} {status} names its codes");
+            }
+            let codes = |status: &str| -> Vec<String> {
+                responses
+                    .get(status)
+                    .and_then(|r| r["x-error-codes"].as_array())
+                    .map(|a| a.iter().map(|c| c.as_str().unwrap().to_owned()).collect())
+                    .unwrap_or_default()
+            };
+            assert!(codes("500").contains(&"internal".to_owned()), "{method} {path}");
+            if op
+                .get("security")
+                .is_some_and(|s| s.to_string().contains("bearer"))
+            {
+                assert!(
+                    codes("401").contains(&"unauthenticated".to_owned()),
+                    "{method} {path}"
+                );
+                assert!(
+                    codes("401").contains(&"token_expired".to_owned()),
+                    "{method} {path}"
+                );
+            }
+            if op["requestBody"]["content"].get("application/json").is_some() {
+                assert!(
+                    codes("400").contains(&"malformed_json".to_owned()),
+                    "{method} {path}"
+                );
+                assert!(
+                    codes("415").contains(&"expected_json".to_owned()),
+                    "{method} {path}"
+                );
+                assert!(codes("413").contains(&"too_large".to_owned()), "{method} {path}");
+            }
+        }
+    }
+    assert!(operations > 180, "{operations} operations");
+    // Every reference resolves.
+    let mut all = Vec::new();
+    refs(&doc["paths"], &mut all);
+    refs(&doc["components"], &mut all);
+    for r in all {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .expect("a schema reference");
+        assert!(doc["components"]["schemas"].get(name).is_some(), "{r} resolves");
+    }
+    // A send lists what its use case refuses, each under its status.
+    let send = &doc["paths"]["/api/v1/rooms/{room}/messages"]["post"]["responses"];
+    for (status, code) in [
+        ("400", "empty_message"),
+        ("400", "banned_word"),
+        ("403", "not_member"),
+        ("403", "blocked"),
+        ("429", "rate_limited"),
+        ("429", "flooding"),
+    ] {
+        let codes = send[status]["x-error-codes"].as_array().unwrap();
+        assert!(codes.iter().any(|c| c == code), "send lists {status} {code}");
+    }
+}
+
 #[tokio::test]
 async fn the_demo_world_seeds_and_reseeds_without_duplicates() {
     let srv = TestServer::start().await;
