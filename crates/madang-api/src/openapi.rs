@@ -288,14 +288,11 @@ pub(crate) async fn conform(
     next: Next,
 ) -> Response {
     let method = req.method().clone();
-    let path = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned());
+    let path = req.extensions().get::<MatchedPath>().cloned();
     let res = next.run(req).await;
     if let Some(path) = path {
         let code = res.extensions().get::<ErrorCode>().map(|c| c.0.as_str());
-        if let Err(why) = documented.check(&method, &path, res.status().as_u16(), code) {
+        if let Err(why) = documented.check(&method, path.as_str(), res.status().as_u16(), code) {
             tracing::error!(%why, "an answer outside the API document");
             metrics::counter!("madang_undocumented_responses_total").increment(1);
             undocumented.record(why);
