@@ -26,6 +26,7 @@ pub(crate) fn profile_of(u: &UserRow) -> Profile {
         status_message: u.status_message.clone(),
         avatar: u.avatar.clone(),
         avatar_seed: None,
+        bot: u.bot_owner.is_some(),
     }
 }
 
@@ -40,6 +41,7 @@ fn me_of(u: &UserRow) -> Me {
         has_phone: u.phone_sha256.is_some(),
         has_email: u.email_sha256.is_some(),
         created_at: u.created_at,
+        bot_owner: u.bot_owner,
     }
 }
 
@@ -92,7 +94,7 @@ pub(crate) fn parse_birthday(raw: &str) -> Result<String> {
         .map_err(|_| Error::invalid("invalid_birthday", "a birthday is written YYYY-MM-DD"))
 }
 
-fn bounded(text: &str, max: usize, code: &'static str, what: &str) -> Result<String> {
+pub(crate) fn bounded(text: &str, max: usize, code: &'static str, what: &str) -> Result<String> {
     let t = text.trim();
     if t.chars().count() > max || t.chars().any(char::is_control) {
         return Err(Error::invalid(
@@ -137,7 +139,11 @@ impl Core {
         .map_err(|e| Error::Internal(Box::new(e)))?
     }
 
-    async fn open_session(&self, user: &UserRow, device_name: Option<String>) -> Result<SessionResponse> {
+    pub(crate) async fn open_session(
+        &self,
+        user: &UserRow,
+        device_name: Option<String>,
+    ) -> Result<SessionResponse> {
         let mut raw = [0u8; 32];
         rand::rng().fill_bytes(&mut raw);
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
@@ -159,7 +165,12 @@ impl Core {
                 },
                 token_sha256: sha256_hex(token.as_bytes()),
                 created_at: now,
-                expires_at: self.token_expiry(now),
+                // A bot's token lasts until its owner rotates it.
+                expires_at: if user.bot_owner.is_some() {
+                    Millis(i64::MAX / 2)
+                } else {
+                    self.token_expiry(now)
+                },
             })
             .await?;
         Ok(SessionResponse {
@@ -204,6 +215,7 @@ impl Core {
             password_hash: self.hash_password(req.password).await?,
             handle,
             created_at: self.now(),
+            bot_owner: None,
         };
         let user = match self.repos.create_user(new).await {
             Err(StoreError::Conflict(_)) => return Err(Error::HandleTaken),
@@ -227,6 +239,10 @@ impl Core {
         let Some(user) = self.repos.user_by_handle(&handle).await? else {
             return Err(Error::BadCredentials);
         };
+        // A bot signs in with its token only.
+        if user.bot_owner.is_some() {
+            return Err(Error::BadCredentials);
+        }
         if !self
             .verify_password(req.password, user.password_hash.clone())
             .await?
@@ -238,7 +254,7 @@ impl Core {
 
     /// Resolves a bearer token to its session.
     pub async fn authenticate(&self, token: &str) -> Result<Session> {
-        let Some(device) = self.repos.device_by_token(&sha256_hex(token.as_bytes())).await? else {
+        let Some((device, bot)) = self.repos.device_by_token(&sha256_hex(token.as_bytes())).await? else {
             return Err(Error::Unauthenticated);
         };
         if device.revoked_at.is_some() {
@@ -249,13 +265,15 @@ impl Core {
             return Err(Error::TokenExpired);
         }
         if now.0 - device.last_seen_at.0 >= TOUCH_EVERY_MS {
-            self.repos
-                .touch_device(device.id, now, self.token_expiry(now))
-                .await?;
+            // A bot's token does not expire by itself: sliding never
+            // shortens an expiry.
+            let expires = device.expires_at.max(self.token_expiry(now));
+            self.repos.touch_device(device.id, now, expires).await?;
         }
         Ok(Session {
             user: device.user_id,
             device: device.id,
+            bot,
         })
     }
 

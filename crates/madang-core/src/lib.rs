@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod ai;
+pub mod bots;
 pub mod chat;
 pub mod clock;
 pub mod earnings;
@@ -36,6 +37,8 @@ pub use limits::Limits;
 pub struct Session {
     pub user: madang_types::UserId,
     pub device: madang_types::DeviceId,
+    /// The account is a bot (signed in by its token).
+    pub bot: bool,
 }
 
 /// Everything the use cases need, built once at start-up.

@@ -66,6 +66,10 @@ pub struct Limits {
     pub signups_per_hour: u32,
     /// Messages one account may send per minute (bursts up to this number).
     pub messages_per_minute: u32,
+    /// Messages one bot may send per minute (bursts up to this number).
+    pub bot_messages_per_minute: u32,
+    /// Most bots one person may own.
+    pub max_bots_per_person: usize,
     /// Read-cursor moves in a room are gathered for this long and sent as one event.
     pub read_coalesce_ms: u64,
     /// How long a live socket has to acknowledge a message before its
@@ -200,6 +204,8 @@ impl Default for Limits {
             logins_per_minute: 10,
             signups_per_hour: 20,
             messages_per_minute: 300,
+            bot_messages_per_minute: 60,
+            max_bots_per_person: 10,
             read_coalesce_ms: 200,
             push_grace_ms: 3_000,
             push_coalesce_ms: 300,

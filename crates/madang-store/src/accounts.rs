@@ -19,6 +19,8 @@ pub struct UserRow {
     pub email_sha256: Option<String>,
     pub birthday: Option<String>,
     pub created_at: Millis,
+    /// A bot's owner; `None` for a person.
+    pub bot_owner: Option<UserId>,
 }
 
 #[derive(Clone, Debug)]
@@ -31,6 +33,8 @@ pub struct NewUser {
     /// `YYYY-MM-DD`.
     pub birthday: Option<String>,
     pub created_at: Millis,
+    /// Makes a bot owned by this account.
+    pub bot_owner: Option<UserId>,
 }
 
 /// Fields to change; `None` leaves a field as it is, `Some(None)` clears it.
@@ -77,7 +81,12 @@ pub trait AccountRepo: Send + Sync {
     async fn update_profile(&self, id: UserId, update: ProfileUpdate) -> Result<UserRow>;
 
     async fn create_device(&self, device: NewDevice) -> Result<DeviceRow>;
-    async fn device_by_token(&self, token_sha256: &str) -> Result<Option<DeviceRow>>;
+    /// The device a token signs in, and whether its account is a bot.
+    async fn device_by_token(&self, token_sha256: &str) -> Result<Option<(DeviceRow, bool)>>;
+    /// The bots `owner` owns, oldest first.
+    async fn bots_of(&self, owner: UserId) -> Result<Vec<UserRow>>;
+    /// Revokes every live device of `user` (a bot's token, rotated).
+    async fn revoke_devices_of(&self, user: UserId, now: Millis) -> Result<Vec<DeviceId>>;
     async fn devices(&self, user: UserId) -> Result<Vec<DeviceRow>>;
     /// Records use of a device and slides its expiry.
     async fn touch_device(&self, id: DeviceId, now: Millis, expires_at: Millis) -> Result<()>;
@@ -86,7 +95,7 @@ pub trait AccountRepo: Send + Sync {
 }
 
 const USER_COLS: &str = "id, handle, password_hash, display_name, status_message, avatar, \
-     phone_sha256, email_sha256, birthday, created_at";
+     phone_sha256, email_sha256, birthday, created_at, bot_owner";
 
 fn user_row(row: &AnyRow) -> Result<UserRow> {
     Ok(UserRow {
@@ -100,6 +109,7 @@ fn user_row(row: &AnyRow) -> Result<UserRow> {
         email_sha256: opt_text(row, "email_sha256")?,
         birthday: opt_text(row, "birthday")?,
         created_at: Millis(i64_col(row, "created_at")?),
+        bot_owner: opt_i64(row, "bot_owner")?.map(UserId),
     })
 }
 
@@ -135,7 +145,7 @@ impl AccountRepo for SqlStore {
     async fn create_user(&self, u: NewUser) -> Result<UserRow> {
         let sql = format!(
             "INSERT INTO users (handle, password_hash, display_name, phone_sha256, email_sha256, \
-             birthday, birthday_md, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             birthday, birthday_md, created_at, bot_owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              RETURNING {USER_COLS}"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
@@ -147,6 +157,7 @@ impl AccountRepo for SqlStore {
             .bind(&u.birthday)
             .bind(month_day(&u.birthday))
             .bind(u.created_at.0)
+            .bind(u.bot_owner.map(|o| o.0))
             .fetch_one(self.pool())
             .await
             .map_err(conflict("handle"))?;
@@ -270,13 +281,44 @@ impl AccountRepo for SqlStore {
         device_row(&row)
     }
 
-    async fn device_by_token(&self, token_sha256: &str) -> Result<Option<DeviceRow>> {
-        let sql = format!("SELECT {DEVICE_COLS} FROM devices WHERE token_sha256 = $1");
+    async fn device_by_token(&self, token_sha256: &str) -> Result<Option<(DeviceRow, bool)>> {
+        let sql = format!(
+            "SELECT {DEVICE_COLS}, (SELECT bot_owner FROM users WHERE users.id = devices.user_id) \
+             AS bot_owner FROM devices WHERE token_sha256 = $1"
+        );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(token_sha256)
             .fetch_optional(self.pool())
             .await?;
-        row.as_ref().map(device_row).transpose()
+        row.as_ref()
+            .map(|r| Ok((device_row(r)?, opt_i64(r, "bot_owner")?.is_some())))
+            .transpose()
+    }
+
+    async fn bots_of(&self, owner: UserId) -> Result<Vec<UserRow>> {
+        let sql = format!("SELECT {USER_COLS} FROM users WHERE bot_owner = $1 ORDER BY id");
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(owner.0)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(user_row).collect()
+    }
+
+    async fn revoke_devices_of(&self, user: UserId, now: Millis) -> Result<Vec<DeviceId>> {
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(
+            "UPDATE devices SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id",
+        )
+        .bind(user.0)
+        .bind(now.0)
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM push_subscriptions WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows.iter().map(|r| Ok(DeviceId(i64_col(r, "id")?))).collect()
     }
 
     async fn devices(&self, user: UserId) -> Result<Vec<DeviceRow>> {

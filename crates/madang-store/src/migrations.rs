@@ -102,6 +102,10 @@ const SQLITE: &Files = &[
         "0022_imports.sql",
         include_str!("../migrations/sqlite/0022_imports.sql"),
     ),
+    (
+        "0023_bots.sql",
+        include_str!("../migrations/sqlite/0023_bots.sql"),
+    ),
 ];
 
 const POSTGRES: &Files = &[
@@ -192,6 +196,10 @@ const POSTGRES: &Files = &[
     (
         "0022_imports.sql",
         include_str!("../migrations/postgres/0022_imports.sql"),
+    ),
+    (
+        "0023_bots.sql",
+        include_str!("../migrations/postgres/0023_bots.sql"),
     ),
 ];
 

@@ -58,6 +58,9 @@ pub struct Me {
     pub has_phone: bool,
     pub has_email: bool,
     pub created_at: Millis,
+    /// A bot's owner (the account is a bot, signed in by its token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_owner: Option<UserId>,
 }
 
 /// What other people see of an account; in an open chat, of a member's
@@ -73,6 +76,27 @@ pub struct Profile {
     /// An open-chat persona's generated avatar, `"🦊 #f4a261"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_seed: Option<String>,
+    /// A bot (shown with 🤖), not a person.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
+}
+
+/// `POST /api/v1/bots`: a bot the caller will own.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBotRequest {
+    /// 3–20 characters: lowercase letters, digits, `_` and `.`.
+    pub handle: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// A bot and a token that signs it in (`Authorization: Bearer`). Shown
+/// once: keep it; rotating makes a new one and ends the old.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BotToken {
+    pub bot: Profile,
+    pub token: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]

@@ -382,7 +382,7 @@ pub async fn typing(
 #[rustfmt::skip]
 pub(crate) fn refusals() -> Declared {
     vec![
-        (Method::POST, "/api/v1/rooms/direct", vec![invalid("cannot_chat_with_self"), BLOCKED, NOT_MEMBER, not_found("room_not_found"), not_found("user_not_found")]),
+        (Method::POST, "/api/v1/rooms/direct", vec![invalid("cannot_chat_with_self"), BLOCKED, forbidden("bot_cannot_start_chat"), NOT_MEMBER, not_found("room_not_found"), not_found("user_not_found")]),
         (Method::POST, "/api/v1/rooms/group", vec![invalid("invalid_title"), BLOCKED, NOT_MEMBER, not_found("user_not_found"), ROOM_FULL]),
         (Method::GET, "/api/v1/rooms/{room}", vec![NOT_MEMBER]),
         (Method::GET, "/api/v1/rooms/{room}/drawer", vec![NOT_MEMBER]),

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod ai;
+mod bots;
 mod channels;
 mod chats;
 mod discovery;
@@ -33,6 +34,7 @@ pub(crate) fn refusals() -> crate::openapi::Declared {
     [
         accounts::refusals(),
         ai::refusals(),
+        bots::refusals(),
         channels::refusals(),
         chats::refusals(),
         discovery::refusals(),
@@ -72,6 +74,8 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(push::settings, push::update_settings))
         .routes(routes!(accounts::me, accounts::update_me))
         .routes(routes!(accounts::profile))
+        .routes(routes!(bots::create, bots::list))
+        .routes(routes!(bots::rotate))
         .routes(routes!(friends::list, friends::add))
         .routes(routes!(friends::update, friends::remove))
         .routes(routes!(friends::match_contacts))

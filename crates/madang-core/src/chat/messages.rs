@@ -42,10 +42,15 @@ pub(crate) fn check_client_id(id: &ClientMsgId) -> Result<()> {
 }
 
 impl Core {
-    /// Takes one of the caller's `messages_per_minute`.
+    /// Takes one of the caller's `messages_per_minute` (a bot's
+    /// `bot_messages_per_minute`).
     pub(crate) async fn check_send_rate(&self, me: &Session) -> Result<()> {
         let rate = Rate {
-            capacity: self.limits.messages_per_minute,
+            capacity: if me.bot {
+                self.limits.bot_messages_per_minute
+            } else {
+                self.limits.messages_per_minute
+            },
             per_ms: 60_000,
         };
         self.rate.check(&format!("send:{}", me.user), rate).await

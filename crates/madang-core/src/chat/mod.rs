@@ -70,13 +70,20 @@ impl Core {
                 "a 1:1 chat needs another person",
             ));
         }
-        self.repos.user(peer).await?.ok_or(Error::NotFound("user"))?;
+        let peer_row = self.repos.user(peer).await?.ok_or(Error::NotFound("user"))?;
         if peer == self.assistant_account().await? {
             return Err(Error::NotFound("user"));
         }
         let key = direct_key(me.user, peer);
         if let Some(id) = self.repos.direct_room(&key).await? {
             return self.room(me, id).await;
+        }
+        // A bot answers people who came to it; it does not start chats.
+        if me.bot && peer_row.bot_owner.is_none() {
+            return Err(Error::refused(
+                "bot_cannot_start_chat",
+                "a bot may write 1:1 only to someone who opened a chat with it",
+            ));
         }
         if self.repos.has_blocked(peer, me.user).await? {
             return Err(Error::Blocked);

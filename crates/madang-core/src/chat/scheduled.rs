@@ -229,6 +229,7 @@ impl Core {
         let writer = Session {
             user: row.user_id,
             device: row.device_id,
+            bot: false,
         };
         let req = SendMessageRequest {
             client_id: ClientMsgId(row.client_id.clone()),

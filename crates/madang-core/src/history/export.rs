@@ -546,6 +546,7 @@ impl Core {
         let me = Session {
             user: row.user_id,
             device: DeviceId(0),
+            bot: false,
         };
         let built = match row.room_id {
             Some(room) => self.build_room(&row, &me, room).await,

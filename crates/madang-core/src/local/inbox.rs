@@ -39,6 +39,7 @@ pub(crate) fn channel_profile(c: &ChannelRow) -> Profile {
         status_message: c.description.lines().next().unwrap_or_default().to_owned(),
         avatar: c.avatar.clone(),
         avatar_seed: None,
+        bot: false,
     }
 }
 

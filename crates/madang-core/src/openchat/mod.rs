@@ -41,6 +41,7 @@ pub(crate) fn persona_profile(m: &OpenMember) -> Profile {
         status_message: String::new(),
         avatar: m.avatar.clone(),
         avatar_seed: m.avatar_seed.clone(),
+        bot: false,
     }
 }
 

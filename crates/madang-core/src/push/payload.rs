@@ -60,6 +60,7 @@ impl Core {
         let me = Session {
             user: due.user_id,
             device: due.device_id,
+            bot: false,
         };
         let preview = Preview::parse(&self.repos.push_preview(me.user).await?).unwrap_or(Preview::Full);
         let rooms = self.repos.rooms_of(me.user).await?;

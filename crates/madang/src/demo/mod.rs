@@ -242,6 +242,7 @@ async fn account(core: &Core, handle: &str, name: &str, birthday: Option<String>
     Ok(Session {
         user: session.user.id,
         device: session.device_id,
+        bot: false,
     })
 }
 

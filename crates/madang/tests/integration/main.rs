@@ -6,6 +6,7 @@ mod accounts;
 mod ai;
 mod backup;
 mod bad_input;
+mod bots;
 mod chat;
 mod cluster;
 mod crash;

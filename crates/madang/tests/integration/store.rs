@@ -27,6 +27,7 @@ async fn users(store: &SqlStore, n: usize) -> Vec<UserId> {
                 email_sha256: None,
                 birthday: None,
                 created_at: Millis(0),
+                bot_owner: None,
             })
             .await
             .unwrap();

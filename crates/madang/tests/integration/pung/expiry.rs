@@ -265,6 +265,7 @@ async fn two_nodes_purging_at_once_purge_each_pung_once() {
             email_sha256: None,
             birthday: None,
             created_at: Millis(0),
+            bot_owner: None,
         })
         .await
         .unwrap()

@@ -1,0 +1,93 @@
+//! Bots: accounts a person owns and software drives, signed in by a token
+//! only. A bot uses the same API and WebSocket as a person's client, sees
+//! only the rooms it was added to, is marked as a bot wherever its profile
+//! shows, sends under its own (lower) rate, and does not start 1:1 chats.
+
+use crate::accounts::{bounded, normalize_handle, profile_of};
+use crate::{Core, Error, Result, Session};
+use madang_bus::{Live, Topic};
+use madang_store::{NewUser, StoreError, UserRow};
+use madang_types::UserId;
+use madang_types::api::{BotToken, CreateBotRequest, Profile};
+
+impl Core {
+    /// Makes a bot the caller owns and gives it its first token.
+    pub async fn create_bot(&self, me: &Session, req: CreateBotRequest) -> Result<BotToken> {
+        if me.bot {
+            return Err(Error::refused("bots_cannot_own_bots", "a bot cannot make bots"));
+        }
+        let handle = normalize_handle(&req.handle)?;
+        let display_name = bounded(
+            req.display_name.as_deref().unwrap_or(&handle),
+            self.limits.max_display_name_chars,
+            "invalid_display_name",
+            "a display name",
+        )?;
+        let owned = self.repos.bots_of(me.user).await?;
+        if owned.len() >= self.limits.max_bots_per_person {
+            return Err(Error::Conflict {
+                code: "bot_limit",
+                message: format!(
+                    "a person may own at most {} bots",
+                    self.limits.max_bots_per_person
+                ),
+            });
+        }
+        let new = NewUser {
+            display_name: if display_name.is_empty() {
+                handle.clone()
+            } else {
+                display_name
+            },
+            handle,
+            // No password: a bot signs in with its token only.
+            password_hash: String::new(),
+            phone_sha256: None,
+            email_sha256: None,
+            birthday: None,
+            created_at: self.now(),
+            bot_owner: Some(me.user),
+        };
+        let bot = match self.repos.create_user(new).await {
+            Err(StoreError::Conflict(_)) => return Err(Error::HandleTaken),
+            other => other?,
+        };
+        metrics::counter!("madang_bots_created_total").increment(1);
+        self.bot_token(&bot).await
+    }
+
+    /// The bots the caller owns, oldest first.
+    pub async fn bots(&self, me: &Session) -> Result<Vec<Profile>> {
+        Ok(self
+            .repos
+            .bots_of(me.user)
+            .await?
+            .iter()
+            .map(profile_of)
+            .collect())
+    }
+
+    /// A new token for the caller's bot; every earlier one stops working
+    /// and the bot's open sockets are closed.
+    pub async fn rotate_bot_token(&self, me: &Session, bot: UserId) -> Result<BotToken> {
+        let row = self
+            .repos
+            .user(bot)
+            .await?
+            .filter(|u| u.bot_owner == Some(me.user))
+            .ok_or(Error::NotFound("bot"))?;
+        for device in self.repos.revoke_devices_of(bot, self.now()).await? {
+            self.publish(Topic::User(bot), Live::DeviceRevoked { device_id: device })
+                .await;
+        }
+        self.bot_token(&row).await
+    }
+
+    async fn bot_token(&self, bot: &UserRow) -> Result<BotToken> {
+        let session = self.open_session(bot, Some("bot token".into())).await?;
+        Ok(BotToken {
+            bot: profile_of(bot),
+            token: session.token,
+        })
+    }
+}
