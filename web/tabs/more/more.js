@@ -1,6 +1,6 @@
 // @ts-check
 /** More: edit my profile and photo, notifications, importing chats, my
- * devices, language, log out. */
+ * data, my bots, my devices, language, log out. */
 
 import { api } from '../../lib/api.js';
 import { h, mount } from '../../lib/dom.js';
@@ -10,6 +10,7 @@ import { avatarOf } from '../../lib/avatar.js';
 import { logOut } from '../../app.js';
 import { notificationsSection } from './notifications.js';
 import { importSection } from './import.js';
+import { botsSection } from './bots.js';
 import { follow } from '../../lib/exports.js';
 
 /** @param {HTMLElement} main */
@@ -69,6 +70,7 @@ export function renderMore(main) {
       notificationsSection(),
       importSection(),
       accountExport(),
+      botsSection(),
       h('section', { 'aria-label': t('devices') }, h('h2', {}, t('devices')), devices),
       h('section', { 'aria-label': t('language') }, h('h2', {}, h('label', { for: 'p-lang' }, t('language'))), lang),
       h('section', {}, h('button', { type: 'button', class: 'danger wide', onclick: logOut }, t('logout')))));
