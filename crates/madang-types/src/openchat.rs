@@ -159,6 +159,9 @@ pub struct UpdateOpenChatRequest {
     pub entry_code: Option<String>,
     #[serde(default)]
     pub real_profile_only: Option<bool>,
+    /// False keeps bots out: they cannot join (those in stay).
+    #[serde(default)]
+    pub bots_allowed: Option<bool>,
     /// Not below the members (or conversations) there are now.
     #[serde(default)]
     pub member_cap: Option<i64>,
@@ -204,6 +207,8 @@ pub struct OpenChat {
     pub link_code: Option<String>,
     pub has_entry_code: bool,
     pub real_profile_only: bool,
+    /// Bots may join (the host's choice; true unless they said no).
+    pub bots_allowed: bool,
     /// Joining needs an active subscription (see `GET /api/v1/openchats/{id}/tiers`).
     pub subscription_required: bool,
     /// Group: members now; 1:1 chat or profile: conversations now.

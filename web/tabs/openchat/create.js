@@ -61,6 +61,8 @@ function chatFields(chat) {
     placeholder: chat?.has_entry_code ? t('entryCodeKeep') : '' }));
   const clearCode = chat?.has_entry_code ? /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: 'oc-code-clear' })) : null;
   const realOnly = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', checked: Boolean(chat?.real_profile_only) }));
+  // The host's choice, once the chat exists: bots may join, or not.
+  const botsOut = chat ? /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: 'oc-bots-out', checked: chat.bots_allowed === false })) : null;
   const cap = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: 2, max: 1500, placeholder: '1500',
     value: chat ? String(chat.member_cap) : '' }));
   const cover = coverPicker(chat?.cover ?? null);
@@ -76,6 +78,7 @@ function chatFields(chat) {
       field('oc-new-visibility', t('visibility'), visibility), field('oc-new-code', t('entryCode'), code),
       clearCode ? h('label', { class: 'pick' }, clearCode, t('entryCodeRemove')) : null,
       field('oc-new-cap', t('memberCap'), cap), h('label', { class: 'pick' }, realOnly, t('realOnly')),
+      botsOut ? h('label', { class: 'pick' }, botsOut, t('keepBotsOut')) : null,
     ],
     /** What the fields say, as the API takes it (the cover uploaded). */
     async values() {
@@ -84,6 +87,7 @@ function chatFields(chat) {
         hashtags: hashtags.value.split(/[\s,]+/).filter(Boolean), category: category.value || chat?.category, visibility: visibility.value,
         entry_code: clearCode?.checked ? '' : code.value.trim() || undefined, real_profile_only: realOnly.checked,
         member_cap: cap.value ? Number(cap.value) : undefined, cover: await cover.value(),
+        ...(botsOut ? { bots_allowed: !botsOut.checked } : {}),
       };
     },
   };

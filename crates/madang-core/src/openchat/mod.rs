@@ -174,6 +174,7 @@ impl Core {
             link_code: (member || chat.visibility == Visibility::Public).then(|| chat.link_code.clone()),
             has_entry_code: chat.entry_code_hash.is_some(),
             real_profile_only: chat.real_profile_only,
+            bots_allowed: chat.bots_allowed,
             subscription_required: chat.subscription_required,
             member_count,
             member_cap: chat.member_cap,
@@ -355,6 +356,7 @@ impl Core {
             visibility: req.visibility.unwrap_or(chat.visibility),
             entry_code_hash,
             real_profile_only,
+            bots_allowed: req.bots_allowed.unwrap_or(chat.bots_allowed),
             member_cap: match req.member_cap {
                 Some(cap) => self.check_member_cap(chat.kind, Some(cap))?,
                 None => chat.member_cap,
@@ -458,6 +460,12 @@ impl Core {
             return Err(Error::refused(
                 "real_profile_required",
                 "this open chat is for real profiles only",
+            ));
+        }
+        if me.bot && !chat.bots_allowed {
+            return Err(Error::refused(
+                "bots_not_allowed",
+                "the host keeps bots out of this open chat",
             ));
         }
         self.check_subscription_entry(me, &chat).await?;

@@ -52,6 +52,8 @@ pub struct OpenChatRow {
     pub link_code: String,
     pub entry_code_hash: Option<String>,
     pub real_profile_only: bool,
+    /// Bots may join (the host may keep them out).
+    pub bots_allowed: bool,
     pub subscription_required: bool,
     pub member_cap: i64,
     /// 1:1 chats and profiles: rooms open now.
@@ -103,6 +105,8 @@ pub struct OpenChatSettings {
     pub entry_code_hash: Option<String>,
     pub real_profile_only: bool,
     pub member_cap: i64,
+    /// Bots may join.
+    pub bots_allowed: bool,
 }
 
 /// Someone joining a room of an open chat.
@@ -161,13 +165,13 @@ pub trait OpenChatRepo: Send + Sync {
 const CHAT_COLS: &str = "id, kind, host_id, host_shown, host_nickname, host_avatar_seed, host_real, room_id, \
      title, description, hashtags, category, cover, visibility, link_code, entry_code_hash, \
      real_profile_only, subscription_required, member_cap, conversations, notice_seq, banned_words, screening, closed_at, \
-     created_at";
+     created_at, bots_allowed";
 
 /// [`CHAT_COLS`] qualified with the alias `c`, for joins with `rooms`.
 const CHAT_COLS_P: &str = "c.id, c.kind, c.host_id, c.host_shown, c.host_nickname, c.host_avatar_seed, \
      c.host_real, c.room_id, c.title, c.description, c.hashtags, c.category, c.cover, c.visibility, \
      c.link_code, c.entry_code_hash, c.real_profile_only, c.subscription_required, c.member_cap, c.conversations, c.notice_seq, \
-     c.banned_words, c.screening, c.closed_at, c.created_at";
+     c.banned_words, c.screening, c.closed_at, c.created_at, c.bots_allowed";
 
 fn chat_row(row: &AnyRow) -> Result<OpenChatRow> {
     let kind = text(row, "kind")?;
@@ -194,6 +198,7 @@ fn chat_row(row: &AnyRow) -> Result<OpenChatRow> {
         link_code: text(row, "link_code")?,
         entry_code_hash: opt_text(row, "entry_code_hash")?,
         real_profile_only: flag(row, "real_profile_only")?,
+        bots_allowed: flag(row, "bots_allowed")?,
         subscription_required: flag(row, "subscription_required")?,
         member_cap: i64_col(row, "member_cap")?,
         conversations: i64_col(row, "conversations")?,
@@ -427,8 +432,8 @@ impl OpenChatRepo for SqlStore {
         }
         let sql = format!(
             "UPDATE open_chats SET title = $2, description = $3, hashtags = $4, category = $5, cover = $6, \
-             visibility = $7, entry_code_hash = $8, real_profile_only = $9, member_cap = $10 \
-             WHERE id = $1 RETURNING {CHAT_COLS}"
+             visibility = $7, entry_code_hash = $8, real_profile_only = $9, member_cap = $10, \
+             bots_allowed = $11 WHERE id = $1 RETURNING {CHAT_COLS}"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(chat.0)
@@ -441,6 +446,7 @@ impl OpenChatRepo for SqlStore {
             .bind(&settings.entry_code_hash)
             .bind(i64::from(settings.real_profile_only))
             .bind(settings.member_cap)
+            .bind(i64::from(settings.bots_allowed))
             .fetch_one(&mut *tx)
             .await?;
         let after = chat_row(&row)?;

@@ -231,3 +231,64 @@ async fn a_bots_refusals() {
         .await
         .refused(401, "unauthenticated");
 }
+
+#[tokio::test]
+async fn an_open_chat_host_can_keep_bots_out() {
+    let srv = TestServer::start().await;
+    let host = srv.user("host").await;
+    let owner = srv.user("owner").await;
+    let person = srv.user("person").await;
+    let (first, _) = bot(&srv, &owner, "first").await;
+    let (second, _) = bot(&srv, &owner, "second").await;
+    let made = host
+        .post(
+            "/api/v1/openchats",
+            json!({
+                "kind": "group", "title": "봇 환영", "description": "", "hashtags": [],
+                "category": "outdoors", "visibility": "public",
+                "host": {"as": "nickname", "nickname": "방장"}
+            }),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let chat = made.body["id"].as_i64().unwrap();
+    assert_eq!(made.body["bots_allowed"], true);
+    let join = |n: &str| json!({"profile": {"as": "nickname", "nickname": n}});
+    // Open by default: a bot joins as anyone does.
+    first
+        .post(&format!("/api/v1/openchats/{chat}/join"), join("먼저봇"))
+        .await
+        .ok();
+    // The host says no more bots; only the host may.
+    first
+        .patch(
+            &format!("/api/v1/openchats/{chat}"),
+            json!({"bots_allowed": false}),
+        )
+        .await
+        .refused(403, "not_host");
+    let changed = host
+        .patch(
+            &format!("/api/v1/openchats/{chat}"),
+            json!({"bots_allowed": false}),
+        )
+        .await
+        .ok();
+    assert_eq!(changed["bots_allowed"], false);
+    let link = changed["link_code"].as_str().unwrap().to_owned();
+    second
+        .post(&format!("/api/v1/openchats/{chat}/join"), join("둘째봇"))
+        .await
+        .refused(403, "bots_not_allowed");
+    second
+        .post(&format!("/api/v1/openchats/links/{link}/join"), join("둘째봇"))
+        .await
+        .refused(403, "bots_not_allowed");
+    // People still join; the bot already in stays.
+    person
+        .post(&format!("/api/v1/openchats/{chat}/join"), join("사람"))
+        .await
+        .ok();
+    let mine = first.get(&format!("/api/v1/openchats/{chat}")).await.ok();
+    assert!(mine["mine"].is_object(), "the bot that joined before stays");
+}
