@@ -61,7 +61,7 @@ test('two people sign up, become friends and chat live, with unread counts and X
   // Alice's status message carries a payload too.
   await alice.goto(`${server.base}/#/more`);
   await alice.fill('#p-status', `status ${SHORT}`);
-  await alice.locator('.settings form button[type=submit]').click();
+  await alice.locator('#profile-form button[type=submit]').click();
   await alice.waitForSelector('.note:has-text("Saved")');
 
   // Friends both ways, by handle.

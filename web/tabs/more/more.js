@@ -62,7 +62,7 @@ export function renderMore(main) {
       h('section', { 'aria-label': t('myProfile') }, h('h2', {}, t('myProfile')),
         h('div', { class: 'photo-row' }, photo, h('label', { for: 'p-avatar', class: 'button', tabindex: 0,
           onkeydown: (/** @type {KeyboardEvent} */ e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); file.click(); } } }, t('changePhoto')), file),
-        h('form', { onsubmit: save },
+        h('form', { id: 'profile-form', onsubmit: save },
           h('label', { for: 'p-name' }, t('displayName')), name,
           h('label', { for: 'p-status' }, t('statusMessage')), status,
           h('label', { for: 'p-birthday' }, t('birthday')), birthday,
