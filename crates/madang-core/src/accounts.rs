@@ -94,7 +94,7 @@ pub(crate) fn parse_birthday(raw: &str) -> Result<String> {
         .map_err(|_| Error::invalid("invalid_birthday", "a birthday is written YYYY-MM-DD"))
 }
 
-pub(crate) fn bounded(text: &str, max: usize, code: &'static str, what: &str) -> Result<String> {
+fn bounded(text: &str, max: usize, code: &'static str, what: &str) -> Result<String> {
     let t = text.trim();
     if t.chars().count() > max || t.chars().any(char::is_control) {
         return Err(Error::invalid(
@@ -185,6 +185,26 @@ impl Core {
         Millis(now.0 + self.limits.token_ttl_days * 86_400_000)
     }
 
+    /// A new account's display name: the one given, else its handle.
+    pub(crate) fn new_display_name(&self, given: Option<&str>, handle: &str) -> Result<String> {
+        let name = bounded(
+            given.unwrap_or(handle),
+            self.limits.max_display_name_chars,
+            "invalid_display_name",
+            "a display name",
+        )?;
+        Ok(if name.is_empty() { handle.to_owned() } else { name })
+    }
+
+    /// Stores a new account (a person's or a bot); a taken handle is
+    /// `handle_taken`.
+    pub(crate) async fn create_account(&self, new: NewUser) -> Result<UserRow> {
+        match self.repos.create_user(new).await {
+            Err(StoreError::Conflict(_)) => Err(Error::HandleTaken),
+            other => Ok(other?),
+        }
+    }
+
     /// Creates an account and logs its first device in.
     pub async fn sign_up(&self, client_addr: &str, req: SignUpRequest) -> Result<SessionResponse> {
         let rate = Rate {
@@ -197,18 +217,8 @@ impl Core {
         if !(8..=128).contains(&len) {
             return Err(Error::invalid("weak_password", "a password is 8–128 characters"));
         }
-        let display_name = bounded(
-            req.display_name.as_deref().unwrap_or(&handle),
-            self.limits.max_display_name_chars,
-            "invalid_display_name",
-            "a display name",
-        )?;
         let new = NewUser {
-            display_name: if display_name.is_empty() {
-                handle.clone()
-            } else {
-                display_name
-            },
+            display_name: self.new_display_name(req.display_name.as_deref(), &handle)?,
             phone_sha256: req.phone.as_deref().map(phone_hash).transpose()?,
             email_sha256: req.email.as_deref().map(email_hash).transpose()?,
             birthday: req.birthday.as_deref().map(parse_birthday).transpose()?,
@@ -217,10 +227,7 @@ impl Core {
             created_at: self.now(),
             bot_owner: None,
         };
-        let user = match self.repos.create_user(new).await {
-            Err(StoreError::Conflict(_)) => return Err(Error::HandleTaken),
-            other => other?,
-        };
+        let user = self.create_account(new).await?;
         metrics::counter!("madang_signups_total").increment(1);
         self.open_session(&user, req.device_name).await
     }

@@ -3,10 +3,10 @@
 //! only the rooms it was added to, is marked as a bot wherever its profile
 //! shows, sends under its own (lower) rate, and does not start 1:1 chats.
 
-use crate::accounts::{bounded, normalize_handle, profile_of};
+use crate::accounts::{normalize_handle, profile_of};
 use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};
-use madang_store::{NewUser, StoreError, UserRow};
+use madang_store::{NewUser, UserRow};
 use madang_types::UserId;
 use madang_types::api::{BotToken, CreateBotRequest, Profile};
 
@@ -17,12 +17,7 @@ impl Core {
             return Err(Error::refused("bots_cannot_own_bots", "a bot cannot make bots"));
         }
         let handle = normalize_handle(&req.handle)?;
-        let display_name = bounded(
-            req.display_name.as_deref().unwrap_or(&handle),
-            self.limits.max_display_name_chars,
-            "invalid_display_name",
-            "a display name",
-        )?;
+        let display_name = self.new_display_name(req.display_name.as_deref(), &handle)?;
         let owned = self.repos.bots_of(me.user).await?;
         if owned.len() >= self.limits.max_bots_per_person {
             return Err(Error::Conflict {
@@ -34,11 +29,7 @@ impl Core {
             });
         }
         let new = NewUser {
-            display_name: if display_name.is_empty() {
-                handle.clone()
-            } else {
-                display_name
-            },
+            display_name,
             handle,
             // No password: a bot signs in with its token only.
             password_hash: String::new(),
@@ -48,10 +39,7 @@ impl Core {
             created_at: self.now(),
             bot_owner: Some(me.user),
         };
-        let bot = match self.repos.create_user(new).await {
-            Err(StoreError::Conflict(_)) => return Err(Error::HandleTaken),
-            other => other?,
-        };
+        let bot = self.create_account(new).await?;
         metrics::counter!("madang_bots_created_total").increment(1);
         self.bot_token(&bot).await
     }
