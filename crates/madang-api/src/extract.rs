@@ -158,10 +158,17 @@ fn json_rejection(r: JsonRejection) -> ApiError {
         JsonRejection::MissingJsonContentType(_) => {
             ApiError::refusal(EXPECTED_JSON, "send Content-Type: application/json")
         }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::refusal(madang_core::refusals::TOO_LARGE, "the request body is too large")
-        }
-        other => ApiError::refusal(INVALID_BODY, other.body_text()),
+        other => unreadable(other.status(), other.body_text(), "the request body"),
+    }
+}
+
+/// A body (or a part of a form) that could not be read: `413 too_large`
+/// past the limit, else `400 invalid_body`. `what` names it in the message.
+pub(crate) fn unreadable(status: StatusCode, text: String, what: &str) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::refusal(madang_core::refusals::TOO_LARGE, format!("{what} is too large"))
+    } else {
+        ApiError::refusal(INVALID_BODY, text)
     }
 }
 
@@ -203,13 +210,7 @@ impl<S: Send + Sync> FromRequest<S> for Body {
         bytes::Bytes::from_request(req, state)
             .await
             .map(Body)
-            .map_err(|r| {
-                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::refusal(madang_core::refusals::TOO_LARGE, "the request body is too large")
-                } else {
-                    ApiError::refusal(INVALID_BODY, r.body_text())
-                }
-            })
+            .map_err(|r| unreadable(r.status(), r.body_text(), "the request body"))
     }
 }
 

@@ -95,10 +95,10 @@ pub enum Kind {
     Unavailable,
 }
 
-/// A refusal a use case declares it can give: its kind and stable code.
-/// The API document lists these per operation, and the API checks in tests
-/// that every error it answers was declared (see `madang-api`'s
-/// `document`).
+/// A refusal an operation can give: its kind and stable code. Each route
+/// file of `madang-api` declares its handlers' (`refusals()`); the API
+/// document lists them per operation, and every answer is checked against
+/// that list (`madang-api`'s `openapi::complete` and `openapi::conform`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Refusal {
     pub kind: Kind,

@@ -40,20 +40,12 @@ struct Form {
     time_zone: Option<String>,
 }
 
-fn bad(code: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, code, message)
+fn bad(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::refusal(invalid(code), message)
 }
 
 fn read_failed(e: axum::extract::multipart::MultipartError) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            "the export is too large",
-        )
-    } else {
-        bad("invalid_body", e.body_text())
-    }
+    crate::extract::unreadable(e.status(), e.body_text(), "the export")
 }
 
 /// The form's parts; the export in `file` is required.

@@ -54,8 +54,6 @@ pub mod close {
     pub const RECONNECT: u16 = 4002;
 }
 
-/// Open the live socket. Authenticate with `Authorization: Bearer` or
-/// `?access_token=`; then send `resume` with the device's cursors.
 /// A plain HTTP request to the socket's address.
 const NOT_A_WEBSOCKET: madang_core::Refusal = madang_core::Refusal::invalid("not_a_websocket");
 
@@ -64,6 +62,8 @@ pub(crate) fn refusals() -> crate::openapi::Declared {
     vec![(axum::http::Method::GET, "/api/v1/ws", vec![NOT_A_WEBSOCKET])]
 }
 
+/// Open the live socket. Authenticate with `Authorization: Bearer` or
+/// `?access_token=`; then send `resume` with the device's cursors.
 #[utoipa::path(get, path = "/api/v1/ws", tag = "live", security(("bearer" = [])),
     responses((status = 101, description = "Switching to the WebSocket protocol; frames are ClientFrame and ServerFrame")))]
 pub async fn connect(
