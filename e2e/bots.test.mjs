@@ -1,11 +1,13 @@
 // Bots in the browser: the owner makes one in More → Bots and is shown its
 // token once; a program signed in with that token, through the public API
 // only, answers in a group, and the members see the answer marked 🤖. A
-// new token ends the old one. Screenshots go to target/e2e/.
+// new token ends the old one. The example bot (examples/dicebot), added to
+// a group from More, offers /roll when / is typed, answers with a button,
+// and rolls again for whoever presses it. Screenshots go to target/e2e/.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { apiCall, apiSignUp, loggedIn, PHONE, shots, startBrowser, startServer } from './harness.mjs';
+import { apiCall, apiSignUp, loggedIn, PHONE, shots, startBrowser, startDicebot, startServer, within } from './harness.mjs';
 
 let server, browser, minji, jun;
 const run = Date.now().toString(36).slice(-5);
@@ -51,7 +53,7 @@ test('a bot made in More answers in a group, marked as a bot; a new token ends t
   await phone.screenshot({ path: join(shots, 'bot-answer-390.png') });
 
   // A new token from More; the old one is refused at once.
-  await page.click('.bots li:has-text("날씨봇") button');
+  await page.click('.bots li:has-text("날씨봇") button.new-token');
   await page.waitForFunction((old) => {
     const field = /** @type {HTMLInputElement | null} */ (document.querySelector('#bot-token-value'));
     return field && field.value && field.value !== old;
@@ -59,4 +61,52 @@ test('a bot made in More answers in a group, marked as a bot; a new token ends t
   const fresh = await page.inputValue('#bot-token-value');
   await assert.rejects(apiCall(server.base, token, 'GET', '/me'), /401|unauthenticated/);
   assert.equal((await apiCall(server.base, fresh, 'GET', '/me')).id, botMe.id);
+});
+
+test('the example bot, added from More, offers /roll on /, answers with a button, and hears a press', async () => {
+  const made = await apiCall(server.base, minji.token, 'POST', '/bots', { handle: `dice_${run}`, display_name: '주사위봇' });
+  const bot = await startDicebot(server.base, made.token);
+  try {
+    const room = (await apiCall(server.base, minji.token, 'POST', '/rooms/group', { title: '보드게임', member_ids: [jun.user.id] })).id;
+    const page = await loggedIn(browser, server.base, minji.token, { locale: 'ko-KR' });
+    // Minji adds her bot to the group from More → Bots.
+    await page.goto(`${server.base}/#/more`);
+    const row = page.locator('.bots li:has-text("주사위봇")');
+    await row.locator('select.bot-room').selectOption(String(room));
+    await row.locator('button.add-bot').click();
+    await page.waitForSelector('text=주사위봇이(가) 보드게임에 들어갔어요.');
+
+    // In the room, / offers the bot's command; Enter picks it.
+    await page.goto(`${server.base}/#/chats/${room}`);
+    const composer = page.locator('#composer');
+    await composer.click();
+    await composer.pressSequentially('/');
+    const option = page.locator('.command-menu [role="option"]:has-text("/roll")');
+    await option.waitFor();
+    assert.match(await option.innerText(), /주사위를 굴려요[\s\S]*주사위봇/);
+    // The note that the bot joined fades first: it would cover the menu.
+    await page.waitForSelector('.toast', { state: 'detached', timeout: 15_000 });
+    await page.screenshot({ path: join(shots, 'bot-commands-1280.png') });
+    await composer.press('Enter');
+    assert.equal(await composer.inputValue(), '/roll ');
+    await composer.pressSequentially('2d6');
+    await composer.press('Enter');
+
+    // The bot's answer, with its button, marked 🤖.
+    const answer = page.locator('.msg:has-text("🎲 2d6 →")');
+    await within('the bot answering /roll', answer.waitFor());
+    assert.match(await answer.locator('.sender').innerText(), /주사위봇\s*🤖/);
+    await answer.locator('.bot-button:has-text("다시 굴리기")').waitFor();
+
+    // Jun, on a phone, presses it: the bot rolls again, for him.
+    const phone = await loggedIn(browser, server.base, jun.token, { viewport: PHONE, isMobile: true, hasTouch: true, locale: 'ko-KR' });
+    await phone.goto(`${server.base}/#/chats/${room}`);
+    const button = phone.locator('.msg:has-text("🎲 2d6 →") .bot-button:has-text("다시 굴리기")').first();
+    await button.click();
+    await phone.waitForSelector('.bot-button.pressed');
+    await within('the bot rolling again for jun', phone.locator('.msg:has-text("🎲 준: 2d6 →")').waitFor());
+    await phone.screenshot({ path: join(shots, 'bot-buttons-390.png') });
+  } finally {
+    bot.stop();
+  }
 });

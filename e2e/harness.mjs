@@ -165,6 +165,24 @@ export async function startPushReceiver() {
   };
 }
 
+/** Runs the example bot (`examples/dicebot`) against `base` with a bot's
+ * token; it is signed in and its command declared when this returns. */
+export async function startDicebot(base, token) {
+  const bin = process.env.DICEBOT_BIN ?? join(root, 'target', 'debug', 'dicebot');
+  const child = spawn(bin, [], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MADANG_URL: base, MADANG_BOT_TOKEN: token } });
+  await within('dicebot signing in', new Promise((ok, fail) => {
+    let err = '';
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+      if (err.includes('signed in as')) ok(undefined);
+    });
+    child.once('error', fail);
+    child.once('exit', (code) => fail(new Error(`dicebot exited (${code}): ${err}; build it with cargo build -p dicebot`)));
+  }), 10_000);
+  child.stderr.on('data', (chunk) => process.stderr.write(chunk));
+  return { stop: () => child.kill('SIGTERM') };
+}
+
 const LAUNCH = {
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   headless: true,

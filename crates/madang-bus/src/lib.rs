@@ -92,6 +92,8 @@ pub enum Live {
         room_id: RoomId,
         seq: madang_types::Seq,
     },
+    /// To a bot: a person pressed a postback button under its message.
+    ButtonPressed(madang_types::api::ButtonPress),
     /// The user's chat folders changed.
     FoldersChanged,
     /// The user read a thread (on one of their devices).

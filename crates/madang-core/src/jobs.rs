@@ -33,6 +33,7 @@ impl Jobs {
             tokio::spawn(crate::local::assistant::run(core.clone(), rx.clone())),
             tokio::spawn(crate::openchat::screening::run(core.clone(), rx.clone())),
             tokio::spawn(crate::push::job::run(core.clone(), rx.clone())),
+            tokio::spawn(crate::bots::webhook::run(core.clone(), rx.clone())),
             tokio::spawn(crate::chat::scheduled::run(core.clone(), rx.clone())),
             tokio::spawn(crate::history::export::run(core.clone(), rx.clone())),
             tokio::spawn(crate::local::campaigns::run(core, rx)),

@@ -54,6 +54,8 @@ pub struct Deps {
     pub models: ai::Models,
     /// Signs and sends Web Push (none: push is off).
     pub push: Option<Arc<madang_outbound::WebPush>>,
+    /// Posts to bots' webhooks (none: webhooks are off).
+    pub webhooks: Option<madang_outbound::Webhooks>,
 }
 
 /// The use cases. Cheap to share: hold it in an `Arc`.
@@ -75,6 +77,7 @@ pub struct Core {
     /// Wakes the campaign sender when a campaign is made on this node.
     campaign_wake: tokio::sync::Notify,
     push: push::PushService,
+    webhooks: bots::webhook::WebhookService,
 }
 
 impl Core {
@@ -94,6 +97,7 @@ impl Core {
             discovery: openchat::discovery::Discovery::default(),
             campaign_wake: tokio::sync::Notify::new(),
             push: push::PushService::new(deps.push),
+            webhooks: bots::webhook::WebhookService::new(deps.webhooks),
             repos: deps.repos,
             blobs: deps.blobs,
             bus: deps.bus,

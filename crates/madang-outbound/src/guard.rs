@@ -24,7 +24,8 @@ pub const ANSWER_BYTES: usize = 4096;
 #[derive(Clone, Debug)]
 pub struct Policy {
     /// Host names: `fcm.googleapis.com` names one host; `*.example.com`
-    /// names every host under `example.com` (not `example.com` itself).
+    /// names every host under `example.com` (not `example.com` itself);
+    /// `*` names every host (private addresses stay refused).
     pub allowed_hosts: Vec<String>,
     /// Hosts (names or IP literals) that may resolve to private, loopback
     /// or link-local addresses. Each is allowed too.
@@ -213,6 +214,9 @@ fn check(policy: &Policy, url: &str) -> Result<reqwest::Url, Refusal> {
 fn listed(patterns: &[String], host: &str) -> bool {
     patterns.iter().any(|p| {
         let p = p.trim().trim_end_matches('.').to_ascii_lowercase();
+        if p == "*" {
+            return true;
+        }
         match p.strip_prefix("*.") {
             Some(parent) => host.len() > parent.len() + 1 && host.ends_with(&format!(".{parent}")),
             None => host == p || host.trim_start_matches('[').trim_end_matches(']') == p,
@@ -331,6 +335,23 @@ mod tests {
         );
         assert!(matches!(check(&p, "not a url"), Err(Refusal::Malformed(_))));
         assert_eq!(check(&p, "ftp://fcm.googleapis.com/x"), Err(Refusal::NotHttps));
+    }
+
+    #[test]
+    fn a_star_allows_every_public_host_and_no_private_one() {
+        let p = Policy {
+            allowed_hosts: vec!["*".into()],
+            private_hosts: vec![],
+            timeout: Duration::from_secs(5),
+            extra_roots_pem: None,
+        };
+        assert!(check(&p, "https://bots.example.org/hook").is_ok());
+        assert!(check(&p, "https://8.8.8.8/hook").is_ok());
+        assert_eq!(
+            check(&p, "https://192.168.0.10/hook"),
+            Err(Refusal::PrivateAddress("192.168.0.10".into()))
+        );
+        assert_eq!(check(&p, "http://bots.example.org/hook"), Err(Refusal::NotHttps));
     }
 
     #[test]

@@ -11,6 +11,12 @@
 //! VAPID token signed by the key it names, for this origin, not expired,
 //! with a contact. Everything else is refused and noted in
 //! [`Receiver::faults`], so a test can insist there were none.
+//!
+//! [`WebhookReceiver`] is a bot's webhook endpoint, served the same way.
+
+pub mod webhook;
+
+pub use webhook::{Arrival, WebhookReceiver};
 
 use anyhow::Context;
 use axum::Router;
@@ -155,10 +161,8 @@ impl Receiver {
     }
 
     async fn start_with(open_on_arrival: bool) -> anyhow::Result<Receiver> {
-        let (ca_pem, tls) = certificates().context("making the receiver's certificates")?;
         let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = tcp.local_addr()?;
-        let origin = format!("https://{addr}");
+        let origin = format!("https://{}", tcp.local_addr()?);
         let shared = Arc::new(Shared {
             origin: origin.clone(),
             open_on_arrival,
@@ -166,37 +170,15 @@ impl Receiver {
             arrived: Notify::new(),
             verified: Mutex::default(),
         });
-        let (tx, rx) = mpsc::channel(256);
-        let acceptor = TlsAcceptor::from(Arc::new(tls));
-        let handshakes = tokio::spawn(async move {
-            loop {
-                let Ok((stream, peer)) = tcp.accept().await else {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                };
-                let acceptor = acceptor.clone();
-                let tx = tx.clone();
-                // Handshakes run apart, so a slow one holds up no other.
-                tokio::spawn(async move {
-                    if let Ok(Ok(tls)) =
-                        tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
-                    {
-                        let _ = tx.send((tls, peer)).await;
-                    }
-                });
-            }
-        });
         let app = Router::new()
             .route("/push/{id}", post(push))
             .with_state(shared.clone());
-        let serve = tokio::spawn(async move {
-            let _ = axum::serve(Accepted { rx, addr }, app).await;
-        });
+        let (ca_pem, tasks) = serve_https(tcp, app)?;
         Ok(Receiver {
             origin,
             ca_pem,
             shared,
-            tasks: vec![handshakes, serve],
+            tasks,
         })
     }
 
@@ -278,6 +260,40 @@ impl Receiver {
             }
         }
     }
+}
+
+/// Serves `app` over HTTPS on `tcp`, with a certificate for 127.0.0.1
+/// from a CA made now: that CA (PEM), and the tasks to abort to stop.
+pub(crate) fn serve_https(
+    tcp: tokio::net::TcpListener,
+    app: Router,
+) -> anyhow::Result<(String, Vec<tokio::task::JoinHandle<()>>)> {
+    let (ca_pem, tls) = certificates().context("making the receiver's certificates")?;
+    let addr = tcp.local_addr()?;
+    let (tx, rx) = mpsc::channel(256);
+    let acceptor = TlsAcceptor::from(Arc::new(tls));
+    let handshakes = tokio::spawn(async move {
+        loop {
+            let Ok((stream, peer)) = tcp.accept().await else {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            };
+            let acceptor = acceptor.clone();
+            let tx = tx.clone();
+            // Handshakes run apart, so a slow one holds up no other.
+            tokio::spawn(async move {
+                if let Ok(Ok(tls)) =
+                    tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
+                {
+                    let _ = tx.send((tls, peer)).await;
+                }
+            });
+        }
+    });
+    let serve = tokio::spawn(async move {
+        let _ = axum::serve(Accepted { rx, addr }, app).await;
+    });
+    Ok((ca_pem, vec![handshakes, serve]))
 }
 
 /// A CA, and a certificate for 127.0.0.1 it signed, as a rustls config.

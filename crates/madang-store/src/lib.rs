@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod backup;
 pub mod blobs;
+pub mod bots;
 pub mod chat;
 pub mod earnings;
 mod events;
@@ -40,6 +41,7 @@ use std::time::Duration;
 
 pub use accounts::{AccountRepo, DeviceRow, NewDevice, NewUser, ProfileUpdate, UserRow};
 pub use blobs::{BlobStore, BlobStoreConfig};
+pub use bots::{BotRepo, DeliveryMark, DueDelivery, NewDelivery, WebhookRow};
 pub use chat::{ChatRepo, MemberRow, NewRoom, RoomRow, RoomSummaryRow};
 pub use earnings::{
     AdRepo, AdRow, ImpressionOutcome, LedgerAudit, NewAd, NewSubscription, NewTier, NewTxn, PlacementRow,
@@ -127,6 +129,7 @@ pub trait Repos:
     + CampaignRepo
     + LimitRepo
     + PushRepo
+    + BotRepo
     + SearchRepo
     + FolderRepo
     + ScheduledRepo
@@ -158,6 +161,7 @@ impl<T> Repos for T where
         + CampaignRepo
         + LimitRepo
         + PushRepo
+        + BotRepo
         + SearchRepo
         + FolderRepo
         + ScheduledRepo

@@ -4,7 +4,7 @@ use crate::events::{append_event, claim_seq, insert_event};
 use crate::rows::{flag, i64_col, json, opt_i64, opt_text, text, to_json};
 use crate::{Result, SqlStore, StoreError, conflict};
 use async_trait::async_trait;
-use madang_types::api::{Attachment, Message, MessageKind, ReactionCount};
+use madang_types::api::{Attachment, Button, Message, MessageKind, ReactionCount};
 use madang_types::events::{EventBody, RoomEvent};
 use madang_types::{CampaignId, ClientMsgId, Millis, PungId, RoomId, Seq, UserId};
 use sqlx::AnyConnection;
@@ -43,6 +43,8 @@ pub struct StoredMessage {
     /// a sender kept as a name only.
     pub import_id: Option<i64>,
     pub imported_name: Option<String>,
+    /// A bot's buttons under it.
+    pub buttons: Vec<Button>,
 }
 
 impl StoredMessage {
@@ -55,6 +57,7 @@ impl StoredMessage {
                 mentions: Vec::new(),
                 attachment: None,
                 hidden_at: None,
+                buttons: Vec::new(),
                 ..self
             }
             .into_message(reactions, unread_count);
@@ -85,6 +88,11 @@ impl StoredMessage {
             by_assistant: self.by_assistant,
             imported: self.import_id.is_some(),
             imported_name: self.imported_name,
+            buttons: if self.deleted_at.is_some() {
+                Vec::new()
+            } else {
+                self.buttons
+            },
         }
     }
 }
@@ -112,6 +120,8 @@ pub struct NewMessage {
     pub thread_root: Option<Seq>,
     /// Written by an assistant, not a person.
     pub by_assistant: bool,
+    /// A bot's buttons.
+    pub buttons: Vec<Button>,
     pub at: Millis,
 }
 
@@ -213,7 +223,7 @@ pub trait MessageRepo: Send + Sync {
 /// sender stays in the table for unread counts, retries and moderation.
 pub(crate) const MESSAGE_COLS: &str = "room_id, seq, COALESCE(shown_id, sender_id) AS sender_id, client_id, \
      kind, text, reply_to, mentions, attachment, pung_id, created_at, edited_at, deleted_at, hidden_at, \
-     campaign_id, thread_root, thread_seq, comment_count, by_assistant, import_id, imported_name";
+     campaign_id, thread_root, thread_seq, comment_count, by_assistant, import_id, imported_name, buttons";
 
 pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
     let kind = text(row, "kind")?;
@@ -240,6 +250,10 @@ pub(crate) fn message_row(row: &AnyRow) -> Result<StoredMessage> {
         by_assistant: flag(row, "by_assistant")?,
         import_id: opt_i64(row, "import_id")?,
         imported_name: opt_text(row, "imported_name")?,
+        buttons: opt_text(row, "buttons")?
+            .map(|b| json(&b))
+            .transpose()?
+            .unwrap_or_default(),
     })
 }
 
@@ -433,11 +447,12 @@ impl SqlStore {
             by_assistant: new.by_assistant,
             import_id: None,
             imported_name: None,
+            buttons: new.buttons,
         };
         sqlx::query(
             "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, reply_to, \
-             mentions, attachment, pung_id, created_at, thread_root, thread_seq, by_assistant) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             mentions, attachment, pung_id, created_at, thread_root, thread_seq, by_assistant, buttons) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(message.room_id.0)
         .bind(seq.0)
@@ -454,6 +469,11 @@ impl SqlStore {
         .bind(message.thread_root.map(|s| s.0))
         .bind(thread_seq.map(|s| s.0))
         .bind(i64::from(new.by_assistant))
+        .bind(if message.buttons.is_empty() {
+            None
+        } else {
+            Some(to_json(&message.buttons)?)
+        })
         .execute(&mut *tx)
         .await
         .map_err(conflict("client_id"))?;

@@ -106,6 +106,10 @@ const SQLITE: &Files = &[
         "0023_bots.sql",
         include_str!("../migrations/sqlite/0023_bots.sql"),
     ),
+    (
+        "0024_webhooks.sql",
+        include_str!("../migrations/sqlite/0024_webhooks.sql"),
+    ),
 ];
 
 const POSTGRES: &Files = &[
@@ -200,6 +204,10 @@ const POSTGRES: &Files = &[
     (
         "0023_bots.sql",
         include_str!("../migrations/postgres/0023_bots.sql"),
+    ),
+    (
+        "0024_webhooks.sql",
+        include_str!("../migrations/postgres/0024_webhooks.sql"),
     ),
 ];
 

@@ -123,8 +123,14 @@ pub trait PushRepo: Send + Sync {
     /// sender, subscribed, whose cursor is behind it and who have no
     /// socket on a node alive since `alive_since`.
     async fn push_candidates(&self, event: &OutboxRow, alive_since: Millis) -> Result<Vec<PushCandidate>>;
-    /// Queues `wishes` and removes the outbox event, in one transaction.
-    async fn expand_outbox(&self, event: i64, wishes: &[PushWish]) -> Result<()>;
+    /// Queues `wishes` and webhook `deliveries` and removes the outbox
+    /// event, in one transaction.
+    async fn expand_outbox(
+        &self,
+        event: i64,
+        wishes: &[PushWish],
+        deliveries: &[crate::bots::NewDelivery],
+    ) -> Result<()>;
     /// Queues one device's wish (its socket did not acknowledge in time).
     async fn wish_push(&self, wish: &PushWish) -> Result<()>;
 
@@ -373,11 +379,17 @@ impl PushRepo for SqlStore {
             .collect()
     }
 
-    async fn expand_outbox(&self, event: i64, wishes: &[PushWish]) -> Result<()> {
+    async fn expand_outbox(
+        &self,
+        event: i64,
+        wishes: &[PushWish],
+        deliveries: &[crate::bots::NewDelivery],
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         for w in wishes {
             wish(&mut *tx, w).await?;
         }
+        crate::bots::queue(&mut tx, deliveries).await?;
         sqlx::query("DELETE FROM push_outbox WHERE id = $1")
             .bind(event)
             .execute(&mut *tx)

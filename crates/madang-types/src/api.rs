@@ -99,6 +99,127 @@ pub struct BotToken {
     pub token: String,
 }
 
+/// A button under a bot's message (only bots send them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Button {
+    /// Pressing it (`POST /api/v1/rooms/{room}/messages/{seq}/press`)
+    /// tells the bot, with `data`, by a `button_pressed` frame and webhook.
+    Postback {
+        /// 1–40 characters.
+        label: String,
+        /// 1–64 bytes the bot chose; what the press hands back.
+        data: String,
+    },
+    /// Opens `url` (`https` or `http`) in a new tab.
+    Link { label: String, url: String },
+}
+
+impl Button {
+    pub fn label(&self) -> &str {
+        match self {
+            Button::Postback { label, .. } | Button::Link { label, .. } => label,
+        }
+    }
+}
+
+/// `POST /api/v1/rooms/{room}/messages/{seq}/press`: which of the
+/// message's buttons, counted from 0.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PressRequest {
+    pub button: u32,
+}
+
+/// A person pressed a postback button under a bot's message. The bot
+/// answers in the room as it likes, e.g. with a reply to `seq`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ButtonPress {
+    /// Unique per press; also the webhook delivery's id.
+    pub id: String,
+    pub room_id: RoomId,
+    /// The message whose button it was.
+    pub seq: Seq,
+    /// Which button, counted from 0, and its data.
+    pub button: u32,
+    pub data: String,
+    /// Who pressed it, as the room shows them (an open chat persona there).
+    pub user_id: UserId,
+    pub display_name: String,
+    pub at: Millis,
+}
+
+/// A command a bot offers (`/roll`), shown when `/` is typed in a room
+/// the bot is in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BotCommand {
+    /// 1–32 characters: lowercase letters, digits and `_`; without the `/`.
+    pub command: String,
+    /// At most 100 characters.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// `PUT /api/v1/bots/{id}/commands`: the bot's commands, replacing those
+/// it had (at most 20; an empty list removes them).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BotCommands {
+    pub commands: Vec<BotCommand>,
+}
+
+/// The commands of the bots in a room, for the `/` menu.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct RoomCommand {
+    /// The bot, as the room shows it.
+    pub bot_id: UserId,
+    pub bot_name: String,
+    pub command: String,
+    pub description: String,
+}
+
+/// `PUT /api/v1/bots/{id}/webhook`: where the bot's events are posted.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetWebhookRequest {
+    /// `https`, on a host the operator allows (`[webhooks]`), never a
+    /// private address unless the operator named it.
+    pub url: String,
+}
+
+/// A bot's webhook.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Webhook {
+    pub url: String,
+    /// Signs every delivery (`webhook-signature`); given only when the
+    /// webhook is set. `whsec_` and the key in base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    pub created_at: Millis,
+    /// Set when deliveries failed for the whole retry window: nothing is
+    /// posted until the webhook is set again.
+    pub disabled_at: Option<Millis>,
+    /// Why the last try failed, if it did.
+    pub last_error: Option<String>,
+    /// Deliveries waiting.
+    pub pending: i64,
+}
+
+/// What is posted to a bot's webhook: the same objects the WebSocket
+/// sends it (`type` `event` or `button_pressed`).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BotUpdate {
+    /// A message in a room the bot is in.
+    Event {
+        event: crate::events::RoomEvent,
+    },
+    ButtonPressed {
+        press: ButtonPress,
+    },
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfileRequest {
@@ -432,6 +553,9 @@ pub struct Message {
     /// the export gave (`sender_id` is then whoever imported it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imported_name: Option<String>,
+    /// A bot's buttons under the message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<Button>,
 }
 
 /// A message's comment thread, as one member sees it.
@@ -471,6 +595,9 @@ pub struct SendMessageRequest {
     /// the message's thread, not the room's timeline.
     #[serde(default)]
     pub thread_root: Option<Seq>,
+    /// Buttons under the message: bots only, at most 10.
+    #[serde(default)]
+    pub buttons: Vec<Button>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

@@ -196,6 +196,10 @@ pub enum ServerFrame {
     /// Which Pungs the caller may see changed (a friendship ended or a
     /// block was made): fetch the feed again.
     PungsChanged,
+    /// To a bot: a person pressed a postback button under its message.
+    ButtonPressed {
+        press: crate::api::ButtonPress,
+    },
     /// A poll in one of the caller's rooms was voted on or closed: fetch
     /// `GET /api/v1/rooms/{room_id}/polls/{seq}`.
     PollChanged {

@@ -36,6 +36,7 @@ pub struct Config {
     pub media: MediaConfig,
     pub ai: AiConfig,
     pub push: PushConfig,
+    pub webhooks: WebhooksConfig,
     /// Backups the server takes itself (`madang backup` by hand needs none
     /// of this).
     pub backup: BackupConfig,
@@ -105,6 +106,38 @@ impl Default for PushConfig {
                 "web.push.apple.com".into(),
                 "*.push.apple.com".into(),
             ],
+            private_hosts: Vec::new(),
+            ca_file: String::new(),
+            timeout_secs: 10,
+        }
+    }
+}
+
+/// Bots' outgoing webhooks: the same guard as push (`https`, allowed
+/// hosts, no private address unless named, no redirects, a time cap).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Off: setting a webhook is refused and nothing is posted.
+    pub enabled: bool,
+    /// Hosts webhooks may be on: `host`, `*.domain`, or `*` for any
+    /// public host (the default).
+    pub allowed_hosts: Vec<String>,
+    /// Hosts that may be on a private or loopback address (a bot on the
+    /// operator's own network). Refused otherwise.
+    pub private_hosts: Vec<String>,
+    /// A PEM file of certificate authorities trusted besides the public
+    /// ones. Empty: none.
+    pub ca_file: String,
+    /// The most one delivery may take, connecting included, in seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        WebhooksConfig {
+            enabled: true,
+            allowed_hosts: vec!["*".into()],
             private_hosts: Vec::new(),
             ca_file: String::new(),
             timeout_secs: 10,
@@ -316,6 +349,7 @@ impl Default for Config {
             media: MediaConfig::default(),
             ai: AiConfig::default(),
             push: PushConfig::default(),
+            webhooks: WebhooksConfig::default(),
             backup: BackupConfig::default(),
             limits: Limits::default(),
         }
@@ -350,6 +384,7 @@ impl fmt::Debug for Config {
             .field("media", &self.media)
             .field("ai", &self.ai)
             .field("push", &self.push)
+            .field("webhooks", &self.webhooks)
             .field("backup", &self.backup)
             .field("limits", &self.limits)
             .finish()

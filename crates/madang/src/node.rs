@@ -9,7 +9,7 @@ use madang_bus::{Bus, LocalBus, NatsBus};
 use madang_core::earnings::payments::TestPaymentProvider;
 use madang_core::jobs::Jobs;
 use madang_core::{Clock, Core, Deps};
-use madang_outbound::{Outbound, Policy, VapidKey, WebPush};
+use madang_outbound::{Outbound, Policy, VapidKey, WebPush, Webhooks};
 use madang_store::{BlobStore, PushRepo, SearchRepo, SqlStore};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::SocketAddr;
@@ -177,6 +177,7 @@ pub async fn open_core(
         payments: Arc::new(TestPaymentProvider::default()),
         models: crate::ai::models(config).await?,
         push: push_sender(config, &store, clock_now).await?,
+        webhooks: webhook_sender(config)?,
     }));
     Ok((core, store))
 }
@@ -199,18 +200,51 @@ async fn push_sender(
         .await
         .context("reading the VAPID key")?;
     let key = VapidKey::from_private_base64(&stored).context("the stored VAPID key")?;
-    let extra_roots_pem = match push.ca_file.as_str() {
+    let outbound = outbound(
+        "push",
+        &push.allowed_hosts,
+        &push.private_hosts,
+        &push.ca_file,
+        push.timeout_secs,
+    )?;
+    Ok(Some(Arc::new(WebPush::new(outbound, key, push.contact.clone()))))
+}
+
+/// Bots' webhook sender, from `[webhooks]`. None when webhooks are off.
+fn webhook_sender(config: &Config) -> anyhow::Result<Option<Webhooks>> {
+    let w = &config.webhooks;
+    if !w.enabled {
+        return Ok(None);
+    }
+    let outbound = outbound(
+        "webhooks",
+        &w.allowed_hosts,
+        &w.private_hosts,
+        &w.ca_file,
+        w.timeout_secs,
+    )?;
+    Ok(Some(Webhooks::new(outbound)))
+}
+
+/// The outbound guard of one section (`push`, `webhooks`).
+fn outbound(
+    section: &str,
+    allowed_hosts: &[String],
+    private_hosts: &[String],
+    ca_file: &str,
+    timeout_secs: u64,
+) -> anyhow::Result<Outbound> {
+    let extra_roots_pem = match ca_file {
         "" => None,
-        path => Some(std::fs::read(path).with_context(|| format!("reading push.ca_file {path}"))?),
+        path => Some(std::fs::read(path).with_context(|| format!("reading {section}.ca_file {path}"))?),
     };
-    let outbound = Outbound::new(Policy {
-        allowed_hosts: push.allowed_hosts.clone(),
-        private_hosts: push.private_hosts.clone(),
-        timeout: Duration::from_secs(push.timeout_secs.max(1)),
+    Outbound::new(Policy {
+        allowed_hosts: allowed_hosts.to_vec(),
+        private_hosts: private_hosts.to_vec(),
+        timeout: Duration::from_secs(timeout_secs.max(1)),
         extra_roots_pem,
     })
-    .context("push's HTTP client")?;
-    Ok(Some(Arc::new(WebPush::new(outbound, key, push.contact.clone()))))
+    .with_context(|| format!("{section}'s HTTP client"))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

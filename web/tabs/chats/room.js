@@ -14,6 +14,7 @@ import { live } from '../../app.js';
 import { pungQuote } from '../pung/quote.js';
 import { openTools } from '../openchat/tools.js';
 import { aiTools } from './ai.js';
+import { commandMenu, messageButtons } from './bots.js';
 import { openDrawer } from './drawer.js';
 import { openRoomExport } from '../../lib/exports.js';
 import { pollTools } from './polls.js';
@@ -192,7 +193,8 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false, thread = f
     extrasButton, extras, file, input,
     h('button', { type: 'submit', class: 'primary send' }, t('send')));
 
-  mount(pane, header, peekBar, tools?.banner, tools?.ad, ai.panel, list, typingLine, later.bar, recorder.panel, replyBar, form);
+  const slashMenu = commandMenu(roomId, input);
+  mount(pane, header, peekBar, tools?.banner, tools?.ad, ai.panel, list, typingLine, later.bar, recorder.panel, replyBar, slashMenu, form);
   drawHeaderButtons();
 
   input.addEventListener('keydown', (e) => {
@@ -406,6 +408,7 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false, thread = f
         attachment(m),
         m.kind === 'poll' && polls ? polls.card(m)
           : m.text ? h('p', { class: 'text' }, withMentions(m.text, m.mentions ?? [])) : null,
+        messageButtons(roomId, m),
         m.edited_at ? h('span', { class: 'edited' }, t('edited')) : null,
         m.by_assistant ? h('span', { class: 'by-assistant' }, t('byAssistant')) : null,
         optOut(m),

@@ -1,10 +1,22 @@
 // @ts-check
 /** More → Bots: the bots I own. Making one shows its token once (the
- * program that drives it signs in with it); a new token ends the old. */
+ * program that drives it signs in with it); a new token ends the old.
+ * Each can be added to one of my group chats from here, and says whether
+ * its webhook is on. */
 
 import { api } from '../../lib/api.js';
-import { h, mount } from '../../lib/dom.js';
-import { showError, t } from '../../lib/i18n.js';
+import { h, mount, toast } from '../../lib/dom.js';
+import { showError, t, whenOf } from '../../lib/i18n.js';
+import { sortedRooms } from '../../lib/state.js';
+
+/** Where a bot's webhook stands, in a line. @param {number} id */
+async function webhookLine(id) {
+  const hook = await api.get(`/bots/${id}/webhook`).catch(() => null);
+  if (!hook) return null;
+  return h('p', { class: `muted webhook${hook.disabled_at ? ' off' : ''}` },
+    hook.disabled_at ? t('webhookOff', { when: whenOf(hook.disabled_at), why: hook.last_error ?? '' })
+      : t('webhookOn', { url: hook.url }));
+}
 
 /** The More tab's section. */
 export function botsSection() {
@@ -24,14 +36,31 @@ export function botsSection() {
   const draw = async () => {
     const bots = await api.get('/bots').catch(() => null);
     if (!bots) return;
-    mount(list, bots.length ? bots.map((/** @type {any} */ b) => h('li', {},
-      h('span', {}, '🤖 ', h('strong', {}, b.display_name), h('span', { class: 'muted' }, ` @${b.handle}`)),
-      h('button', { type: 'button', class: 'small', onclick: async () => {
+    const groups = sortedRooms().filter((r) => r.kind === 'group');
+    const rows = await Promise.all(bots.map(async (/** @type {any} */ b) => {
+      const room = /** @type {HTMLSelectElement} */ (h('select', { class: 'bot-room', 'aria-label': t('addBotTo', { name: b.display_name }) },
+        groups.map((r) => h('option', { value: String(r.id) }, r.title))));
+      const add = async () => {
         error.textContent = '';
         try {
-          showToken(await api.post(`/bots/${b.id}/token`, {}));
+          await api.post(`/rooms/${room.value}/members`, { user_ids: [b.id] });
+          toast(t('botAdded', { name: b.display_name, room: room.selectedOptions[0]?.textContent ?? '' }));
         } catch (err) { showError(error, err); }
-      } }, t('newToken')))) : h('li', { class: 'muted' }, t('noBots')));
+      };
+      return h('li', { dataset: { bot: b.id } },
+        h('div', { class: 'bot-who' },
+          h('span', {}, '🤖 ', h('strong', {}, b.display_name), h('span', { class: 'muted' }, ` @${b.handle}`)),
+          await webhookLine(b.id)),
+        h('div', { class: 'bot-actions' },
+          groups.length ? [room, h('button', { type: 'button', class: 'small add-bot', onclick: add }, t('addToChat'))] : null,
+          h('button', { type: 'button', class: 'small new-token', onclick: async () => {
+            error.textContent = '';
+            try {
+              showToken(await api.post(`/bots/${b.id}/token`, {}));
+            } catch (err) { showError(error, err); }
+          } }, t('newToken'))));
+    }));
+    mount(list, rows.length ? rows : h('li', { class: 'muted' }, t('noBots')));
   };
 
   const make = async (/** @type {Event} */ e) => {

@@ -9,7 +9,7 @@ use crate::openapi::refuse::*;
 use axum::extract::State;
 use axum::http::StatusCode;
 use madang_types::UserId;
-use madang_types::api::{BotToken, CreateBotRequest, Profile};
+use madang_types::api::{BotCommands, BotToken, CreateBotRequest, Profile, SetWebhookRequest, Webhook};
 
 /// A new bot the caller owns, with its token (shown once). Refusals:
 /// `bots_cannot_own_bots` (403) when a bot asks, `bot_limit` (409) past
@@ -46,6 +46,69 @@ pub async fn rotate(
     Ok(axum::Json(st.core.rotate_bot_token(&me, id).await?))
 }
 
+/// Replace a bot's slash commands (its owner, or the bot itself). They
+/// are offered in every room the bot is in when `/` is typed.
+#[utoipa::path(put, path = "/api/v1/bots/{id}/commands", tag = "bots", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = BotCommands, responses((status = 200, body = BotCommands)))]
+pub async fn set_commands(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<UserId>,
+    Json(req): Json<BotCommands>,
+) -> JsonResult<BotCommands> {
+    let commands = st.core.set_bot_commands(&me, id, req.commands).await?;
+    Ok(axum::Json(BotCommands { commands }))
+}
+
+/// A bot's slash commands.
+#[utoipa::path(get, path = "/api/v1/bots/{id}/commands", tag = "bots", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = BotCommands)))]
+pub async fn commands(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<UserId>,
+) -> JsonResult<BotCommands> {
+    let commands = st.core.bot_commands(&me, id).await?;
+    Ok(axum::Json(BotCommands { commands }))
+}
+
+/// Set a bot's webhook (its owner, or the bot itself): the bot's events
+/// are posted there, signed with the secret this answer gives (once).
+/// Setting it again makes a new secret and turns a disabled one on.
+#[utoipa::path(put, path = "/api/v1/bots/{id}/webhook", tag = "bots", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = SetWebhookRequest, responses((status = 200, body = Webhook)))]
+pub async fn set_webhook(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<UserId>,
+    Json(req): Json<SetWebhookRequest>,
+) -> JsonResult<Webhook> {
+    Ok(axum::Json(st.core.set_webhook(&me, id, req).await?))
+}
+
+/// A bot's webhook: whether it is on, its last error, what waits.
+#[utoipa::path(get, path = "/api/v1/bots/{id}/webhook", tag = "bots", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = Webhook)))]
+pub async fn webhook(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<UserId>,
+) -> JsonResult<Webhook> {
+    Ok(axum::Json(st.core.webhook(&me, id).await?))
+}
+
+/// Remove a bot's webhook; what waited for it is dropped.
+#[utoipa::path(delete, path = "/api/v1/bots/{id}/webhook", tag = "bots", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 204)))]
+pub async fn delete_webhook(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<UserId>,
+) -> Result<StatusCode, ApiError> {
+    st.core.delete_webhook(&me, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// What the handlers here refuse beyond their extractors (the document
 /// lists these; tests fail on an answer not listed).
 #[rustfmt::skip]
@@ -53,5 +116,10 @@ pub(crate) fn refusals() -> Declared {
     vec![
         (Method::POST, "/api/v1/bots", vec![invalid("invalid_handle"), invalid("invalid_display_name"), forbidden("bots_cannot_own_bots"), conflict("bot_limit"), conflict("handle_taken")]),
         (Method::POST, "/api/v1/bots/{id}/token", vec![not_found("bot_not_found")]),
+        (Method::PUT, "/api/v1/bots/{id}/commands", vec![invalid("invalid_commands"), not_found("bot_not_found")]),
+        (Method::GET, "/api/v1/bots/{id}/commands", vec![not_found("bot_not_found")]),
+        (Method::PUT, "/api/v1/bots/{id}/webhook", vec![invalid("endpoint_malformed"), invalid("endpoint_not_https"), invalid("endpoint_host_not_allowed"), invalid("endpoint_private_address"), not_found("bot_not_found"), FEATURE_OFF]),
+        (Method::GET, "/api/v1/bots/{id}/webhook", vec![not_found("bot_not_found"), not_found("webhook_not_found")]),
+        (Method::DELETE, "/api/v1/bots/{id}/webhook", vec![not_found("bot_not_found"), not_found("webhook_not_found")]),
     ]
 }

@@ -8,9 +8,9 @@ use crate::openapi::refuse::*;
 use axum::extract::State;
 use axum::http::StatusCode;
 use madang_types::api::{
-    CreateGroupRequest, EditMessageRequest, EventPage, InviteRequest, Member, Message, MessagePage,
-    MessageSearchPage, OpenDirectRequest, ReactionRequest, ReadRequest, Room, SendMessageRequest,
-    UpdateRoomSettingsRequest,
+    ButtonPress, CreateGroupRequest, EditMessageRequest, EventPage, InviteRequest, Member, Message,
+    MessagePage, MessageSearchPage, OpenDirectRequest, PressRequest, ReactionRequest, ReadRequest, Room,
+    RoomCommand, SendMessageRequest, UpdateRoomSettingsRequest,
 };
 use madang_types::{RoomId, Seq};
 use serde::Deserialize;
@@ -338,6 +338,36 @@ pub async fn unreact(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Press a postback button under a bot's message: the bot is told (a
+/// `button_pressed` frame on its socket, and its webhook). Counts against
+/// the sender's rate. `button_not_found` (404) for a link, a button the
+/// message lacks, or a bot no longer in the room.
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/messages/{seq}/press", tag = "bots",
+    security(("bearer" = [])), params(("room" = i64, Path), ("seq" = i64, Path)),
+    request_body = PressRequest, responses((status = 200, body = ButtonPress)))]
+pub async fn press(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((room, seq)): Path<(RoomId, Seq)>,
+    Json(req): Json<PressRequest>,
+) -> JsonResult<ButtonPress> {
+    Ok(axum::Json(
+        st.core.press_button(&me, room, seq, req.button).await?,
+    ))
+}
+
+/// The slash commands of the bots in a room, for its `/` menu.
+#[utoipa::path(get, path = "/api/v1/rooms/{room}/commands", tag = "bots",
+    security(("bearer" = [])), params(("room" = i64, Path)),
+    responses((status = 200, body = Vec<RoomCommand>)))]
+pub async fn room_commands(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+) -> JsonResult<Vec<RoomCommand>> {
+    Ok(axum::Json(st.core.room_commands(&me, room).await?))
+}
+
 /// Room events after a seq, oldest first: the catch-up feed.
 #[utoipa::path(get, path = "/api/v1/rooms/{room}/events", tag = "chats", security(("bearer" = [])),
     params(("room" = i64, Path), EventsQuery), responses((status = 200, body = EventPage)))]
@@ -391,13 +421,15 @@ pub(crate) fn refusals() -> Declared {
         (Method::POST, "/api/v1/rooms/{room}/members", vec![invalid("not_a_group"), BLOCKED, NOT_MEMBER, not_found("room_not_found"), not_found("user_not_found"), ROOM_FULL]),
         (Method::DELETE, "/api/v1/rooms/{room}/members/me", vec![invalid("not_a_group"), NOT_MEMBER, not_found("room_not_found")]),
         (Method::GET, "/api/v1/rooms/{room}/messages", vec![NOT_MEMBER]),
-        (Method::POST, "/api/v1/rooms/{room}/messages", vec![BANNED_WORD, invalid("client_id_reused"), invalid("empty_message"), invalid("invalid_client_id"), invalid("invalid_pung_text"), invalid("invalid_voice"), invalid("mention_not_member"), invalid("not_a_thread_root"), invalid("threads_open_chat_only"), BLOCKED, NOT_MEMBER, forbidden("room_closed"), forbidden("suspended"), not_found("media_not_found"), not_found("message_not_found"), not_found("open_chat_not_found"), not_found("room_not_found"), TOO_LARGE, FLOODING, RATE_LIMITED]),
+        (Method::POST, "/api/v1/rooms/{room}/messages", vec![BANNED_WORD, invalid("client_id_reused"), invalid("empty_message"), invalid("invalid_client_id"), invalid("invalid_pung_text"), invalid("invalid_buttons"), invalid("invalid_voice"), invalid("mention_not_member"), invalid("not_a_thread_root"), invalid("threads_open_chat_only"), BLOCKED, forbidden("buttons_for_bots"), NOT_MEMBER, forbidden("room_closed"), forbidden("suspended"), not_found("media_not_found"), not_found("message_not_found"), not_found("open_chat_not_found"), not_found("room_not_found"), TOO_LARGE, FLOODING, RATE_LIMITED]),
         (Method::DELETE, "/api/v1/rooms/{room}/messages/{seq}", vec![forbidden("delete_window_passed"), NOT_AUTHOR, NOT_MEMBER, not_found("message_not_found")]),
         (Method::PATCH, "/api/v1/rooms/{room}/messages/{seq}", vec![BANNED_WORD, invalid("empty_message"), invalid("invalid_pung_text"), invalid("poll_not_editable"), forbidden("edit_window_passed"), NOT_AUTHOR, NOT_MEMBER, forbidden("room_closed"), forbidden("suspended"), not_found("message_not_found"), not_found("open_chat_not_found"), not_found("room_not_found"), TOO_LARGE, FLOODING]),
         (Method::GET, "/api/v1/rooms/{room}/messages/{seq}/comments", vec![invalid("not_a_thread_root"), NOT_MEMBER, not_found("message_not_found")]),
-        (Method::POST, "/api/v1/rooms/{room}/messages/{seq}/comments", vec![BANNED_WORD, invalid("client_id_reused"), invalid("empty_message"), invalid("invalid_client_id"), invalid("invalid_pung_text"), invalid("invalid_voice"), invalid("mention_not_member"), invalid("not_a_thread_root"), invalid("thread_root_mismatch"), invalid("threads_open_chat_only"), BLOCKED, NOT_MEMBER, forbidden("room_closed"), forbidden("suspended"), not_found("media_not_found"), not_found("message_not_found"), not_found("open_chat_not_found"), not_found("room_not_found"), TOO_LARGE, FLOODING, RATE_LIMITED]),
+        (Method::POST, "/api/v1/rooms/{room}/messages/{seq}/comments", vec![BANNED_WORD, invalid("client_id_reused"), invalid("empty_message"), invalid("invalid_client_id"), invalid("invalid_pung_text"), invalid("invalid_buttons"), invalid("invalid_voice"), invalid("mention_not_member"), invalid("not_a_thread_root"), invalid("thread_root_mismatch"), invalid("threads_open_chat_only"), BLOCKED, forbidden("buttons_for_bots"), NOT_MEMBER, forbidden("room_closed"), forbidden("suspended"), not_found("media_not_found"), not_found("message_not_found"), not_found("open_chat_not_found"), not_found("room_not_found"), TOO_LARGE, FLOODING, RATE_LIMITED]),
         (Method::POST, "/api/v1/rooms/{room}/messages/{seq}/comments/read", vec![invalid("not_a_thread_root"), NOT_MEMBER, not_found("message_not_found")]),
         (Method::POST, "/api/v1/rooms/{room}/messages/{seq}/reactions", vec![invalid("invalid_emoji"), NOT_MEMBER, not_found("message_not_found")]),
+        (Method::POST, "/api/v1/rooms/{room}/messages/{seq}/press", vec![NOT_MEMBER, not_found("message_not_found"), not_found("button_not_found"), not_found("room_not_found"), RATE_LIMITED]),
+        (Method::GET, "/api/v1/rooms/{room}/commands", vec![NOT_MEMBER, not_found("room_not_found")]),
         (Method::DELETE, "/api/v1/rooms/{room}/messages/{seq}/reactions/{emoji}", vec![invalid("invalid_emoji"), NOT_MEMBER, not_found("message_not_found"), not_found("reaction_not_found")]),
         (Method::POST, "/api/v1/rooms/{room}/messages/{seq}/transcript", vec![invalid("not_voice"), NOT_MEMBER, not_found("media_not_found"), not_found("message_not_found"), not_found("pung_not_found"), RATE_LIMITED, FEATURE_OFF, UNAVAILABLE]),
         (Method::POST, "/api/v1/rooms/{room}/read", vec![NOT_MEMBER, not_found("room_not_found")]),

@@ -410,6 +410,10 @@ impl Connection {
             }
             Live::PungsChanged => self.send_frame(&ServerFrame::PungsChanged).await?,
             Live::FoldersChanged => self.send_frame(&ServerFrame::FoldersChanged).await?,
+            Live::ButtonPressed(press) => {
+                self.send_frame(&ServerFrame::ButtonPressed { press: press.clone() })
+                    .await?
+            }
             Live::ThreadRead {
                 room_id,
                 root,

@@ -327,6 +327,7 @@ impl Core {
             poll: None,
             thread_root: None,
             by_assistant: true,
+            buttons: Vec::new(),
             at: self.now(),
         };
         self.say_as_outsider(new).await

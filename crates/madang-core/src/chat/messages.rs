@@ -137,6 +137,7 @@ impl Core {
     pub async fn send_message(&self, me: &Session, room: RoomId, req: SendMessageRequest) -> Result<Message> {
         check_client_id(&req.client_id)?;
         self.check_text(&req.text)?;
+        let buttons = crate::bots::buttons::check_buttons(me, req.buttons)?;
         let member = self.membership(me, room).await?;
         self.check_send_rate(me).await?;
         let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
@@ -205,6 +206,7 @@ impl Core {
             poll: None,
             thread_root: req.thread_root,
             by_assistant: false,
+            buttons,
             at: self.now(),
         };
         let asks_assistant = row.assistant_id.is_some_and(|a| new.mentions.contains(&a));

@@ -78,8 +78,9 @@ impl Core {
         if let Some(id) = self.repos.direct_room(&key).await? {
             return self.room(me, id).await;
         }
-        // A bot answers people who came to it; it does not start chats.
-        if me.bot && peer_row.bot_owner.is_none() {
+        // A bot answers people who came to it; it does not start chats,
+        // but with other bots and its owner.
+        if me.bot && peer_row.bot_owner.is_none() && !self.owns(peer, me.user).await? {
             return Err(Error::refused(
                 "bot_cannot_start_chat",
                 "a bot may write 1:1 only to someone who opened a chat with it",

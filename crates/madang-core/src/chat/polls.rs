@@ -88,6 +88,7 @@ impl Core {
             }),
             thread_root: None,
             by_assistant: false,
+            buttons: Vec::new(),
             at: self.now(),
         };
         let (sent, fresh) = self.append_once(me, new).await?;

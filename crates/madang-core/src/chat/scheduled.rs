@@ -239,6 +239,7 @@ impl Core {
             attachment: row.attachment.clone(),
             voice: None,
             thread_root: None,
+            buttons: Vec::new(),
         };
         match self.send_message(&writer, row.room_id, req).await {
             Ok(sent) => {

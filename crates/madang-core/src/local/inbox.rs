@@ -232,6 +232,7 @@ impl Core {
             poll: None,
             thread_root: None,
             by_assistant: false,
+            buttons: Vec::new(),
             at: self.now(),
         };
         let appended = match self.repos.append_outsider_message(new).await {

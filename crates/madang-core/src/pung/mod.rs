@@ -173,6 +173,7 @@ impl Core {
             poll: None,
             thread_root: None,
             by_assistant: false,
+            buttons: Vec::new(),
             at: self.now(),
         };
         self.append(me, new).await?;
@@ -372,6 +373,7 @@ impl Core {
             poll: None,
             thread_root: None,
             by_assistant: false,
+            buttons: Vec::new(),
             at: self.now(),
         };
         self.append(me, new).await

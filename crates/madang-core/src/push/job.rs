@@ -1,6 +1,7 @@
-//! The push job, on every node: marks the node alive, expands the outbox
-//! into per-device pushes, queues what live sockets left unacknowledged,
-//! and sends what is due. Claims take rows with `FOR UPDATE SKIP LOCKED`
+//! The outbox job, on every node: marks the node alive, expands the
+//! outbox into per-device pushes and bots' webhook deliveries (sent by
+//! `bots::webhook`), queues what live sockets left unacknowledged, and
+//! sends the pushes that are due. Claims take rows with `FOR UPDATE SKIP LOCKED`
 //! on PostgreSQL and hold them under a lease, so nodes sharing a database
 //! send each push once, and a node that dies mid-send leaves its claims
 //! to lapse and be taken again.
@@ -33,9 +34,7 @@ const MAX_ATTEMPTS: i64 = 10;
 const TTL: Duration = Duration::from_secs(24 * 3600);
 
 pub(crate) async fn run(core: Arc<Core>, mut stop: watch::Receiver<bool>) {
-    if core.push.sender.is_none() {
-        return;
-    }
+    // Runs even with push and webhooks off: the outbox is drained.
     let mut last_alive: Option<Instant> = None;
     loop {
         if last_alive.is_none_or(|t| t.elapsed() >= ALIVE_EVERY) {
@@ -84,16 +83,32 @@ async fn round(core: &Arc<Core>) -> crate::Result<bool> {
             .claim_outbox(now, Millis(now.0 + LEASE_MS), BATCH)
             .await?;
         let alive_since = Millis(now.0 - DEAD_AFTER_MS);
+        let mut deliveries_queued = false;
         for event in &events {
-            let wishes = match core.pushed_message(event.room_id, event.seq).await? {
+            let (wishes, deliveries) = match core.pushed_message(event.room_id, event.seq).await? {
                 Some(message) => {
-                    let candidates = core.repos.push_candidates(event, alive_since).await?;
-                    core.wishes(&candidates, &message, now)
+                    let wishes = if core.push.sender.is_some() {
+                        let candidates = core.repos.push_candidates(event, alive_since).await?;
+                        core.wishes(&candidates, &message, now)
+                    } else {
+                        Vec::new()
+                    };
+                    (wishes, core.webhook_deliveries(&message.0).await?)
                 }
-                None => Vec::new(),
+                None => (Vec::new(), Vec::new()),
             };
             queued |= !wishes.is_empty();
-            core.repos.expand_outbox(event.id, &wishes).await?;
+            deliveries_queued |= !deliveries.is_empty();
+            core.repos.expand_outbox(event.id, &wishes, &deliveries).await?;
+        }
+        if deliveries_queued {
+            core.webhooks.wake.notify_one();
+        }
+        if core.push.sender.is_none() {
+            if events.len() < BATCH as usize {
+                return Ok(false);
+            }
+            continue;
         }
         let overdue = core.push.live.overdue(Millis(now.0 - core.limits.push_grace_ms));
         queued |= !overdue.is_empty();
@@ -203,7 +218,7 @@ async fn send_one(core: &Core, due: &DuePush) -> crate::Result<PushMark> {
                 tracing::warn!(device = %due.device_id, "push given up after {MAX_ATTEMPTS} tries");
                 done
             } else {
-                let wait = backoff(due.attempts).max(after.unwrap_or_default());
+                let wait = madang_outbound::backoff(due.attempts).max(after.unwrap_or_default());
                 PushMark::Later {
                     device: due.device_id,
                     room: due.room_id,
@@ -212,24 +227,4 @@ async fn send_one(core: &Core, due: &DuePush) -> crate::Result<PushMark> {
             }
         }
     })
-}
-
-/// Wait before try `attempts + 1`: 2 s doubling to an hour, with up to a
-/// quarter more at random so that retries do not come back in step.
-fn backoff(attempts: i64) -> Duration {
-    let base = 2_000u64.saturating_mul(1 << attempts.clamp(0, 12)).min(3_600_000);
-    let jitter = rand::random::<u64>() % (base / 4 + 1);
-    Duration::from_millis(base + jitter)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert!(backoff(0) >= Duration::from_secs(2) && backoff(0) <= Duration::from_millis(2_500));
-        assert!(backoff(3) >= Duration::from_secs(16));
-        assert!(backoff(40) <= Duration::from_millis(4_500_000));
-    }
 }

@@ -157,9 +157,10 @@ impl Core {
         Ok(())
     }
 
-    /// Called after this node commits a pushable event.
+    /// Called after this node commits a pushable event: the outbox job
+    /// expands it into pushes and webhook deliveries.
     pub(crate) fn push_soon(&self) {
-        if self.push.sender.is_some() {
+        if self.push.sender.is_some() || self.webhooks.sender.is_some() {
             self.push.wake.notify_one();
         }
     }
@@ -236,6 +237,7 @@ mod tests {
             by_assistant: false,
             import_id: None,
             imported_name: None,
+            buttons: Vec::new(),
         }
     }
 

@@ -125,7 +125,11 @@ impl Core {
     }
 
     /// The name a room shows for one of its identities.
-    async fn shown_name(&self, room: &madang_store::RoomRow, shown: UserId) -> Result<Option<String>> {
+    pub(crate) async fn shown_name(
+        &self,
+        room: &madang_store::RoomRow,
+        shown: UserId,
+    ) -> Result<Option<String>> {
         if room.kind.is_open() {
             let rows = self.repos.open_members(room.id, UserId(shown.0 - 1), 1).await?;
             let rows: Vec<_> = rows.into_iter().filter(|r| r.profile.shown == shown).collect();
@@ -188,6 +192,7 @@ mod tests {
             by_assistant: false,
             import_id: None,
             imported_name: None,
+            buttons: Vec::new(),
         }
     }
 

@@ -904,6 +904,7 @@ impl CampaignRepo for SqlStore {
                         by_assistant: false,
                         import_id: None,
                         imported_name: None,
+                        buttons: Vec::new(),
                     };
                     events.push(campaign_event(message.clone(), members));
                     messages.push(message);

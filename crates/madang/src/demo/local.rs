@@ -291,6 +291,7 @@ fn text(client_id: String, text: &str) -> SendMessageRequest {
         attachment: None,
         voice: None,
         thread_root: None,
+        buttons: Vec::new(),
     }
 }
 

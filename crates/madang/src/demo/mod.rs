@@ -275,6 +275,7 @@ async fn say(
         attachment: None,
         voice: None,
         thread_root: None,
+        buttons: Vec::new(),
     };
     Ok(core.send_message(who, room, req).await?.seq)
 }

@@ -1,12 +1,17 @@
 //! Bots: a person makes one, adds it to a group; it hears the room over
-//! the WebSocket and answers with its token; and each of its refusals.
+//! the WebSocket and at its webhook (to a receiver on 127.0.0.1 that
+//! checks every signature), answers with its token and with buttons,
+//! hears presses, offers slash commands; and each of its refusals.
 
-use madang_core::Limits;
+use madang_bus::LocalBus;
+use madang_core::{Clock, Limits};
+use madang_push_receiver::WebhookReceiver;
 use madang_testkit::{Client, TestServer, Ws, handle, test_limits};
 use madang_types::events::{EventBody, ServerFrame};
-use madang_types::{DeviceId, UserId};
+use madang_types::{DeviceId, RoomId, UserId};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -291,4 +296,396 @@ async fn an_open_chat_host_can_keep_bots_out() {
         .ok();
     let mine = first.get(&format!("/api/v1/openchats/{chat}")).await.ok();
     assert!(mine["mine"].is_object(), "the bot that joined before stays");
+}
+
+/// A node whose webhooks may reach `receiver` on 127.0.0.1 (trusting its
+/// CA); nothing else is changed. The receiver judges timestamps by the
+/// node's clock.
+async fn with_webhooks(receiver: &WebhookReceiver) -> (TestServer, tempfile::TempDir) {
+    let ca = tempfile::tempdir().expect("temp dir");
+    let ca_file = ca.path().join("ca.pem");
+    std::fs::write(&ca_file, &receiver.ca_pem).expect("CA file");
+    let srv = TestServer::start_configured(test_limits(), Arc::new(LocalBus::new()), |c| {
+        c.webhooks.private_hosts = vec!["127.0.0.1".into()];
+        c.webhooks.ca_file = ca_file.display().to_string();
+    })
+    .await;
+    let clock = srv.clock.clone();
+    receiver.use_clock(move || clock.now().0 / 1000);
+    (srv, ca)
+}
+
+/// Sets `bot`'s webhook to the receiver, which then expects its secret.
+async fn set_webhook(bot: &Client, receiver: &WebhookReceiver) -> Value {
+    let hook = bot
+        .put(
+            &format!("/api/v1/bots/{}/webhook", bot.user_id),
+            json!({"url": receiver.url}),
+        )
+        .await
+        .ok();
+    receiver.expect_secret(hook["secret"].as_str().expect("the secret, once"));
+    hook
+}
+
+async fn add(owner: &Client, room: RoomId, who: &Client) {
+    owner
+        .post(
+            &format!("/api/v1/rooms/{room}/members"),
+            json!({"user_ids": [who.user_id]}),
+        )
+        .await
+        .ok();
+}
+
+#[tokio::test]
+async fn a_bot_hears_by_socket_and_webhook_answers_with_buttons_and_hears_the_press() {
+    let receiver = WebhookReceiver::start().await.expect("webhook receiver");
+    let (srv, _ca) = with_webhooks(&receiver).await;
+    let minji = srv.user("minji").await;
+    let jun = srv.user("jun").await;
+    let stranger = srv.user("stranger").await;
+    let (dice, _) = bot(&srv, &minji, "dice").await;
+    let hook = set_webhook(&dice, &receiver).await;
+    assert_eq!(hook["url"], receiver.url);
+    assert!(hook["disabled_at"].is_null());
+    let room = minji.group("보드게임", &[&jun]).await;
+    add(&minji, room, &dice).await;
+    let (mut ws, _) = Ws::connect(&srv.base, dice.token.as_deref().unwrap(), &BTreeMap::new()).await;
+
+    // A message reaches it on its socket and at its webhook, signed (the
+    // receiver checks) and as the socket says it.
+    let asked = jun.send(room, "j1", "/roll 2d6").await;
+    ws.until(WAIT, |f| {
+        matches!(f, ServerFrame::Event { event }
+            if matches!(&event.body, EventBody::Message { message } if message.text == "/roll 2d6"))
+    })
+    .await;
+    assert_eq!(receiver.wait_for(1, WAIT).await, 1, "{:?}", receiver.faults());
+    let first = &receiver.arrivals()[0];
+    assert_eq!(first.body["type"], "event");
+    assert_eq!(first.body["event"]["seq"], asked.0);
+    assert_eq!(first.body["event"]["body"]["message"]["text"], "/roll 2d6");
+    assert_eq!(first.body["event"]["body"]["message"]["sender_id"], jun.user_id.0);
+    assert!(first.id.starts_with("msg_"), "{}", first.id);
+
+    // It answers with buttons: a postback and a link.
+    let buttons = json!([
+        {"kind": "postback", "label": "다시 굴리기", "data": "again:2d6"},
+        {"kind": "link", "label": "규칙", "url": "https://example.org/dice"}
+    ]);
+    let answer = dice
+        .post(
+            &format!("/api/v1/rooms/{room}/messages"),
+            json!({"client_id": "d1", "text": "🎲 4 + 3 = 7", "reply_to": asked.0, "buttons": buttons}),
+        )
+        .await
+        .ok();
+    let seen = jun.all_messages(room).await;
+    let shown = seen
+        .iter()
+        .find(|m| m["seq"] == answer["seq"])
+        .expect("the answer");
+    assert_eq!(shown["buttons"], buttons);
+    // A person's message carries no buttons.
+    jun.post(
+        &format!("/api/v1/rooms/{room}/messages"),
+        json!({"client_id": "j2", "text": "나도", "buttons": buttons}),
+    )
+    .await
+    .refused(403, "buttons_for_bots");
+
+    // jun presses the postback: the bot hears who pressed what, on its
+    // socket and at its webhook (the press's id is the delivery's).
+    let press = jun
+        .post(
+            &format!("/api/v1/rooms/{room}/messages/{}/press", answer["seq"]),
+            json!({"button": 0}),
+        )
+        .await
+        .ok();
+    assert_eq!(press["data"], "again:2d6");
+    assert_eq!(press["user_id"], jun.user_id.0);
+    let frames = ws
+        .until(WAIT, |f| matches!(f, ServerFrame::ButtonPressed { .. }))
+        .await;
+    let Some(ServerFrame::ButtonPressed { press: heard }) = frames.last() else {
+        unreachable!()
+    };
+    assert_eq!(heard.data, "again:2d6");
+    assert_eq!(heard.user_id, jun.user_id);
+    let me = jun.get("/api/v1/me").await.ok();
+    assert_eq!(heard.display_name, me["display_name"].as_str().unwrap());
+    assert_eq!(receiver.wait_for(2, WAIT).await, 2, "{:?}", receiver.faults());
+    let pressed = &receiver.arrivals()[1];
+    assert_eq!(pressed.body["type"], "button_pressed");
+    assert_eq!(pressed.id, press["id"].as_str().unwrap());
+    assert_eq!(pressed.body["press"]["seq"], answer["seq"]);
+
+    // It replies to the press in the room.
+    dice.post(
+        &format!("/api/v1/rooms/{room}/messages"),
+        json!({"client_id": "d2", "text": "🎲 2 + 6 = 8", "reply_to": answer["seq"]}),
+    )
+    .await
+    .ok();
+    // Its own messages are not posted back to it.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.arrivals().len(), 2);
+
+    // A link is no postback; a message without buttons has none; someone
+    // outside the room may not press.
+    let path = format!("/api/v1/rooms/{room}/messages/{}/press", answer["seq"]);
+    jun.post(&path, json!({"button": 1}))
+        .await
+        .refused(404, "button_not_found");
+    jun.post(
+        &format!("/api/v1/rooms/{room}/messages/{}/press", asked.0),
+        json!({"button": 0}),
+    )
+    .await
+    .refused(404, "button_not_found");
+    stranger
+        .post(&path, json!({"button": 0}))
+        .await
+        .refused(403, "not_member");
+    assert!(receiver.faults().is_empty(), "{:?}", receiver.faults());
+}
+
+#[tokio::test]
+async fn a_failed_delivery_is_retried_with_backoff_under_the_same_id() {
+    let receiver = WebhookReceiver::start().await.expect("webhook receiver");
+    let (srv, _ca) = with_webhooks(&receiver).await;
+    let owner = srv.user("owner").await;
+    let (echo, _) = bot(&srv, &owner, "echo").await;
+    set_webhook(&echo, &receiver).await;
+    let room = owner.group("메아리", &[]).await;
+    add(&owner, room, &echo).await;
+
+    receiver.answer_next(&[500, 503]);
+    owner.send(room, "o1", "하나").await;
+    owner.send(room, "o2", "둘").await;
+    assert_eq!(receiver.wait_for(1, WAIT).await, 1);
+    // Not tried again before its backoff (2 s on the node's clock), and
+    // the room's next event waits behind it.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.arrivals().len(), 1);
+    let hook = echo
+        .get(&format!("/api/v1/bots/{}/webhook", echo.user_id))
+        .await
+        .ok();
+    assert_eq!(hook["last_error"], "HTTP 500");
+    assert_eq!(hook["pending"], 2);
+    assert!(hook.get("secret").is_none(), "the secret is shown once");
+    srv.clock.advance(Duration::from_secs(3));
+    assert_eq!(receiver.wait_for(2, WAIT).await, 2);
+    srv.clock.advance(Duration::from_secs(6));
+    assert_eq!(
+        receiver.wait_for(4, WAIT).await,
+        4,
+        "{:?} {:?}",
+        receiver.faults(),
+        receiver.arrivals()
+    );
+    let arrivals = receiver.arrivals();
+    let answered: Vec<u16> = arrivals.iter().map(|a| a.answered).collect();
+    assert_eq!(answered, vec![500, 503, 200, 200]);
+    // The same delivery, the same id, each time; then the next, in order.
+    assert_eq!(arrivals[0].id, arrivals[1].id);
+    assert_eq!(arrivals[1].id, arrivals[2].id);
+    assert_ne!(arrivals[2].id, arrivals[3].id);
+    let texts: Vec<&str> = arrivals
+        .iter()
+        .map(|a| a.body["event"]["body"]["message"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, vec!["하나", "하나", "하나", "둘"]);
+    // Each try is stamped when it was sent.
+    assert!(arrivals[2].timestamp >= arrivals[0].timestamp + 3);
+    // Delivered, nothing waits (the mark follows the answer closely).
+    let mut pending = Value::Null;
+    for _ in 0..100 {
+        pending = echo
+            .get(&format!("/api/v1/bots/{}/webhook", echo.user_id))
+            .await
+            .ok()["pending"]
+            .clone();
+        if pending == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(pending, 0);
+    assert!(receiver.faults().is_empty(), "{:?}", receiver.faults());
+}
+
+#[tokio::test]
+async fn a_webhook_failing_for_a_day_is_turned_off_and_its_owner_told() {
+    let receiver = WebhookReceiver::start().await.expect("webhook receiver");
+    let (srv, _ca) = with_webhooks(&receiver).await;
+    let owner = srv.user("owner").await;
+    let (echo, _) = bot(&srv, &owner, "down").await;
+    set_webhook(&echo, &receiver).await;
+    let room = owner.group("고장", &[]).await;
+    add(&owner, room, &echo).await;
+    receiver.answer_always(500);
+    owner.send(room, "o1", "들려요?").await;
+    assert_eq!(receiver.wait_for(1, WAIT).await, 1);
+    // Still within the window: retried, still on.
+    srv.clock.advance(Duration::from_secs(12 * 3600));
+    let got = receiver.wait_for(2, WAIT).await;
+    let state = echo
+        .get(&format!("/api/v1/bots/{}/webhook", echo.user_id))
+        .await
+        .ok();
+    assert_eq!(got, 2, "{:?} {state}", receiver.faults());
+    let hook = echo
+        .get(&format!("/api/v1/bots/{}/webhook", echo.user_id))
+        .await
+        .ok();
+    assert!(hook["disabled_at"].is_null());
+    // A day after the first failure: one more try, then off.
+    srv.clock.advance(Duration::from_secs(12 * 3600 + 60));
+    assert_eq!(receiver.wait_for(3, WAIT).await, 3);
+    let mut off = Value::Null;
+    for _ in 0..100 {
+        off = echo
+            .get(&format!("/api/v1/bots/{}/webhook", echo.user_id))
+            .await
+            .ok();
+        if !off["disabled_at"].is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!off["disabled_at"].is_null(), "{off}");
+    assert_eq!(off["pending"], 0);
+    // The owner is told, by the bot, in their 1:1 chat.
+    let mut told = Vec::new();
+    for _ in 0..100 {
+        let rooms = owner.get("/api/v1/rooms").await.ok();
+        let direct = rooms
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["kind"] == "direct")
+            .map(|r| RoomId(r["id"].as_i64().unwrap()));
+        if let Some(direct) = direct {
+            told = owner.all_messages(direct).await;
+            if !told.is_empty() {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let last = told.last().expect("a message");
+    assert_eq!(last["sender_id"], echo.user_id.0);
+    assert!(last["text"].as_str().unwrap().contains(&receiver.url), "{last}");
+    // Nothing more is posted while it is off.
+    owner.send(room, "o2", "여보세요").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    srv.clock.advance(Duration::from_secs(3600));
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(receiver.arrivals().len(), 3);
+    // Setting it again turns it on, with a new secret.
+    receiver.answer_always(200);
+    let again = set_webhook(&echo, &receiver).await;
+    assert!(again["disabled_at"].is_null());
+    owner.send(room, "o3", "다시 됐나요").await;
+    assert_eq!(receiver.wait_for(4, WAIT).await, 4);
+    assert_eq!(
+        receiver.arrivals()[3].body["event"]["body"]["message"]["text"],
+        "다시 됐나요"
+    );
+}
+
+#[tokio::test]
+async fn webhook_and_command_refusals() {
+    let receiver = WebhookReceiver::start().await.expect("webhook receiver");
+    let (srv, _ca) = with_webhooks(&receiver).await;
+    let owner = srv.user("owner").await;
+    let other = srv.user("other").await;
+    let (b, _) = bot(&srv, &owner, "ref").await;
+    let path = format!("/api/v1/bots/{}/webhook", b.user_id);
+    for (url, code) in [
+        ("http://example.org/hook", "endpoint_not_https"),
+        ("https://10.0.0.7/hook", "endpoint_private_address"),
+        ("not a url", "endpoint_malformed"),
+    ] {
+        b.put(&path, json!({"url": url})).await.refused(400, code);
+    }
+    // Only its owner and the bot itself.
+    other
+        .put(&path, json!({"url": receiver.url}))
+        .await
+        .refused(404, "bot_not_found");
+    other.get(&path).await.refused(404, "bot_not_found");
+    owner.get(&path).await.refused(404, "webhook_not_found");
+    owner.put(&path, json!({"url": receiver.url})).await.ok();
+    owner.get(&path).await.ok();
+    owner.delete(&path).await.ok();
+    owner.get(&path).await.refused(404, "webhook_not_found");
+
+    let commands = format!("/api/v1/bots/{}/commands", b.user_id);
+    b.put(&commands, json!({"commands": [{"command": "Roll"}]}))
+        .await
+        .refused(400, "invalid_commands");
+    other
+        .put(&commands, json!({"commands": []}))
+        .await
+        .refused(404, "bot_not_found");
+    // A bot outside a room may not write there.
+    let room = owner.group("봇 없는 방", &[]).await;
+    b.try_send(room, "x1", "hi").await.refused(403, "not_member");
+    other
+        .get(&format!("/api/v1/rooms/{room}/commands"))
+        .await
+        .refused(403, "not_member");
+}
+
+#[tokio::test]
+async fn a_rooms_bots_offer_their_commands() {
+    let srv = TestServer::start().await;
+    let owner = srv.user("owner").await;
+    let jun = srv.user("jun").await;
+    let (dice, _) = bot(&srv, &owner, "dice").await;
+    let (mute, _) = bot(&srv, &owner, "mute").await;
+    let declared = dice
+        .put(
+            &format!("/api/v1/bots/{}/commands", dice.user_id),
+            json!({"commands": [
+                {"command": "/roll", "description": "주사위를 굴려요 (2d6)"},
+                {"command": "flip", "description": "동전 던지기"}
+            ]}),
+        )
+        .await
+        .ok();
+    assert_eq!(declared["commands"][0]["command"], "roll");
+    let room = owner.group("게임방", &[&jun]).await;
+    let path = format!("/api/v1/rooms/{room}/commands");
+    assert_eq!(jun.get(&path).await.ok(), json!([]));
+    add(&owner, room, &dice).await;
+    add(&owner, room, &mute).await;
+    let offered = jun.get(&path).await.ok();
+    let names: Vec<(&str, &str)> = offered
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["command"].as_str().unwrap(), c["bot_name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(names, vec![("roll", "날씨봇"), ("flip", "날씨봇")]);
+    assert_eq!(offered[0]["bot_id"], dice.user_id.0);
+    // The owner reads them; an empty list takes them away.
+    let read = owner
+        .get(&format!("/api/v1/bots/{}/commands", dice.user_id))
+        .await
+        .ok();
+    assert_eq!(read["commands"].as_array().unwrap().len(), 2);
+    owner
+        .put(
+            &format!("/api/v1/bots/{}/commands", dice.user_id),
+            json!({"commands": []}),
+        )
+        .await
+        .ok();
+    assert_eq!(jun.get(&path).await.ok(), json!([]));
 }

@@ -63,6 +63,7 @@ fn message(room: RoomId, sender: UserId, client_id: &str) -> NewMessage {
         poll: None,
         thread_root: None,
         by_assistant: false,
+        buttons: Vec::new(),
         at: Millis(1),
     }
 }

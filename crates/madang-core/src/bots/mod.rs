@@ -3,6 +3,10 @@
 //! only the rooms it was added to, is marked as a bot wherever its profile
 //! shows, sends under its own (lower) rate, and does not start 1:1 chats.
 
+pub mod buttons;
+pub mod commands;
+pub mod webhook;
+
 use crate::accounts::{normalize_handle, profile_of};
 use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};
@@ -69,6 +73,15 @@ impl Core {
                 .await;
         }
         self.bot_token(&row).await
+    }
+
+    /// Whether `person` owns the bot `bot`.
+    pub(crate) async fn owns(&self, person: UserId, bot: UserId) -> Result<bool> {
+        Ok(self
+            .repos
+            .user(bot)
+            .await?
+            .is_some_and(|b| b.bot_owner == Some(person)))
     }
 
     async fn bot_token(&self, bot: &UserRow) -> Result<BotToken> {
