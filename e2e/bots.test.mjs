@@ -110,3 +110,34 @@ test('the example bot, added from More, offers /roll on /, answers with a button
     bot.stop();
   }
 });
+
+test('a member makes an incoming webhook in the room, a script posts through it, and it can be ended', async () => {
+  const room = (await apiCall(server.base, minji.token, 'POST', '/rooms/group', { title: '배포 알림', member_ids: [jun.user.id] })).id;
+  const page = await loggedIn(browser, server.base, minji.token, { locale: 'ko-KR' });
+  await page.goto(`${server.base}/#/chats/${room}`);
+  await page.click('#room-integrations');
+  const sheet = page.locator('dialog.integrations-sheet');
+  await sheet.locator('#integration-name').fill('CI');
+  await sheet.locator('button[type="submit"]').click();
+  const url = await sheet.locator('#integration-url').inputValue();
+  assert.match(url, /\/api\/v1\/hooks\/[0-9a-f]{64}$/);
+  await sheet.locator('.integrations li:has-text("CI")').waitFor();
+  await page.screenshot({ path: join(shots, 'integration-made-1280.png') });
+
+  // A script with only the URL posts; the room shows it from CI, a bot.
+  const posted = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: '빌드 #42 통과 ✅' }) });
+  assert.equal(posted.status, 200);
+  await sheet.locator('button[aria-label="닫기"], button:has-text("✕")').first().click();
+  const line = page.locator('.msg:has-text("빌드 #42 통과 ✅")');
+  await within('the integration\'s message', line.waitFor());
+  // Its name arrives with the room's members (it joined just now).
+  await within('the integration\'s name', line.locator('.sender:has-text("CI")').waitFor());
+  assert.match(await line.locator('.sender').innerText(), /CI\s*🤖/);
+
+  // Ended from the same sheet: the URL no longer posts.
+  await page.click('#room-integrations');
+  await page.locator('dialog.integrations-sheet .integrations li:has-text("CI") button.end-integration').click();
+  await page.locator('dialog.integrations-sheet .integrations li.muted').waitFor();
+  const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: '아직?' }) });
+  assert.equal(refused.status, 404);
+});

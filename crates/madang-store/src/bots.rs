@@ -1,6 +1,7 @@
 //! What bots keep beyond an account: their slash commands, their
-//! outgoing webhook, and the durable queue of deliveries to it
-//! (invariant 12). The rules are `madang-core`'s `bots/`.
+//! outgoing webhook, the durable queue of deliveries to it (invariant
+//! 12), and rooms' incoming webhooks (integrations). The rules are
+//! `madang-core`'s `bots/`.
 
 use crate::rows::{i64_col, opt_i64, opt_text, text};
 use crate::{Result, SqlStore};
@@ -18,6 +19,15 @@ pub struct WebhookRow {
     pub created_at: Millis,
     pub disabled_at: Option<Millis>,
     pub last_error: Option<String>,
+}
+
+/// A room's incoming webhook: a bot in the room that its URL posts as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IntegrationRow {
+    pub bot_id: UserId,
+    pub room_id: RoomId,
+    pub creator_id: UserId,
+    pub created_at: Millis,
 }
 
 /// Something to post to a bot's webhook.
@@ -99,6 +109,15 @@ pub trait BotRepo: Send + Sync {
     async fn mark_deliveries(&self, marks: &[DeliveryMark]) -> Result<()>;
     /// How many deliveries wait, for every webhook.
     async fn delivery_queue_depth(&self) -> Result<i64>;
+
+    async fn add_integration(&self, row: &IntegrationRow, token_sha256: &str) -> Result<()>;
+    /// A room's integrations, oldest first.
+    async fn integrations(&self, room: RoomId) -> Result<Vec<IntegrationRow>>;
+    async fn integration_by_token(&self, token_sha256: &str) -> Result<Option<IntegrationRow>>;
+    /// The integration a bot account is, if it is one.
+    async fn integration(&self, bot: UserId) -> Result<Option<IntegrationRow>>;
+    /// Ends an integration (its URL stops working); false when there was none.
+    async fn remove_integration(&self, room: RoomId, bot: UserId) -> Result<bool>;
 }
 
 /// Queues deliveries inside a transaction (the outbox's expansion).
@@ -117,6 +136,17 @@ pub(crate) async fn queue(tx: &mut Transaction<'static, Any>, deliveries: &[NewD
         .await?;
     }
     Ok(())
+}
+
+const INTEGRATION_COLS: &str = "bot_id, room_id, creator_id, created_at";
+
+fn integration_row(row: &AnyRow) -> Result<IntegrationRow> {
+    Ok(IntegrationRow {
+        bot_id: UserId(i64_col(row, "bot_id")?),
+        room_id: RoomId(i64_col(row, "room_id")?),
+        creator_id: UserId(i64_col(row, "creator_id")?),
+        created_at: Millis(i64_col(row, "created_at")?),
+    })
 }
 
 const WEBHOOK_COLS: &str = "bot_id, url, secret, created_at, disabled_at, last_error";
@@ -351,5 +381,57 @@ impl BotRepo for SqlStore {
             .fetch_one(self.pool())
             .await?;
         i64_col(&row, "n")
+    }
+
+    async fn add_integration(&self, row: &IntegrationRow, token_sha256: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO integrations (bot_id, room_id, creator_id, token_sha256, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(row.bot_id.0)
+        .bind(row.room_id.0)
+        .bind(row.creator_id.0)
+        .bind(token_sha256)
+        .bind(row.created_at.0)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn integrations(&self, room: RoomId) -> Result<Vec<IntegrationRow>> {
+        let sql = format!("SELECT {INTEGRATION_COLS} FROM integrations WHERE room_id = $1 ORDER BY bot_id");
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(room.0)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(integration_row).collect()
+    }
+
+    async fn integration_by_token(&self, token_sha256: &str) -> Result<Option<IntegrationRow>> {
+        let sql = format!("SELECT {INTEGRATION_COLS} FROM integrations WHERE token_sha256 = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(token_sha256)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(integration_row).transpose()
+    }
+
+    async fn integration(&self, bot: UserId) -> Result<Option<IntegrationRow>> {
+        let sql = format!("SELECT {INTEGRATION_COLS} FROM integrations WHERE bot_id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(bot.0)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(integration_row).transpose()
+    }
+
+    async fn remove_integration(&self, room: RoomId, bot: UserId) -> Result<bool> {
+        let gone = sqlx::query("DELETE FROM integrations WHERE room_id = $1 AND bot_id = $2")
+            .bind(room.0)
+            .bind(bot.0)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        Ok(gone > 0)
     }
 }

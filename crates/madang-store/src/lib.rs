@@ -41,7 +41,7 @@ use std::time::Duration;
 
 pub use accounts::{AccountRepo, DeviceRow, NewDevice, NewUser, ProfileUpdate, UserRow};
 pub use blobs::{BlobStore, BlobStoreConfig};
-pub use bots::{BotRepo, DeliveryMark, DueDelivery, NewDelivery, WebhookRow};
+pub use bots::{BotRepo, DeliveryMark, DueDelivery, IntegrationRow, NewDelivery, WebhookRow};
 pub use chat::{ChatRepo, MemberRow, NewRoom, RoomRow, RoomSummaryRow};
 pub use earnings::{
     AdRepo, AdRow, ImpressionOutcome, LedgerAudit, NewAd, NewSubscription, NewTier, NewTxn, PlacementRow,

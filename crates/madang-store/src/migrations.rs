@@ -110,6 +110,10 @@ const SQLITE: &Files = &[
         "0024_webhooks.sql",
         include_str!("../migrations/sqlite/0024_webhooks.sql"),
     ),
+    (
+        "0025_integrations.sql",
+        include_str!("../migrations/sqlite/0025_integrations.sql"),
+    ),
 ];
 
 const POSTGRES: &Files = &[
@@ -208,6 +212,10 @@ const POSTGRES: &Files = &[
     (
         "0024_webhooks.sql",
         include_str!("../migrations/postgres/0024_webhooks.sql"),
+    ),
+    (
+        "0025_integrations.sql",
+        include_str!("../migrations/postgres/0025_integrations.sql"),
     ),
 ];
 

@@ -206,6 +206,48 @@ pub struct Webhook {
     pub pending: i64,
 }
 
+/// `POST /api/v1/rooms/{room}/integrations`: an incoming webhook that
+/// posts into the room under this name.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIntegrationRequest {
+    /// 1–30 characters: the name its messages are shown under.
+    pub name: String,
+}
+
+/// A room's incoming webhook: a bot in the room, shown under its name.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Integration {
+    /// The bot its messages come from.
+    pub id: UserId,
+    pub name: String,
+    pub created_by: UserId,
+    pub created_at: Millis,
+}
+
+/// A new incoming webhook and where to post (shown once): `POST` JSON
+/// `{"text": "…"}` to `path` on this server. Anyone with the path can
+/// post into the room as the integration, and do nothing else.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct IntegrationCreated {
+    pub integration: Integration,
+    /// `/api/v1/hooks/{token}`.
+    pub path: String,
+}
+
+/// `POST /api/v1/hooks/{token}`: a message from an integration.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HookMessage {
+    pub text: String,
+    /// Makes a retry safe: the same id returns the stored message.
+    #[serde(default)]
+    pub client_id: Option<ClientMsgId>,
+    /// Buttons under it (at most 10).
+    #[serde(default)]
+    pub buttons: Vec<Button>,
+}
+
 /// What is posted to a bot's webhook: the same objects the WebSocket
 /// sends it (`type` `event` or `button_pressed`).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

@@ -181,6 +181,9 @@ pub struct OpenMember {
     pub real_profile: bool,
     pub role: OpenRole,
     pub joined_at: Millis,
+    /// A bot (shown with 🤖), under whichever profile it joined with.
+    #[serde(default)]
+    pub bot: bool,
 }
 
 /// The caller's own place in an open chat.

@@ -15,6 +15,7 @@ import { pungQuote } from '../pung/quote.js';
 import { openTools } from '../openchat/tools.js';
 import { aiTools } from './ai.js';
 import { commandMenu, messageButtons } from './bots.js';
+import { openIntegrations } from './integrations.js';
 import { openDrawer } from './drawer.js';
 import { openRoomExport } from '../../lib/exports.js';
 import { pollTools } from './polls.js';
@@ -113,6 +114,8 @@ export function openRoom(pane, roomId, focusSeq = null, peek = false, thread = f
       onclick: () => openDrawer(roomId, room.title) }, '🗂'),
     h('button', { type: 'button', class: 'icon-button', id: 'room-export', 'aria-label': t('exportRoom'), title: t('exportRoom'),
       onclick: () => openRoomExport(roomId, room.title) }, '📤'),
+    room.kind === 'group' ? h('button', { type: 'button', class: 'icon-button', id: 'room-integrations', 'aria-label': t('integrations'), title: t('integrations'),
+      onclick: () => openIntegrations(roomId, room.title) }, '🔗') : null,
     room.kind === 'channel' && room.channel ? h('a', { href: `#/local/channel/${room.channel}`, class: 'icon-button', id: 'room-channel',
       'aria-label': t('channel'), title: t('channel') }, '🏪') : null,
     pinButton, muteButton,

@@ -46,7 +46,7 @@ export function openTools(room, messageAt, onLoaded) {
     members.clear();
     for (const m of page.members) {
       members.set(m.id, m);
-      remember({ id: m.id, display_name: m.nickname, avatar: m.avatar, avatar_seed: m.avatar_seed });
+      remember({ id: m.id, display_name: m.nickname, avatar: m.avatar, avatar_seed: m.avatar_seed, bot: m.bot });
     }
     drawBanner();
     drawHostTools();
@@ -118,7 +118,8 @@ export function openTools(room, messageAt, onLoaded) {
     const list = h('ul', { class: 'oc-member-list' });
     const draw = () => mount(list, [...members.values()].sort((a, b) => RANK[b.role] - RANK[a.role]).map((m) => h('li', { dataset: { member: m.id } },
       avatarOf(m, 'small'),
-      h('span', { class: 'oc-member-name' }, m.nickname, m.id === room.my_id ? ' (me)' : ''),
+      h('span', { class: 'oc-member-name' }, m.nickname, m.id === room.my_id ? ' (me)' : '',
+        m.bot ? h('span', { class: 'bot-mark', title: t('bot'), 'aria-label': t('bot') }, ' 🤖') : null),
       m.role !== 'member' ? h('span', { class: `chip role-${m.role}` }, m.role === 'host' ? t('host') : t('cohost')) : null,
       outrank(m.id) ? h('span', { class: 'oc-member-actions' },
         h('button', { type: 'button', class: 'small', dataset: { kick: m.id }, onclick: async () => {

@@ -8,8 +8,11 @@ use crate::extract::{Auth, Json, Path};
 use crate::openapi::refuse::*;
 use axum::extract::State;
 use axum::http::StatusCode;
-use madang_types::UserId;
-use madang_types::api::{BotCommands, BotToken, CreateBotRequest, Profile, SetWebhookRequest, Webhook};
+use madang_types::api::{
+    BotCommands, BotToken, CreateBotRequest, CreateIntegrationRequest, HookMessage, Integration,
+    IntegrationCreated, Message, Profile, SetWebhookRequest, Webhook,
+};
+use madang_types::{RoomId, UserId};
 
 /// A new bot the caller owns, with its token (shown once). Refusals:
 /// `bots_cannot_own_bots` (403) when a bot asks, `bot_limit` (409) past
@@ -109,6 +112,59 @@ pub async fn delete_webhook(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Make an incoming webhook for a group the caller is in: a URL path that
+/// posts into the room under `name` (shown once). Any member sees the
+/// room's integrations and may end one.
+#[utoipa::path(post, path = "/api/v1/rooms/{room}/integrations", tag = "bots", security(("bearer" = [])),
+    params(("room" = i64, Path)), request_body = CreateIntegrationRequest,
+    responses((status = 201, body = IntegrationCreated)))]
+pub async fn create_integration(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+    Json(req): Json<CreateIntegrationRequest>,
+) -> Result<(StatusCode, axum::Json<IntegrationCreated>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(st.core.create_integration(&me, room, req).await?),
+    ))
+}
+
+/// A room's incoming webhooks.
+#[utoipa::path(get, path = "/api/v1/rooms/{room}/integrations", tag = "bots", security(("bearer" = [])),
+    params(("room" = i64, Path)), responses((status = 200, body = Vec<Integration>)))]
+pub async fn integrations(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(room): Path<RoomId>,
+) -> JsonResult<Vec<Integration>> {
+    Ok(axum::Json(st.core.integrations(&me, room).await?))
+}
+
+/// End an incoming webhook: its URL stops working and it leaves the room.
+#[utoipa::path(delete, path = "/api/v1/rooms/{room}/integrations/{id}", tag = "bots", security(("bearer" = [])),
+    params(("room" = i64, Path), ("id" = i64, Path)), responses((status = 204)))]
+pub async fn remove_integration(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path((room, id)): Path<(RoomId, UserId)>,
+) -> Result<StatusCode, ApiError> {
+    st.core.remove_integration(&me, room, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Post into a room as its integration. No session: the path's token is
+/// the credential, and it can do only this.
+#[utoipa::path(post, path = "/api/v1/hooks/{token}", tag = "bots",
+    params(("token" = String, Path)), request_body = HookMessage, responses((status = 200, body = Message)))]
+pub async fn hook(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+    Json(req): Json<HookMessage>,
+) -> JsonResult<Message> {
+    Ok(axum::Json(st.core.post_by_hook(&token, req).await?))
+}
+
 /// What the handlers here refuse beyond their extractors (the document
 /// lists these; tests fail on an answer not listed).
 #[rustfmt::skip]
@@ -121,5 +177,9 @@ pub(crate) fn refusals() -> Declared {
         (Method::PUT, "/api/v1/bots/{id}/webhook", vec![invalid("endpoint_malformed"), invalid("endpoint_not_https"), invalid("endpoint_host_not_allowed"), invalid("endpoint_private_address"), not_found("bot_not_found"), FEATURE_OFF]),
         (Method::GET, "/api/v1/bots/{id}/webhook", vec![not_found("bot_not_found"), not_found("webhook_not_found")]),
         (Method::DELETE, "/api/v1/bots/{id}/webhook", vec![not_found("bot_not_found"), not_found("webhook_not_found")]),
+        (Method::POST, "/api/v1/rooms/{room}/integrations", vec![invalid("invalid_display_name"), invalid("not_a_group"), forbidden("bots_cannot_own_bots"), NOT_MEMBER, BLOCKED, ROOM_FULL, not_found("room_not_found"), conflict("integration_limit"), conflict("handle_taken")]),
+        (Method::GET, "/api/v1/rooms/{room}/integrations", vec![NOT_MEMBER]),
+        (Method::DELETE, "/api/v1/rooms/{room}/integrations/{id}", vec![NOT_MEMBER, not_found("integration_not_found"), not_found("room_not_found")]),
+        (Method::POST, "/api/v1/hooks/{token}", vec![not_found("hook_not_found"), invalid("empty_message"), invalid("invalid_buttons"), invalid("invalid_client_id"), invalid("client_id_reused"), NOT_MEMBER, forbidden("room_closed"), forbidden("suspended"), not_found("room_not_found"), TOO_LARGE, FLOODING, RATE_LIMITED]),
     ]
 }

@@ -44,13 +44,20 @@ fn check_commands(commands: Vec<BotCommand>) -> Result<Vec<BotCommand>> {
 }
 
 impl Core {
-    /// The bot `bot` as its owner or the bot itself may change it.
+    /// The bot `bot` as its owner or the bot itself may change it. A
+    /// room's integration is no one's to drive: its maker could otherwise
+    /// take a token or a webhook for it and read the room after leaving.
     pub(crate) async fn bot_for(&self, me: &Session, bot: UserId) -> Result<madang_store::UserRow> {
-        self.repos
+        let row = self
+            .repos
             .user(bot)
             .await?
             .filter(|u| u.bot_owner.is_some() && (u.bot_owner == Some(me.user) || u.id == me.user))
-            .ok_or(Error::NotFound("bot"))
+            .ok_or(Error::NotFound("bot"))?;
+        if self.repos.integration(bot).await?.is_some() {
+            return Err(Error::NotFound("bot"));
+        }
+        Ok(row)
     }
 
     /// Replaces a bot's commands (its owner, or the bot itself).

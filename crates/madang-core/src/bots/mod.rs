@@ -5,6 +5,7 @@
 
 pub mod buttons;
 pub mod commands;
+pub mod integrations;
 pub mod webhook;
 
 use crate::accounts::{normalize_handle, profile_of};
@@ -62,12 +63,11 @@ impl Core {
     /// A new token for the caller's bot; every earlier one stops working
     /// and the bot's open sockets are closed.
     pub async fn rotate_bot_token(&self, me: &Session, bot: UserId) -> Result<BotToken> {
-        let row = self
-            .repos
-            .user(bot)
-            .await?
-            .filter(|u| u.bot_owner == Some(me.user))
-            .ok_or(Error::NotFound("bot"))?;
+        let row = self.bot_for(me, bot).await?;
+        if row.id == me.user {
+            // A token does not make its own successor: its owner does.
+            return Err(Error::NotFound("bot"));
+        }
         for device in self.repos.revoke_devices_of(bot, self.now()).await? {
             self.publish(Topic::User(bot), Live::DeviceRevoked { device_id: device })
                 .await;

@@ -67,16 +67,13 @@ impl Core {
     }
 
     /// How members appear to others: a persona as it is, a real profile
-    /// with the account's name and photo as they are now.
+    /// with the account's name and photo as they are now; a bot marked as
+    /// one either way (nothing else of a persona's account is read out).
     pub(crate) async fn open_member_views(&self, rows: &[OpenMemberRow]) -> Result<Vec<OpenMember>> {
-        let real: Vec<UserId> = rows
-            .iter()
-            .filter(|r| r.profile.real_profile)
-            .map(|r| r.user_id)
-            .collect();
+        let ids: Vec<UserId> = rows.iter().map(|r| r.user_id).collect();
         let accounts: HashMap<UserId, _> = self
             .repos
-            .users(&real)
+            .users(&ids)
             .await?
             .into_iter()
             .map(|u| (u.id, u))
@@ -84,6 +81,7 @@ impl Core {
         Ok(rows
             .iter()
             .map(|r| {
+                let bot = accounts.get(&r.user_id).is_some_and(|a| a.bot_owner.is_some());
                 let account = r.profile.real_profile.then(|| accounts.get(&r.user_id)).flatten();
                 OpenMember {
                     id: r.profile.shown,
@@ -93,6 +91,7 @@ impl Core {
                     real_profile: r.profile.real_profile,
                     role: r.role,
                     joined_at: r.joined_at,
+                    bot,
                 }
             })
             .collect())

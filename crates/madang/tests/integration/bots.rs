@@ -296,6 +296,21 @@ async fn an_open_chat_host_can_keep_bots_out() {
         .ok();
     let mine = first.get(&format!("/api/v1/openchats/{chat}")).await.ok();
     assert!(mine["mine"].is_object(), "the bot that joined before stays");
+    // Members see which of them is a bot, persona or not.
+    let room = mine["mine"]["room_id"].as_i64().unwrap();
+    let page = person
+        .get(&format!("/api/v1/rooms/{room}/open-members"))
+        .await
+        .ok();
+    let bots: Vec<(&str, bool)> = page["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["nickname"].as_str().unwrap(), m["bot"].as_bool().unwrap()))
+        .filter(|(n, _)| *n == "먼저봇" || *n == "사람")
+        .collect();
+    assert_eq!(bots.len(), 2, "{page}");
+    assert!(bots.contains(&("먼저봇", true)) && bots.contains(&("사람", false)));
 }
 
 /// A node whose webhooks may reach `receiver` on 127.0.0.1 (trusting its
@@ -688,4 +703,147 @@ async fn a_rooms_bots_offer_their_commands() {
         .await
         .ok();
     assert_eq!(jun.get(&path).await.ok(), json!([]));
+}
+
+#[tokio::test]
+async fn an_incoming_webhook_posts_as_its_integration_until_it_is_ended() {
+    let srv = TestServer::start_with(Limits {
+        bot_messages_per_minute: 3,
+        ..test_limits()
+    })
+    .await;
+    let minji = srv.user("minji").await;
+    let jun = srv.user("jun").await;
+    let outsider = srv.user("outsider").await;
+    let room = minji.group("배포 알림", &[&jun]).await;
+    let made = minji
+        .post(
+            &format!("/api/v1/rooms/{room}/integrations"),
+            json!({"name": "CI"}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let path = made.body["path"].as_str().unwrap().to_owned();
+    let id = made.body["integration"]["id"].as_i64().unwrap();
+    assert!(path.starts_with("/api/v1/hooks/"), "{path}");
+
+    // Whoever has the URL posts, with no session; members see it from the
+    // integration, a bot in the room.
+    let hook = srv.anonymous();
+    let posted = hook
+        .post(
+            &path,
+            json!({"text": "빌드 #42 통과 ✅", "client_id": "build-42"}),
+        )
+        .await
+        .ok();
+    assert_eq!(posted["sender_id"], id);
+    let again = hook
+        .post(
+            &path,
+            json!({"text": "빌드 #42 통과 ✅", "client_id": "build-42"}),
+        )
+        .await
+        .ok();
+    assert_eq!(again["seq"], posted["seq"], "a retry is the same message");
+    let seen = jun.all_messages(room).await;
+    assert!(
+        seen.iter()
+            .any(|m| m["text"] == "빌드 #42 통과 ✅" && m["sender_id"] == id)
+    );
+    let profile = jun.get(&format!("/api/v1/users/{id}")).await.ok();
+    assert_eq!(profile["bot"], true);
+    assert_eq!(profile["display_name"], "CI");
+    // Listed in the room, for members; not among minji's bots.
+    let listed = jun.get(&format!("/api/v1/rooms/{room}/integrations")).await.ok();
+    assert_eq!(listed[0]["name"], "CI");
+    assert_eq!(listed[0]["created_by"], minji.user_id.0);
+    assert_eq!(minji.get("/api/v1/bots").await.ok(), json!([]));
+    // Its maker cannot take a token, a webhook or commands for it: they
+    // could read the room through it after leaving.
+    minji
+        .post(&format!("/api/v1/bots/{id}/token"), json!({}))
+        .await
+        .refused(404, "bot_not_found");
+    minji
+        .put(
+            &format!("/api/v1/bots/{id}/webhook"),
+            json!({"url": "https://example.org/hook"}),
+        )
+        .await
+        .refused(404, "bot_not_found");
+    minji
+        .get(&format!("/api/v1/bots/{id}/commands"))
+        .await
+        .refused(404, "bot_not_found");
+
+    // The URL's token is no session.
+    let mut as_token = srv.anonymous();
+    as_token.token = Some(path.rsplit('/').next().unwrap().to_owned());
+    as_token
+        .get(&format!("/api/v1/rooms/{room}/messages"))
+        .await
+        .refused(401, "unauthenticated");
+    hook.post(&path, json!({"text": "  "}))
+        .await
+        .refused(400, "empty_message");
+    // Rate-limited as a bot: 3 a minute here, and each try above counted.
+    hook.post(&path, json!({"text": "2"}))
+        .await
+        .refused(429, "rate_limited");
+
+    // Refusals: outside the room, a 1:1 chat, no name.
+    outsider
+        .post(
+            &format!("/api/v1/rooms/{room}/integrations"),
+            json!({"name": "x"}),
+        )
+        .await
+        .refused(403, "not_member");
+    outsider
+        .get(&format!("/api/v1/rooms/{room}/integrations"))
+        .await
+        .refused(403, "not_member");
+    let direct = minji.direct(&jun).await;
+    minji
+        .post(
+            &format!("/api/v1/rooms/{direct}/integrations"),
+            json!({"name": "x"}),
+        )
+        .await
+        .refused(400, "not_a_group");
+    minji
+        .post(
+            &format!("/api/v1/rooms/{room}/integrations"),
+            json!({"name": " "}),
+        )
+        .await
+        .refused(400, "invalid_display_name");
+
+    // Any member may end it: the URL stops, the integration leaves.
+    outsider
+        .delete(&format!("/api/v1/rooms/{room}/integrations/{id}"))
+        .await
+        .refused(403, "not_member");
+    jun.delete(&format!("/api/v1/rooms/{room}/integrations/{id}"))
+        .await
+        .ok();
+    hook.post(&path, json!({"text": "아직?"}))
+        .await
+        .refused(404, "hook_not_found");
+    jun.delete(&format!("/api/v1/rooms/{room}/integrations/{id}"))
+        .await
+        .refused(404, "integration_not_found");
+    let members = jun.get(&format!("/api/v1/rooms/{room}/members")).await.ok();
+    assert!(
+        !members
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["profile"]["id"] == id)
+    );
+    assert_eq!(
+        jun.get(&format!("/api/v1/rooms/{room}/integrations")).await.ok(),
+        json!([])
+    );
 }
