@@ -196,6 +196,20 @@ impl Core {
         Ok(if name.is_empty() { handle.to_owned() } else { name })
     }
 
+    /// The display names of accounts, by id (those that exist).
+    pub(crate) async fn display_names(
+        &self,
+        ids: &[UserId],
+    ) -> Result<std::collections::HashMap<UserId, String>> {
+        Ok(self
+            .repos
+            .users(ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect())
+    }
+
     /// Stores a new account (a person's or a bot); a taken handle is
     /// `handle_taken`.
     pub(crate) async fn create_account(&self, new: NewUser) -> Result<UserRow> {

@@ -125,6 +125,36 @@ pub struct NewMessage {
     pub at: Millis,
 }
 
+impl NewMessage {
+    /// A plain text message: no reply, mention, attachment or buttons.
+    pub fn text(
+        room: RoomId,
+        sender: UserId,
+        shown_as: UserId,
+        client_id: ClientMsgId,
+        text: String,
+        at: Millis,
+    ) -> Self {
+        NewMessage {
+            room_id: room,
+            sender_id: sender,
+            shown_as,
+            client_id,
+            kind: MessageKind::Text,
+            text,
+            reply_to: None,
+            mentions: Vec::new(),
+            attachment: None,
+            pung_id: None,
+            poll: None,
+            thread_root: None,
+            by_assistant: false,
+            buttons: Vec::new(),
+            at,
+        }
+    }
+}
+
 /// Someone acting in a room: the account, and the room identity the act
 /// is recorded and shown under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

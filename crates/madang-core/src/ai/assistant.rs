@@ -18,7 +18,6 @@ use madang_bus::{Live, Topic};
 use madang_store::{NewMessage, RoomRow, StoreError};
 use madang_types::api::{Message, MessageKind, Room, RoomKind};
 use madang_types::{ClientMsgId, RoomId, Seq, UserId};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -267,13 +266,7 @@ impl Core {
                 .map(|m| m.user_id)
                 .chain([assistant])
                 .collect();
-            let names: HashMap<UserId, String> = self
-                .repos
-                .users(&ids)
-                .await?
-                .into_iter()
-                .map(|u| (u.id, u.display_name))
-                .collect();
+            let names = self.display_names(&ids).await?;
             let my_name = names.get(&assistant).ok_or(Error::NotFound("user"))?;
             let question = question_text(&question.text, my_name);
             let budget = generator

@@ -8,7 +8,7 @@
 
 use crate::accounts::sha256_hex;
 use crate::{Core, Error, Result, Session};
-use madang_store::{IntegrationRow, NewUser};
+use madang_store::IntegrationRow;
 use madang_types::api::{
     CreateIntegrationRequest, HookMessage, Integration, IntegrationCreated, Message, RoomKind,
     SendMessageRequest,
@@ -60,18 +60,8 @@ impl Core {
                 message: format!("a room has at most {MAX_PER_ROOM} integrations"),
             });
         }
-        let bot = self
-            .create_account(NewUser {
-                display_name: name,
-                handle: format!("hook_{:012x}", rand::random::<u64>() >> 16),
-                password_hash: String::new(),
-                phone_sha256: None,
-                email_sha256: None,
-                birthday: None,
-                created_at: self.now(),
-                bot_owner: Some(me.user),
-            })
-            .await?;
+        let handle = format!("hook_{:012x}", rand::random::<u64>() >> 16);
+        let bot = self.create_bot_account(me.user, name, handle).await?;
         let token = new_token();
         let integration = IntegrationRow {
             bot_id: bot.id,
@@ -100,13 +90,7 @@ impl Core {
         self.membership(me, room).await?;
         let rows = self.repos.integrations(room).await?;
         let ids: Vec<UserId> = rows.iter().map(|r| r.bot_id).collect();
-        let names: std::collections::HashMap<UserId, String> = self
-            .repos
-            .users(&ids)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect();
+        let names = self.display_names(&ids).await?;
         Ok(rows
             .into_iter()
             .map(|r| Integration {

@@ -33,20 +33,31 @@ impl Core {
                 ),
             });
         }
-        let new = NewUser {
+        let bot = self.create_bot_account(me.user, display_name, handle).await?;
+        metrics::counter!("madang_bots_created_total").increment(1);
+        self.bot_token(&bot).await
+    }
+
+    /// Stores a bot account `owner` owns (a bot, or a room's integration).
+    pub(crate) async fn create_bot_account(
+        &self,
+        owner: UserId,
+        display_name: String,
+        handle: String,
+    ) -> Result<UserRow> {
+        self.create_account(NewUser {
             display_name,
             handle,
-            // No password: a bot signs in with its token only.
+            // No password: a bot signs in with its token only (an
+            // integration, not at all).
             password_hash: String::new(),
             phone_sha256: None,
             email_sha256: None,
             birthday: None,
             created_at: self.now(),
-            bot_owner: Some(me.user),
-        };
-        let bot = self.create_account(new).await?;
-        metrics::counter!("madang_bots_created_total").increment(1);
-        self.bot_token(&bot).await
+            bot_owner: Some(owner),
+        })
+        .await
     }
 
     /// The bots the caller owns, oldest first.

@@ -14,7 +14,7 @@ use crate::{Core, Error, Result, Session};
 use futures::StreamExt;
 use madang_outbound::Webhooks;
 use madang_store::{DeliveryMark, DueDelivery, NewDelivery, StoredMessage, WebhookRow};
-use madang_types::api::{BotUpdate, MessageKind, SetWebhookRequest, Webhook};
+use madang_types::api::{BotUpdate, SetWebhookRequest, Webhook};
 use madang_types::events::{EventBody, RoomEvent};
 use madang_types::{ClientMsgId, DeviceId, Millis, UserId};
 use std::sync::Arc;
@@ -161,23 +161,8 @@ impl Core {
             "웹훅을 껐어요: 24시간 동안 전달하지 못했어요 ({error}). 더 보기 → 봇에서 다시 설정하세요.\n\
              Webhook turned off: deliveries to {url} failed for 24 hours ({error}). Set it again in More → Bots."
         );
-        let new = madang_store::NewMessage {
-            room_id: room.id,
-            sender_id: bot,
-            shown_as: bot,
-            client_id: ClientMsgId(format!("webhook-off:{}:{}", bot.0, at.0)),
-            kind: MessageKind::Text,
-            text,
-            reply_to: None,
-            mentions: Vec::new(),
-            attachment: None,
-            pung_id: None,
-            poll: None,
-            thread_root: None,
-            by_assistant: false,
-            buttons: Vec::new(),
-            at,
-        };
+        let client_id = ClientMsgId(format!("webhook-off:{}:{}", bot.0, at.0));
+        let new = madang_store::NewMessage::text(room.id, bot, bot, client_id, text, at);
         self.append(&me, new).await?;
         Ok(())
     }

@@ -25,7 +25,6 @@ use crate::jobs::WorkQueue;
 use crate::{Core, Error, Result, Session};
 use madang_ai::{ChatMessage, Embedder, Prompt, cosine};
 use madang_store::{AssistantOutcome, ChannelRow, FactRow, NewMessage, ShopRow, StoreError};
-use madang_types::api::MessageKind;
 use madang_types::channel::{
     AssistantStats, ChannelAssistant, Fact, FactRequest, Handover, HandoverReason, KnownFact,
 };
@@ -871,21 +870,15 @@ impl Core {
     /// once per customer message, whatever retries.
     async fn say_as_assistant(&self, channel: &ChannelRow, m: CustomerMessage, text: String) -> Result<()> {
         let new = NewMessage {
-            room_id: m.room,
-            sender_id: self.assistant_account().await?,
-            shown_as: channel_shown_id(channel.id),
-            client_id: ClientMsgId(format!("channel-assistant:{}:{}", m.room, m.seq)),
-            kind: MessageKind::Text,
-            text,
-            reply_to: None,
-            mentions: Vec::new(),
-            attachment: None,
-            pung_id: None,
-            poll: None,
-            thread_root: None,
             by_assistant: true,
-            buttons: Vec::new(),
-            at: self.now(),
+            ..NewMessage::text(
+                m.room,
+                self.assistant_account().await?,
+                channel_shown_id(channel.id),
+                ClientMsgId(format!("channel-assistant:{}:{}", m.room, m.seq)),
+                text,
+                self.now(),
+            )
         };
         self.say_as_outsider(new).await
     }
