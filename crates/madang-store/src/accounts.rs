@@ -83,7 +83,8 @@ pub trait AccountRepo: Send + Sync {
     async fn create_device(&self, device: NewDevice) -> Result<DeviceRow>;
     /// The device a token signs in, and whether its account is a bot.
     async fn device_by_token(&self, token_sha256: &str) -> Result<Option<(DeviceRow, bool)>>;
-    /// The bots `owner` owns, oldest first (not rooms' integrations).
+    /// The bots `owner` owns, oldest first (not rooms' integrations nor
+    /// channels' webhook accounts).
     async fn bots_of(&self, owner: UserId) -> Result<Vec<UserRow>>;
     /// Revokes every live device of `user` (a bot's token, rotated).
     async fn revoke_devices_of(&self, user: UserId, now: Millis) -> Result<Vec<DeviceId>>;
@@ -296,10 +297,12 @@ impl AccountRepo for SqlStore {
     }
 
     async fn bots_of(&self, owner: UserId) -> Result<Vec<UserRow>> {
-        // A room's integrations are bots too, but are the room's, not listed here.
+        // A room's integrations and a channel's webhook account are bots
+        // too, but are the room's and the channel's, not listed here.
         let sql = format!(
             "SELECT {USER_COLS} FROM users WHERE bot_owner = $1 \
-             AND NOT EXISTS (SELECT 1 FROM integrations i WHERE i.bot_id = users.id) ORDER BY id"
+             AND NOT EXISTS (SELECT 1 FROM integrations i WHERE i.bot_id = users.id) \
+             AND NOT EXISTS (SELECT 1 FROM channel_hooks h WHERE h.bot_id = users.id) ORDER BY id"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(owner.0)

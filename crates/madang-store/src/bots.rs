@@ -6,7 +6,7 @@
 use crate::rows::{i64_col, opt_i64, opt_text, text};
 use crate::{Result, SqlStore};
 use async_trait::async_trait;
-use madang_types::{Millis, RoomId, Seq, UserId};
+use madang_types::{ChannelId, Millis, RoomId, Seq, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
@@ -93,8 +93,12 @@ pub trait BotRepo: Send + Sync {
     /// Removes a bot's webhook and its deliveries; false when it had none.
     async fn delete_webhook(&self, bot: UserId) -> Result<bool>;
     /// The bots in `room` with a webhook that is on, a member since before
-    /// `seq`, other than whoever wrote `seq`.
+    /// `seq`, other than whoever wrote `seq`; and, in a channel's room,
+    /// the channel's webhook account when its webhook is on.
     async fn webhook_bots(&self, room: RoomId, seq: Seq) -> Result<Vec<UserId>>;
+    /// The account a channel's webhook is kept under, if it has one.
+    async fn channel_hook(&self, channel: ChannelId) -> Result<Option<UserId>>;
+    async fn set_channel_hook(&self, channel: ChannelId, bot: UserId) -> Result<()>;
     /// Queues deliveries (a button press's, written as it happens).
     async fn queue_deliveries(&self, deliveries: &[NewDelivery]) -> Result<()>;
     /// Claims, until `lease_until`, up to `limit` due deliveries, each the
@@ -114,8 +118,9 @@ pub trait BotRepo: Send + Sync {
     /// A room's integrations, oldest first.
     async fn integrations(&self, room: RoomId) -> Result<Vec<IntegrationRow>>;
     async fn integration_by_token(&self, token_sha256: &str) -> Result<Option<IntegrationRow>>;
-    /// The integration a bot account is, if it is one.
-    async fn integration(&self, bot: UserId) -> Result<Option<IntegrationRow>>;
+    /// Whether a bot account is the server's to drive: a room's
+    /// integration, or a channel's webhook account.
+    async fn kept_by_server(&self, bot: UserId) -> Result<bool>;
     /// Ends an integration (its URL stops working); false when there was none.
     async fn remove_integration(&self, room: RoomId, bot: UserId) -> Result<bool>;
 }
@@ -251,13 +256,33 @@ impl BotRepo for SqlStore {
             "SELECT w.bot_id FROM webhooks w JOIN room_members m ON m.user_id = w.bot_id AND m.room_id = $1 \
              WHERE w.disabled_at IS NULL AND m.joined_seq <= $2 \
              AND w.bot_id <> COALESCE((SELECT sender_id FROM messages WHERE room_id = $1 AND seq = $2), 0) \
-             ORDER BY w.bot_id",
+             UNION SELECT w.bot_id FROM webhooks w JOIN channel_hooks h ON h.bot_id = w.bot_id \
+             JOIN rooms r ON r.channel_id = h.channel_id WHERE r.id = $1 AND w.disabled_at IS NULL \
+             ORDER BY bot_id",
         )
         .bind(room.0)
         .bind(seq.0)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(|r| Ok(UserId(i64_col(r, "bot_id")?))).collect()
+    }
+
+    async fn channel_hook(&self, channel: ChannelId) -> Result<Option<UserId>> {
+        let row = sqlx::query("SELECT bot_id FROM channel_hooks WHERE channel_id = $1")
+            .bind(channel.0)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| Ok(UserId(i64_col(&r, "bot_id")?))).transpose()
+    }
+
+    async fn set_channel_hook(&self, channel: ChannelId, bot: UserId) -> Result<()> {
+        sqlx::query("INSERT INTO channel_hooks (channel_id, bot_id) VALUES ($1, $2)")
+            .bind(channel.0)
+            .bind(bot.0)
+            .execute(self.pool())
+            .await
+            .map_err(crate::conflict("channel_hook"))?;
+        Ok(())
     }
 
     async fn queue_deliveries(&self, deliveries: &[NewDelivery]) -> Result<()> {
@@ -416,13 +441,15 @@ impl BotRepo for SqlStore {
         row.as_ref().map(integration_row).transpose()
     }
 
-    async fn integration(&self, bot: UserId) -> Result<Option<IntegrationRow>> {
-        let sql = format!("SELECT {INTEGRATION_COLS} FROM integrations WHERE bot_id = $1");
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(bot.0)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(integration_row).transpose()
+    async fn kept_by_server(&self, bot: UserId) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM integrations WHERE bot_id = $1) \
+             + (SELECT COUNT(*) FROM channel_hooks WHERE bot_id = $1) AS n",
+        )
+        .bind(bot.0)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(i64_col(&row, "n")? > 0)
     }
 
     async fn remove_integration(&self, room: RoomId, bot: UserId) -> Result<bool> {

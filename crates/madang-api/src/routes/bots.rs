@@ -12,7 +12,7 @@ use madang_types::api::{
     BotCommands, BotToken, CreateBotRequest, CreateIntegrationRequest, HookMessage, Integration,
     IntegrationCreated, Message, Profile, SetWebhookRequest, Webhook,
 };
-use madang_types::{RoomId, UserId};
+use madang_types::{ChannelId, RoomId, UserId};
 
 /// A new bot the caller owns, with its token (shown once). Refusals:
 /// `bots_cannot_own_bots` (403) when a bot asks, `bot_limit` (409) past
@@ -112,6 +112,43 @@ pub async fn delete_webhook(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Set a channel's webhook (its business's owner): every message of the
+/// channel's rooms is posted there as to a bot's, signed with the secret
+/// this answer gives (once).
+#[utoipa::path(put, path = "/api/v1/channels/{id}/webhook", tag = "bots", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = SetWebhookRequest, responses((status = 200, body = Webhook)))]
+pub async fn set_channel_webhook(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<ChannelId>,
+    Json(req): Json<SetWebhookRequest>,
+) -> JsonResult<Webhook> {
+    Ok(axum::Json(st.core.set_channel_webhook(&me, id, req).await?))
+}
+
+/// A channel's webhook: whether it is on, its last error, what waits.
+#[utoipa::path(get, path = "/api/v1/channels/{id}/webhook", tag = "bots", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = Webhook)))]
+pub async fn channel_webhook(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<ChannelId>,
+) -> JsonResult<Webhook> {
+    Ok(axum::Json(st.core.channel_webhook(&me, id).await?))
+}
+
+/// Remove a channel's webhook; what waited for it is dropped.
+#[utoipa::path(delete, path = "/api/v1/channels/{id}/webhook", tag = "bots", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 204)))]
+pub async fn delete_channel_webhook(
+    State(st): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<ChannelId>,
+) -> Result<StatusCode, ApiError> {
+    st.core.delete_channel_webhook(&me, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Make an incoming webhook for a group the caller is in: a URL path that
 /// posts into the room under `name` (shown once). Any member sees the
 /// room's integrations and may end one.
@@ -177,6 +214,9 @@ pub(crate) fn refusals() -> Declared {
         (Method::PUT, "/api/v1/bots/{id}/webhook", vec![invalid("endpoint_malformed"), invalid("endpoint_not_https"), invalid("endpoint_host_not_allowed"), invalid("endpoint_private_address"), not_found("bot_not_found"), FEATURE_OFF]),
         (Method::GET, "/api/v1/bots/{id}/webhook", vec![not_found("bot_not_found"), not_found("webhook_not_found")]),
         (Method::DELETE, "/api/v1/bots/{id}/webhook", vec![not_found("bot_not_found"), not_found("webhook_not_found")]),
+        (Method::PUT, "/api/v1/channels/{id}/webhook", vec![invalid("endpoint_malformed"), invalid("endpoint_not_https"), invalid("endpoint_host_not_allowed"), invalid("endpoint_private_address"), invalid("invalid_display_name"), forbidden("not_owner"), not_found("business_not_found"), not_found("channel_not_found"), conflict("handle_taken"), FEATURE_OFF]),
+        (Method::GET, "/api/v1/channels/{id}/webhook", vec![forbidden("not_owner"), not_found("business_not_found"), not_found("channel_not_found"), not_found("webhook_not_found")]),
+        (Method::DELETE, "/api/v1/channels/{id}/webhook", vec![forbidden("not_owner"), not_found("business_not_found"), not_found("channel_not_found"), not_found("webhook_not_found")]),
         (Method::POST, "/api/v1/rooms/{room}/integrations", vec![invalid("invalid_display_name"), invalid("not_a_group"), forbidden("bots_cannot_own_bots"), NOT_MEMBER, BLOCKED, ROOM_FULL, not_found("room_not_found"), conflict("integration_limit"), conflict("handle_taken")]),
         (Method::GET, "/api/v1/rooms/{room}/integrations", vec![NOT_MEMBER]),
         (Method::DELETE, "/api/v1/rooms/{room}/integrations/{id}", vec![NOT_MEMBER, not_found("integration_not_found"), not_found("room_not_found")]),

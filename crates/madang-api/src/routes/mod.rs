@@ -83,6 +83,11 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(bots::create_integration, bots::integrations))
         .routes(routes!(bots::remove_integration))
         .routes(routes!(bots::hook))
+        .routes(routes!(
+            bots::set_channel_webhook,
+            bots::channel_webhook,
+            bots::delete_channel_webhook
+        ))
         .routes(routes!(friends::list, friends::add))
         .routes(routes!(friends::update, friends::remove))
         .routes(routes!(friends::match_contacts))

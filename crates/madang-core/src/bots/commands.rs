@@ -45,8 +45,9 @@ fn check_commands(commands: Vec<BotCommand>) -> Result<Vec<BotCommand>> {
 
 impl Core {
     /// The bot `bot` as its owner or the bot itself may change it. A
-    /// room's integration is no one's to drive: its maker could otherwise
-    /// take a token or a webhook for it and read the room after leaving.
+    /// room's integration and a channel's webhook account are no one's to
+    /// drive: their maker could otherwise take a token or a webhook for
+    /// one and read the room (or the channel) after leaving.
     pub(crate) async fn bot_for(&self, me: &Session, bot: UserId) -> Result<madang_store::UserRow> {
         let row = self
             .repos
@@ -54,7 +55,7 @@ impl Core {
             .await?
             .filter(|u| u.bot_owner.is_some() && (u.bot_owner == Some(me.user) || u.id == me.user))
             .ok_or(Error::NotFound("bot"))?;
-        if self.repos.integration(bot).await?.is_some() {
+        if self.repos.kept_by_server(bot).await? {
             return Err(Error::NotFound("bot"));
         }
         Ok(row)

@@ -1,4 +1,5 @@
-//! A bot's outgoing webhook: where its events are posted, signed
+//! A bot's outgoing webhook (or a channel's, kept as the webhook of an
+//! account made for the channel): where its events are posted, signed
 //! (`madang_outbound::webhook`), from a durable queue (invariant 12).
 //!
 //! A message becomes deliveries when the outbox job expands it (the
@@ -13,10 +14,10 @@ use super::buttons::delivery_id;
 use crate::{Core, Error, Result, Session};
 use futures::StreamExt;
 use madang_outbound::Webhooks;
-use madang_store::{DeliveryMark, DueDelivery, NewDelivery, StoredMessage, WebhookRow};
+use madang_store::{DeliveryMark, DueDelivery, NewDelivery, StoreError, StoredMessage, WebhookRow};
 use madang_types::api::{BotUpdate, SetWebhookRequest, Webhook};
 use madang_types::events::{EventBody, RoomEvent};
-use madang_types::{ClientMsgId, DeviceId, Millis, UserId};
+use madang_types::{ChannelId, ClientMsgId, DeviceId, Millis, UserId};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -65,8 +66,13 @@ impl Core {
     /// Sets a bot's webhook (its owner, or the bot itself), with a new
     /// secret; one that was turned off is on again.
     pub async fn set_webhook(&self, me: &Session, bot: UserId, req: SetWebhookRequest) -> Result<Webhook> {
-        let sender = self.webhook_sender()?;
+        self.webhook_sender()?;
         self.bot_for(me, bot).await?;
+        self.put_webhook(bot, req).await
+    }
+
+    async fn put_webhook(&self, bot: UserId, req: SetWebhookRequest) -> Result<Webhook> {
+        let sender = self.webhook_sender()?;
         let url = req.url.trim().to_owned();
         if url.len() > 2048 {
             return Err(Error::invalid("endpoint_malformed", "the URL is too long"));
@@ -89,17 +95,81 @@ impl Core {
     /// A bot's webhook, without its secret.
     pub async fn webhook(&self, me: &Session, bot: UserId) -> Result<Webhook> {
         self.bot_for(me, bot).await?;
+        self.webhook_of(bot).await
+    }
+
+    async fn webhook_of(&self, bot: UserId) -> Result<Webhook> {
         let (row, pending) = self.repos.webhook(bot).await?.ok_or(Error::NotFound("webhook"))?;
         Ok(shown(row, pending, false))
     }
 
     pub async fn delete_webhook(&self, me: &Session, bot: UserId) -> Result<()> {
         self.bot_for(me, bot).await?;
+        self.drop_webhook(bot).await
+    }
+
+    async fn drop_webhook(&self, bot: UserId) -> Result<()> {
         if self.repos.delete_webhook(bot).await? {
             Ok(())
         } else {
             Err(Error::NotFound("webhook"))
         }
+    }
+
+    /// Sets a channel's webhook (its business's owner): the messages of
+    /// every room of the channel, its customers' and its own, are posted
+    /// there. It is kept as the webhook of an account made for it.
+    pub async fn set_channel_webhook(
+        &self,
+        me: &Session,
+        channel: ChannelId,
+        req: SetWebhookRequest,
+    ) -> Result<Webhook> {
+        self.webhook_sender()?;
+        let row = self.channel_as_owner(me, channel).await?;
+        let bot = match self.repos.channel_hook(channel).await? {
+            Some(bot) => bot,
+            None => {
+                let name: String = row
+                    .name
+                    .chars()
+                    .take(self.limits.max_display_name_chars)
+                    .collect();
+                let handle = format!("chan_{:012x}", rand::random::<u64>() >> 16);
+                let made = self.create_bot_account(me.user, name, handle).await?;
+                match self.repos.set_channel_hook(channel, made.id).await {
+                    Ok(()) => made.id,
+                    // Set at the same moment by another request: theirs.
+                    Err(StoreError::Conflict(_)) => self
+                        .repos
+                        .channel_hook(channel)
+                        .await?
+                        .ok_or(Error::NotFound("channel"))?,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        self.put_webhook(bot, req).await
+    }
+
+    pub async fn channel_webhook(&self, me: &Session, channel: ChannelId) -> Result<Webhook> {
+        self.channel_as_owner(me, channel).await?;
+        let bot = self
+            .repos
+            .channel_hook(channel)
+            .await?
+            .ok_or(Error::NotFound("webhook"))?;
+        self.webhook_of(bot).await
+    }
+
+    pub async fn delete_channel_webhook(&self, me: &Session, channel: ChannelId) -> Result<()> {
+        self.channel_as_owner(me, channel).await?;
+        let bot = self
+            .repos
+            .channel_hook(channel)
+            .await?
+            .ok_or(Error::NotFound("webhook"))?;
+        self.drop_webhook(bot).await
     }
 
     /// The deliveries of a message to the webhooks of the room's bots.

@@ -467,7 +467,7 @@ impl Core {
     /// The channel, for its business's owner (the one who may change what
     /// the assistant says); another agent is refused, anyone else finds no
     /// channel.
-    async fn channel_as_owner(&self, me: &Session, channel: ChannelId) -> Result<ChannelRow> {
+    pub(crate) async fn channel_as_owner(&self, me: &Session, channel: ChannelId) -> Result<ChannelRow> {
         let row = self.channel_as_agent(me, channel).await?;
         if self.agent_of(me, row.business_id).await? != AgentRole::Owner {
             return Err(Error::refused(

@@ -10,3 +10,11 @@ CREATE TABLE integrations (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX integrations_room ON integrations (room_id);
+
+-- A channel's outgoing webhook: the messages of the channel's rooms are
+-- posted to it. It is kept as a bot account's webhook (so one queue and
+-- one job serve both), an account no one signs in as; this says whose.
+CREATE TABLE channel_hooks (
+    channel_id BIGINT PRIMARY KEY,
+    bot_id BIGINT NOT NULL REFERENCES users (id)
+);

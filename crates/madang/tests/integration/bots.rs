@@ -847,3 +847,52 @@ async fn an_incoming_webhook_posts_as_its_integration_until_it_is_ended() {
         json!([])
     );
 }
+
+#[tokio::test]
+async fn a_channels_webhook_hears_its_rooms_and_only_its_owner_sets_it() {
+    let receiver = WebhookReceiver::start().await.expect("webhook receiver");
+    let (srv, _ca) = with_webhooks(&receiver).await;
+    let owner = srv.user("shop").await;
+    let agent = srv.user("agent").await;
+    let person = srv.user("customer").await;
+    let (business, channel) = crate::local::campaigns::channel(&owner, &handle("hook_shop"), "빵집").await;
+    crate::local::hire(&owner, business, &agent).await;
+    let path = format!("/api/v1/channels/{channel}/webhook");
+    // Its owner only: an agent is refused, anyone else finds no channel.
+    agent
+        .put(&path, json!({"url": receiver.url}))
+        .await
+        .refused(403, "not_owner");
+    person
+        .put(&path, json!({"url": receiver.url}))
+        .await
+        .refused(404, "channel_not_found");
+    owner.get(&path).await.refused(404, "webhook_not_found");
+    let hook = owner.put(&path, json!({"url": receiver.url})).await.ok();
+    receiver.expect_secret(hook["secret"].as_str().unwrap());
+    // The account it is kept under is no one's bot to drive.
+    assert_eq!(owner.get("/api/v1/bots").await.ok(), json!([]));
+
+    // A customer writes in their room with the channel: it is posted.
+    crate::local::campaigns::add(&person, channel, json!({})).await;
+    let room = person.get(&format!("/api/v1/channels/{channel}/room")).await.ok();
+    let room = RoomId(room["id"].as_i64().unwrap());
+    person.send(room, "q1", "내일 소금빵 있나요?").await;
+    assert_eq!(receiver.wait_for(1, WAIT).await, 1, "{:?}", receiver.faults());
+    let first = &receiver.arrivals()[0];
+    assert_eq!(first.body["event"]["room_id"], room.0);
+    assert_eq!(
+        first.body["event"]["body"]["message"]["text"],
+        "내일 소금빵 있나요?"
+    );
+    assert_eq!(
+        first.body["event"]["body"]["message"]["sender_id"],
+        person.user_id.0
+    );
+    let state = owner.get(&path).await.ok();
+    assert!(state["disabled_at"].is_null());
+    owner.delete(&path).await.ok();
+    person.send(room, "q2", "있으면 두 개요").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.arrivals().len(), 1, "nothing after it is removed");
+}
