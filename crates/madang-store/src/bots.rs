@@ -86,7 +86,8 @@ pub trait BotRepo: Send + Sync {
     async fn room_bot_commands(&self, room: RoomId) -> Result<Vec<(UserId, String)>>;
 
     /// Sets a bot's webhook (replacing, and turning on again, the one it
-    /// had; what waited for the old one is dropped).
+    /// had). What waits is kept and goes to the new URL, signed with the
+    /// new secret (a webhook turned off had its queue dropped then).
     async fn set_webhook(&self, row: &WebhookRow) -> Result<()>;
     /// A bot's webhook and how many deliveries wait for it.
     async fn webhook(&self, bot: UserId) -> Result<Option<(WebhookRow, i64)>>;
@@ -203,11 +204,6 @@ impl BotRepo for SqlStore {
     }
 
     async fn set_webhook(&self, row: &WebhookRow) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM webhook_deliveries WHERE bot_id = $1")
-            .bind(row.bot_id.0)
-            .execute(&mut *tx)
-            .await?;
         sqlx::query(
             "INSERT INTO webhooks (bot_id, url, secret, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (bot_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, \
@@ -217,9 +213,8 @@ impl BotRepo for SqlStore {
         .bind(&row.url)
         .bind(&row.secret)
         .bind(row.created_at.0)
-        .execute(&mut *tx)
+        .execute(self.pool())
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
