@@ -153,23 +153,23 @@ impl Core {
     }
 
     pub async fn channel_webhook(&self, me: &Session, channel: ChannelId) -> Result<Webhook> {
-        self.channel_as_owner(me, channel).await?;
-        let bot = self
-            .repos
-            .channel_hook(channel)
-            .await?
-            .ok_or(Error::NotFound("webhook"))?;
+        let bot = self.channel_hook_for_owner(me, channel).await?;
         self.webhook_of(bot).await
     }
 
     pub async fn delete_channel_webhook(&self, me: &Session, channel: ChannelId) -> Result<()> {
+        let bot = self.channel_hook_for_owner(me, channel).await?;
+        self.drop_webhook(bot).await
+    }
+
+    /// The account a channel's webhook is kept under, for the channel's
+    /// owner; `webhook_not_found` when it has none.
+    async fn channel_hook_for_owner(&self, me: &Session, channel: ChannelId) -> Result<UserId> {
         self.channel_as_owner(me, channel).await?;
-        let bot = self
-            .repos
+        self.repos
             .channel_hook(channel)
             .await?
-            .ok_or(Error::NotFound("webhook"))?;
-        self.drop_webhook(bot).await
+            .ok_or(Error::NotFound("webhook"))
     }
 
     /// The deliveries of a message to the webhooks of the room's bots.

@@ -3,7 +3,7 @@
 
 use madang_store::{AccountRepo, ChatRepo, MessageRepo, NewMessage, NewRoom, NewUser, SqlStore, StoreError};
 use madang_testkit::TestDb;
-use madang_types::api::{MessageKind, RoomKind};
+use madang_types::api::RoomKind;
 use madang_types::{ClientMsgId, Millis, RoomId, Seq, UserId};
 use std::sync::Arc;
 
@@ -49,23 +49,14 @@ async fn group(store: &SqlStore, members: &[UserId]) -> RoomId {
 }
 
 fn message(room: RoomId, sender: UserId, client_id: &str) -> NewMessage {
-    NewMessage {
-        room_id: room,
-        sender_id: sender,
-        shown_as: sender,
-        client_id: ClientMsgId(client_id.into()),
-        kind: MessageKind::Text,
-        text: client_id.into(),
-        reply_to: None,
-        mentions: Vec::new(),
-        attachment: None,
-        pung_id: None,
-        poll: None,
-        thread_root: None,
-        by_assistant: false,
-        buttons: Vec::new(),
-        at: Millis(1),
-    }
+    NewMessage::text(
+        room,
+        sender,
+        sender,
+        ClientMsgId(client_id.into()),
+        client_id.into(),
+        Millis(1),
+    )
 }
 
 #[tokio::test]
