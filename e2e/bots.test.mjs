@@ -141,3 +141,28 @@ test('a member makes an incoming webhook in the room, a script posts through it,
   const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: '아직?' }) });
   assert.equal(refused.status, 404);
 });
+
+test('a channel owner sets the channel\'s webhook in its console, is shown the secret once, and removes it', async () => {
+  // This node may post to 127.0.0.1 (a port where nothing listens: the
+  // deliveries fail and wait, which is all this test needs).
+  const local = await startServer({ config: '[webhooks]\nprivate_hosts = ["127.0.0.1"]\n' });
+  try {
+    const owner = await apiSignUp(local.base, `bo_${run}`, '사장님');
+    const business = await apiCall(local.base, owner.token, 'POST', '/businesses', { name: '빵집' });
+    const channel = await apiCall(local.base, owner.token, 'POST', `/businesses/${business.id}/channels`, { handle: `bread_${run}`, name: '빵집' });
+    const page = await loggedIn(browser, local.base, owner.token, { locale: 'ko-KR' });
+    await page.goto(`${local.base}/#/local/console/${channel.id}`);
+    await page.click('#console-webhook');
+    await page.waitForSelector('text=웹훅이 없어요.');
+    await page.fill('#channel-webhook-url', 'https://127.0.0.1:9/hook');
+    await page.click('.webhook-console button[type="submit"]');
+    const secret = await page.inputValue('#channel-webhook-secret');
+    assert.match(secret, /^whsec_/);
+    await page.waitForSelector('#channel-webhook-state:has-text("https://127.0.0.1:9/hook")');
+    assert.equal((await apiCall(local.base, owner.token, 'GET', `/channels/${channel.id}/webhook`)).url, 'https://127.0.0.1:9/hook');
+    await page.click('#channel-webhook-remove');
+    await page.waitForSelector('#channel-webhook-state:has-text("웹훅이 없어요.")');
+  } finally {
+    await local.stop();
+  }
+});

@@ -10,7 +10,7 @@
 
 import { api, clientId } from '../../lib/api.js';
 import { h, mount, styled, timeOf } from '../../lib/dom.js';
-import { showError, t } from '../../lib/i18n.js';
+import { showError, t, whenOf } from '../../lib/i18n.js';
 import { state, subscribe } from '../../lib/state.js';
 import { savedPoint } from './local.js';
 import { dateOf } from './shop.js';
@@ -27,7 +27,7 @@ export function renderConsole(main, channelId) {
   let section = 'inbox';
   const tabs = h('nav', { class: 'console-tabs', role: 'tablist' });
   function drawTabs() {
-    mount(tabs, [['inbox', t('inbox')], ['campaigns', t('campaigns')], ['posts', t('posts')], ['assistant', t('assistantTab')]].map(([id, label]) =>
+    mount(tabs, [['inbox', t('inbox')], ['campaigns', t('campaigns')], ['posts', t('posts')], ['assistant', t('assistantTab')], ['webhook', t('webhookTab')]].map(([id, label]) =>
       h('button', { type: 'button', role: 'tab', id: `console-${id}`, class: 'small', 'aria-selected': String(section === id),
         onclick: () => { section = id; drawTabs(); show(); } }, label)));
   }
@@ -39,6 +39,7 @@ export function renderConsole(main, channelId) {
     if (section === 'inbox') undo.push(inbox(body, channelId));
     else if (section === 'campaigns') undo.push(campaigns(body, channelId));
     else if (section === 'assistant') assistant(body, channelId);
+    else if (section === 'webhook') webhook(body, channelId);
     else posts(body, channelId);
   }
   api.get(`/channels/${channelId}`).then((c) => { title.textContent = c.name; }).catch(() => {});
@@ -339,6 +340,42 @@ function posts(body, channel) {
 /** The channel's assistant: on or off, its counts, the questions and
  * answers it quotes (the owner edits them), and what it reads from the
  * shops, coupons and posts. @param {HTMLElement} body @param {number} channel */
+/** The channel's webhook (its owner's): where every message of its
+ * rooms is posted, signed; its secret is shown once.
+ * @param {HTMLElement} body @param {number} channel */
+function webhook(body, channel) {
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  const state = h('div', { class: 'webhook-state', id: 'channel-webhook-state' });
+  const secret = h('div', { class: 'bot-token', role: 'status' });
+  const url = /** @type {HTMLInputElement} */ (h('input', { id: 'channel-webhook-url', type: 'url', required: true, placeholder: 'https://', 'aria-label': t('webhookUrl') }));
+  async function load() {
+    const hook = await api.get(`/channels/${channel}/webhook`).catch(() => null);
+    mount(state, hook
+      ? h('p', { class: hook.disabled_at ? 'form-error' : 'muted' },
+        hook.disabled_at ? t('webhookOff', { when: whenOf(hook.disabled_at), why: hook.last_error ?? '' }) : t('webhookOn', { url: hook.url }),
+        ' ', h('button', { type: 'button', class: 'small', id: 'channel-webhook-remove', onclick: async () => {
+          error.textContent = '';
+          try { await api.del(`/channels/${channel}/webhook`); mount(secret); await load(); } catch (err) { showError(error, err); }
+        } }, t('delete')))
+      : h('p', { class: 'muted' }, t('noWebhook')));
+  }
+  mount(body, h('section', { class: 'webhook-console' },
+    h('p', { class: 'muted' }, t('channelWebhookHelp')), state,
+    h('form', { onsubmit: async (/** @type {Event} */ e) => {
+      e.preventDefault();
+      error.textContent = '';
+      try {
+        const hook = await api.put(`/channels/${channel}/webhook`, { url: url.value.trim() });
+        const field = /** @type {HTMLInputElement} */ (h('input', { id: 'channel-webhook-secret', readonly: true, value: hook.secret, 'aria-label': t('webhookSecret') }));
+        mount(secret, h('p', {}, t('webhookSecretOnce')), field);
+        url.value = '';
+        await load();
+      } catch (err) { showError(error, err); }
+    } }, url, h('button', { type: 'submit', class: 'primary small' }, t('setWebhook'))),
+    secret, error));
+  load().catch((err) => showError(error, err));
+}
+
 function assistant(body, channel) {
   const error = h('p', { class: 'form-error', role: 'alert' });
   const on = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: 'assistant-on' }));
