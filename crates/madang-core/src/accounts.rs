@@ -46,8 +46,18 @@ fn me_of(u: &UserRow) -> Me {
 }
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// `n` random bytes in hex: an unguessable token for a URL.
+pub(crate) fn random_hex(n: usize) -> String {
+    let mut raw = vec![0u8; n];
+    rand::rng().fill_bytes(&mut raw);
+    hex(&raw)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Lower-case, 3–20 of `a-z 0-9 _ .`, not starting with a dot.

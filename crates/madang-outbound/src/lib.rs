@@ -1,8 +1,8 @@
 //! What Madang sends to the outside world. Every request to a URL that a
 //! client gave goes through [`guard::Outbound`] (invariant 13); Web Push
-//! is built on it in [`webpush`], signed webhooks in [`webhook`]. Nothing here knows rooms, users or
-//! storage: `madang-core` decides what is sent, to whom, and keeps the
-//! durable queue (invariant 12).
+//! is built on it in [`webpush`], signed webhooks in [`webhook`]. Nothing
+//! here knows rooms, users or storage: `madang-core` decides what is sent,
+//! to whom, and keeps the durable queue (invariant 12).
 
 pub mod aes128gcm;
 pub mod guard;

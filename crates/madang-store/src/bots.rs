@@ -312,21 +312,35 @@ impl BotRepo for SqlStore {
             .fetch_all(&mut *tx)
             .await?;
         tx.commit().await?;
+        // The webhooks are read after the claim, in one query: a delivery
+        // goes to the URL, with the secret, the bot has now.
+        let mut bots: Vec<i64> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            bots.push(i64_col(r, "bot_id")?);
+        }
+        bots.sort_unstable();
+        bots.dedup();
+        let mut hooks = std::collections::HashMap::with_capacity(bots.len());
+        if !bots.is_empty() {
+            // Integers from the database, formatted: nothing a client wrote.
+            let ids: Vec<String> = bots.iter().map(i64::to_string).collect();
+            let sql = format!(
+                "SELECT {WEBHOOK_COLS} FROM webhooks WHERE bot_id IN ({})",
+                ids.join(",")
+            );
+            for row in sqlx::query(AssertSqlSafe(sql)).fetch_all(self.pool()).await? {
+                let hook = webhook_row(&row)?;
+                hooks.insert(hook.bot_id, hook);
+            }
+        }
         let mut out = Vec::with_capacity(rows.len());
-        let mut hooks = std::collections::HashMap::new();
         for r in &rows {
             let bot = UserId(i64_col(r, "bot_id")?);
-            if let std::collections::hash_map::Entry::Vacant(slot) = hooks.entry(bot) {
-                slot.insert(self.webhook(bot).await?.map(|(w, _)| w));
-            }
             // A webhook removed or turned off since: its deliveries were
             // dropped with it, so this one is a straggler of the claim.
-            let Some(Some(hook)) = hooks.get(&bot) else {
+            let Some(hook) = hooks.get(&bot).filter(|h| h.disabled_at.is_none()) else {
                 continue;
             };
-            if hook.disabled_at.is_some() {
-                continue;
-            }
             out.push(DueDelivery {
                 id: i64_col(r, "id")?,
                 delivery_id: text(r, "delivery_id")?,

@@ -97,6 +97,24 @@ impl StoredMessage {
     }
 }
 
+impl StoredMessage {
+    /// The `message` event it stands for, as the message is now (an edit,
+    /// a delete or a hide shows as it would in a rewritten event): a
+    /// campaign's message, whose events are not logged, or a message
+    /// posted to a bot's webhook.
+    pub fn into_event(self, unread_count: i64) -> RoomEvent {
+        RoomEvent {
+            room_id: self.room_id,
+            seq: self.seq,
+            actor: self.sender_id,
+            at: self.created_at,
+            body: EventBody::Message {
+                message: Box::new(self.into_message(Vec::new(), unread_count)),
+            },
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct NewMessage {
     pub room_id: RoomId,
@@ -295,21 +313,6 @@ fn event_row(row: &AnyRow) -> Result<RoomEvent> {
         at: Millis(i64_col(row, "at")?),
         body: json(&text(row, "body")?)?,
     })
-}
-
-/// The event a campaign's message stands for: sent by the channel, as
-/// the message is now (an edit, a delete or a hide shows as it would in
-/// a rewritten event), unread by the room's members.
-pub(crate) fn campaign_event(message: StoredMessage, members: i64) -> RoomEvent {
-    RoomEvent {
-        room_id: message.room_id,
-        seq: message.seq,
-        actor: message.sender_id,
-        at: message.created_at,
-        body: EventBody::Message {
-            message: Box::new(message.into_message(Vec::new(), members)),
-        },
-    }
 }
 
 pub(crate) async fn message_in(
@@ -819,7 +822,9 @@ impl MessageRepo for SqlStore {
         let members = i64_col(first, "member_count")?;
         let mut events = logged.iter().map(event_row).collect::<Result<Vec<_>>>()?;
         for row in &sent {
-            events.push(campaign_event(message_row(row)?, members));
+            // A campaign's message is not logged: the event stands for it,
+            // unread by the room's members.
+            events.push(message_row(row)?.into_event(members));
         }
         events.sort_by_key(|e| e.seq);
         events.truncate(usize::try_from(limit).unwrap_or(0));

@@ -10,7 +10,8 @@
 
 import { api, clientId } from '../../lib/api.js';
 import { h, mount, styled, timeOf } from '../../lib/dom.js';
-import { showError, t, whenOf } from '../../lib/i18n.js';
+import { showError, t } from '../../lib/i18n.js';
+import { webhookText } from '../more/bots.js';
 import { state, subscribe } from '../../lib/state.js';
 import { savedPoint } from './local.js';
 import { dateOf } from './shop.js';
@@ -352,7 +353,7 @@ function webhook(body, channel) {
     const hook = await api.get(`/channels/${channel}/webhook`).catch(() => null);
     mount(state, hook
       ? h('p', { class: hook.disabled_at ? 'form-error' : 'muted' },
-        hook.disabled_at ? t('webhookOff', { when: whenOf(hook.disabled_at), why: hook.last_error ?? '' }) : t('webhookOn', { url: hook.url }),
+        webhookText(hook),
         ' ', h('button', { type: 'button', class: 'small', id: 'channel-webhook-remove', onclick: async () => {
           error.textContent = '';
           try { await api.del(`/channels/${channel}/webhook`); mount(secret); await load(); } catch (err) { showError(error, err); }

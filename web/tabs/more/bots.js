@@ -9,13 +9,19 @@ import { h, mount, toast } from '../../lib/dom.js';
 import { showError, t, whenOf } from '../../lib/i18n.js';
 import { sortedRooms } from '../../lib/state.js';
 
+/** Where a webhook (a bot's or a channel's) stands, in words.
+ * @param {any} hook */
+export function webhookText(hook) {
+  return hook.disabled_at ? t('webhookOff', { when: whenOf(hook.disabled_at), why: hook.last_error ?? '' })
+    : t('webhookOn', { url: hook.url });
+}
+
 /** Where a bot's webhook stands, in a line. @param {number} id */
 async function webhookLine(id) {
   const hook = await api.get(`/bots/${id}/webhook`).catch(() => null);
   if (!hook) return null;
   return h('p', { class: `muted webhook${hook.disabled_at ? ' off' : ''}` },
-    hook.disabled_at ? t('webhookOff', { when: whenOf(hook.disabled_at), why: hook.last_error ?? '' })
-      : t('webhookOn', { url: hook.url }));
+    webhookText(hook));
 }
 
 /** The More tab's section. */

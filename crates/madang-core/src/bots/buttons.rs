@@ -2,6 +2,7 @@
 //! hears it on its WebSocket (`button_pressed`) and, when it has a
 //! webhook, by a delivery queued as the press is taken.
 
+use super::webhook::delivery_id;
 use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};
 use madang_store::NewDelivery;
@@ -122,11 +123,6 @@ impl Core {
         metrics::counter!("madang_button_presses_total").increment(1);
         Ok(press)
     }
-}
-
-/// A delivery's id: unique, and the same on every try.
-pub(crate) fn delivery_id() -> String {
-    format!("msg_{:032x}", rand::random::<u128>())
 }
 
 #[cfg(test)]

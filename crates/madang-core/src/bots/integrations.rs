@@ -6,7 +6,7 @@
 //! end one: its URL stops working and it leaves the room. It sends under
 //! a bot's rate (`bot_messages_per_minute`).
 
-use crate::accounts::sha256_hex;
+use crate::accounts::{random_hex, sha256_hex};
 use crate::{Core, Error, Result, Session};
 use madang_store::IntegrationRow;
 use madang_types::api::{
@@ -14,16 +14,9 @@ use madang_types::api::{
     SendMessageRequest,
 };
 use madang_types::{ClientMsgId, DeviceId, RoomId, UserId};
-use rand::RngCore;
 
 /// The most integrations one room has.
 pub const MAX_PER_ROOM: usize = 10;
-
-fn new_token() -> String {
-    let mut raw = [0u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    raw.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 impl Core {
     /// Makes an incoming webhook for a group the caller is in.
@@ -62,7 +55,7 @@ impl Core {
         }
         let handle = format!("hook_{:012x}", rand::random::<u64>() >> 16);
         let bot = self.create_bot_account(me.user, name, handle).await?;
-        let token = new_token();
+        let token = random_hex(32);
         let integration = IntegrationRow {
             bot_id: bot.id,
             room_id: room,

@@ -10,13 +10,11 @@
 //! [`RETRY_WINDOW_MS`] of failures turns the webhook off, drops what
 //! waited, and tells the bot's owner in their 1:1 chat with the bot.
 
-use super::buttons::delivery_id;
 use crate::{Core, Error, Result, Session};
 use futures::StreamExt;
 use madang_outbound::Webhooks;
 use madang_store::{DeliveryMark, DueDelivery, NewDelivery, StoreError, StoredMessage, WebhookRow};
 use madang_types::api::{BotUpdate, SetWebhookRequest, Webhook};
-use madang_types::events::{EventBody, RoomEvent};
 use madang_types::{ChannelId, ClientMsgId, DeviceId, Millis, UserId};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,6 +43,11 @@ impl WebhookService {
             wake: tokio::sync::Notify::new(),
         }
     }
+}
+
+/// A delivery's id: unique, and the same on every try.
+pub(crate) fn delivery_id() -> String {
+    format!("msg_{:032x}", rand::random::<u128>())
 }
 
 fn shown(row: WebhookRow, pending: i64, secret: bool) -> Webhook {
@@ -182,15 +185,7 @@ impl Core {
             return Ok(Vec::new());
         }
         let update = BotUpdate::Event {
-            event: RoomEvent {
-                room_id: message.room_id,
-                seq: message.seq,
-                actor: message.sender_id,
-                at: message.created_at,
-                body: EventBody::Message {
-                    message: Box::new(message.clone().into_message(Vec::new(), 0)),
-                },
-            },
+            event: message.clone().into_event(0),
         };
         let body = serde_json::to_string(&update).map_err(|e| Error::Internal(Box::new(e)))?;
         let at = self.now();

@@ -6,6 +6,7 @@
 //! another starts over), its progress told to the person's devices, its
 //! file kept behind an unguessable link until it expires.
 
+use crate::accounts::random_hex;
 use crate::{Core, Error, Result, Session};
 use bytes::Bytes;
 use jiff::Timestamp;
@@ -15,7 +16,6 @@ use madang_store::{ExportFile, ExportRow, StoredMessage};
 use madang_types::api::{Message, MessageKind, Profile};
 use madang_types::history::{AccountArchive, ArchivedRoom, ChatArchive, ExportJob, ExportKind, ExportState};
 use madang_types::{DeviceId, Millis, RoomId, Seq, UserId};
-use rand::RngCore;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
@@ -31,12 +31,6 @@ const PAGE: i64 = 100;
 const MAX_UNFINISHED: i64 = 2;
 /// The layout of `chat.json` and `account.json`.
 const ARCHIVE_VERSION: u32 = 1;
-
-fn new_token() -> String {
-    let mut raw = [0u8; 24];
-    rand::rng().fill_bytes(&mut raw);
-    raw.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// A path segment for a zip entry and a relative link: the name without
 /// anything that could climb out of its folder.
@@ -304,7 +298,7 @@ impl Core {
         self.rate.check(&format!("export:{}", me.user.0), rate).await?;
         let row = self
             .repos
-            .create_export(me.user, room, kind, &new_token(), self.now())
+            .create_export(me.user, room, kind, &random_hex(24), self.now())
             .await?;
         metrics::counter!("madang_exports_total", "kind" => kind.as_str(), "result" => "asked").increment(1);
         self.tell_export(&row).await;
@@ -567,7 +561,7 @@ impl Core {
             // Tried again once the claim lapses.
             Err(e) => return Err(e),
         };
-        let key = format!("export-{}-{}", row.id, new_token());
+        let key = format!("export-{}-{}", row.id, random_hex(24));
         let size = bytes.len() as i64;
         self.blobs.put(&key, Bytes::from(bytes)).await?;
         let now = self.now();

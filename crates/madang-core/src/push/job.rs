@@ -34,10 +34,11 @@ const MAX_ATTEMPTS: i64 = 10;
 const TTL: Duration = Duration::from_secs(24 * 3600);
 
 pub(crate) async fn run(core: Arc<Core>, mut stop: watch::Receiver<bool>) {
-    // Runs even with push and webhooks off: the outbox is drained.
+    // Runs even with push and webhooks off: the outbox is drained. Which
+    // nodes and sockets are alive matters to push only.
     let mut last_alive: Option<Instant> = None;
     loop {
-        if last_alive.is_none_or(|t| t.elapsed() >= ALIVE_EVERY) {
+        if core.push.sender.is_some() && last_alive.is_none_or(|t| t.elapsed() >= ALIVE_EVERY) {
             let now = core.now();
             match core
                 .repos
@@ -84,10 +85,17 @@ async fn round(core: &Arc<Core>) -> crate::Result<bool> {
             .await?;
         let alive_since = Millis(now.0 - DEAD_AFTER_MS);
         let mut deliveries_queued = false;
+        let pushing = core.push.sender.is_some();
         for event in &events {
-            let (wishes, deliveries) = match core.pushed_message(event.room_id, event.seq).await? {
+            // With push and webhooks both off, the outbox is only drained.
+            let message = if pushing || core.webhooks.sender.is_some() {
+                core.pushed_message(event.room_id, event.seq).await?
+            } else {
+                None
+            };
+            let (wishes, deliveries) = match message {
                 Some(message) => {
-                    let wishes = if core.push.sender.is_some() {
+                    let wishes = if pushing {
                         let candidates = core.repos.push_candidates(event, alive_since).await?;
                         core.wishes(&candidates, &message, now)
                     } else {
@@ -104,7 +112,7 @@ async fn round(core: &Arc<Core>) -> crate::Result<bool> {
         if deliveries_queued {
             core.webhooks.wake.notify_one();
         }
-        if core.push.sender.is_none() {
+        if !pushing {
             if events.len() < BATCH as usize {
                 return Ok(false);
             }

@@ -15,7 +15,7 @@
 //! unique key on (person, local day) written in the same transaction.
 
 use super::inbox::PlaceRow;
-use crate::messages::{StoredMessage, campaign_event};
+use crate::messages::StoredMessage;
 use crate::rows::{Params, flag, i64_col, json, opt_i64, text, to_json};
 use crate::{Backend, Result, SqlStore, StoreError};
 use async_trait::async_trait;
@@ -906,7 +906,7 @@ impl CampaignRepo for SqlStore {
                         imported_name: None,
                         buttons: Vec::new(),
                     };
-                    events.push(campaign_event(message.clone(), members));
+                    events.push(message.clone().into_event(members));
                     messages.push(message);
                     rec.status = DELIVERED;
                     delivered += 1;
