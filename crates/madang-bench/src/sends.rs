@@ -58,11 +58,16 @@ pub async fn run(args: SendsArgs) -> anyhow::Result<()> {
             (senders, vec![room; args.clients])
         }
     };
+    // Every client is connected before any sends: connecting while others
+    // send would leave the last ones out of the measured window.
+    let mut sockets = Vec::with_capacity(senders.len());
+    for s in &senders {
+        sockets.push(connect(&server.base, &s.token, &json!({})).await?.0);
+    }
     let deadline = Instant::now() + Duration::from_secs(args.secs + 1);
     let measure_from = Instant::now() + Duration::from_secs(1);
     let mut tasks = Vec::new();
-    for (i, (s, room)) in senders.iter().zip(rooms).enumerate() {
-        let mut ws = connect(&server.base, &s.token, &json!({})).await?.0;
+    for (i, (mut ws, room)) in sockets.into_iter().zip(rooms).enumerate() {
         let payload = args.payload;
         let label = format!("k{i}");
         tasks.push(tokio::spawn(async move {

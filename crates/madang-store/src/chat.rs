@@ -74,6 +74,10 @@ pub trait ChatRepo: Send + Sync {
     async fn room(&self, id: RoomId) -> Result<Option<RoomRow>>;
     async fn direct_room(&self, direct_key: &str) -> Result<Option<RoomId>>;
     async fn member(&self, room: RoomId, user: UserId) -> Result<Option<MemberRow>>;
+    /// What a send checks, in one read: the sender's membership, the room,
+    /// and in a 1:1 room whether the other person blocked the sender.
+    /// `None` when `user` is not a member.
+    async fn send_context(&self, room: RoomId, user: UserId) -> Result<Option<SendContext>>;
     /// The member shown in `room` as `shown`.
     async fn member_by_shown(&self, room: RoomId, shown: UserId) -> Result<Option<MemberRow>>;
     async fn members(&self, room: RoomId) -> Result<Vec<MemberRow>>;
@@ -116,6 +120,15 @@ pub trait ChatRepo: Send + Sync {
         by: UserId,
         at: Millis,
     ) -> Result<Option<RoomEvent>>;
+}
+
+/// What [`ChatRepo::send_context`] reads.
+#[derive(Clone, Debug)]
+pub struct SendContext {
+    pub member: MemberRow,
+    pub room: RoomRow,
+    /// A 1:1 room whose other member blocked the sender.
+    pub blocked: bool,
 }
 
 // Column names of `rooms` and `room_members` do not overlap, so both lists
@@ -230,6 +243,31 @@ impl ChatRepo for SqlStore {
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(member_row).transpose()
+    }
+
+    async fn send_context(&self, room: RoomId, user: UserId) -> Result<Option<SendContext>> {
+        let sql = format!(
+            "SELECT {MEMBER_COLS}, {ROOM_COLS}, \
+               CAST(CASE WHEN kind = 'direct' AND EXISTS (SELECT 1 FROM room_members o \
+                 JOIN blocks b ON b.user_id = o.user_id AND b.blocked_id = $2 \
+                 WHERE o.room_id = $1 AND o.user_id <> $2) THEN 1 ELSE 0 END AS BIGINT) AS blocked \
+             FROM room_members JOIN rooms ON rooms.id = room_members.room_id \
+             WHERE room_id = $1 AND user_id = $2"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(room.0)
+            .bind(user.0)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref()
+            .map(|r| {
+                Ok(SendContext {
+                    member: member_row(r)?,
+                    room: room_row(r)?,
+                    blocked: i64_col(r, "blocked")? == 1,
+                })
+            })
+            .transpose()
     }
 
     async fn member_by_shown(&self, room: RoomId, shown: UserId) -> Result<Option<MemberRow>> {

@@ -9,6 +9,7 @@
 use crate::Result;
 use crate::StoreError;
 use crate::rows::{i64_col, opt_i64, to_json};
+use crate::script::Script;
 use madang_types::events::{EventBody, RoomEvent};
 use madang_types::{Millis, RoomId, Seq, UserId};
 use sqlx::AnyConnection;
@@ -73,16 +74,36 @@ fn target_of(body: &EventBody) -> Option<Seq> {
 }
 
 pub(crate) async fn insert_event(conn: &mut AnyConnection, event: &RoomEvent) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO events (room_id, seq, actor_id, at, target, body) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(event.room_id.0)
-    .bind(event.seq.0)
-    .bind(event.actor.0)
-    .bind(event.at.0)
-    .bind(target_of(&event.body).map(|s| s.0))
-    .bind(to_json(&event.body)?)
-    .execute(&mut *conn)
-    .await?;
+    insert_events(conn, std::slice::from_ref(event)).await
+}
+
+/// Inserts events (at seqs already taken) in one statement.
+pub(crate) async fn insert_events(conn: &mut AnyConnection, events: &[RoomEvent]) -> Result<()> {
+    let mut script = Script::new(crate::search::backend_of(conn));
+    insert_events_in(&mut script, events)?;
+    script.run(conn).await
+}
+
+/// [`insert_events`] as a statement of `script`.
+pub(crate) fn insert_events_in(script: &mut Script, events: &[RoomEvent]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(events.len());
+    for event in events {
+        let values = [
+            script.bind(event.room_id.0)?,
+            script.bind(event.seq.0)?,
+            script.bind(event.actor.0)?,
+            script.bind(event.at.0)?,
+            script.bind(target_of(&event.body).map(|s| s.0))?,
+            script.bind(to_json(&event.body)?)?,
+        ];
+        rows.push(format!("({})", values.join(", ")));
+    }
+    script.push(format!(
+        "INSERT INTO events (room_id, seq, actor_id, at, target, body) VALUES {}",
+        rows.join(", ")
+    ));
     Ok(())
 }

@@ -32,7 +32,9 @@ pub mod push;
 mod rows;
 pub mod safety;
 pub mod scheduled;
+mod script;
 pub mod search;
+mod sends;
 pub mod threads;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -42,7 +44,7 @@ use std::time::Duration;
 pub use accounts::{AccountRepo, DeviceRow, NewDevice, NewUser, ProfileUpdate, UserRow};
 pub use blobs::{BlobStore, BlobStoreConfig};
 pub use bots::{BotRepo, DeliveryMark, DueDelivery, IntegrationRow, NewDelivery, WebhookRow};
-pub use chat::{ChatRepo, MemberRow, NewRoom, RoomRow, RoomSummaryRow};
+pub use chat::{ChatRepo, MemberRow, NewRoom, RoomRow, RoomSummaryRow, SendContext};
 pub use earnings::{
     AdRepo, AdRow, ImpressionOutcome, LedgerAudit, NewAd, NewSubscription, NewTier, NewTxn, PlacementRow,
     Posted, Posting, StatementLine, SubscriptionRepo, SubscriptionRow, TierRow,
@@ -173,11 +175,27 @@ impl<T> Repos for T where
 {
 }
 
+/// How every SQLite connection is set up.
+///
+/// WAL: readers never block the writer. synchronous=NORMAL in WAL mode
+/// survives a process crash (`kill -9`) with every committed transaction;
+/// only an OS crash may lose the last. secure_delete overwrites deleted
+/// content in the file, so a purged Pung or a message deleted for everyone
+/// is gone from the disk too, not only from the tables. Temporary tables
+/// and statement journals stay in memory.
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+     PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;";
+
 /// The SQL store: a pool on SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// The group-commit writers of sends, started by the first send.
+    sends: std::sync::Arc<std::sync::OnceLock<sends::SendQueues>>,
+    /// Where the pool connects, for the send writers' own connections.
+    url: std::sync::Arc<str>,
 }
 
 impl SqlStore {
@@ -212,25 +230,19 @@ impl SqlStore {
         let options = match backend {
             Backend::Sqlite => options.after_connect(|conn, _| {
                 Box::pin(async move {
-                    // WAL: readers never block the writer. synchronous=NORMAL in
-                    // WAL mode survives a process crash (`kill -9`) with every
-                    // committed transaction; only an OS crash may lose the last.
-                    // secure_delete overwrites deleted content in the file, so a
-                    // purged Pung or a message deleted for everyone is gone from
-                    // the disk too, not only from the tables.
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-                         PRAGMA secure_delete = ON;",
-                    )
-                    .await?;
+                    conn.execute(SQLITE_PRAGMAS).await?;
                     Ok(())
                 })
             }),
             Backend::Postgres => options,
         };
         let pool = options.connect(url).await?;
-        Ok(SqlStore { pool, backend })
+        Ok(SqlStore {
+            pool,
+            backend,
+            sends: Default::default(),
+            url: url.into(),
+        })
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -299,6 +311,23 @@ impl SqlStore {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The send queues, their writers started on first use (on the
+    /// runtime of that call).
+    fn send_queues(&self) -> &sends::SendQueues {
+        self.sends.get_or_init(|| sends::SendQueues::start(self))
+    }
+
+    /// This store without its send queues, for a writer task to hold: the
+    /// writers end when the last store that can queue is dropped.
+    fn without_queues(&self) -> SqlStore {
+        SqlStore {
+            pool: self.pool.clone(),
+            backend: self.backend,
+            sends: Default::default(),
+            url: self.url.clone(),
+        }
     }
 }
 

@@ -401,10 +401,20 @@ impl SqlStore {
 }
 
 impl SqlStore {
-    /// Appends `new` at the room's next seq. A member sender's read cursor
-    /// moves to it; a channel's agent (`as_member: false`) is not a member
-    /// and every member has the message to read.
+    /// Appends `new`: a member's plain message through the group commit of
+    /// [`crate::sends`], anything else alone.
     async fn append(&self, new: NewMessage, as_member: bool) -> Result<Appended> {
+        if as_member && crate::sends::SendQueues::batches(&new) {
+            return self.send_queues().send(new).await;
+        }
+        self.append_alone(new, as_member).await
+    }
+
+    /// Appends `new` at the room's next seq in a transaction of its own. A
+    /// member sender's read cursor moves to it; a channel's agent
+    /// (`as_member: false`) is not a member and every member has the
+    /// message to read.
+    pub(crate) async fn append_alone(&self, new: NewMessage, as_member: bool) -> Result<Appended> {
         let mut tx = self.begin_write().await?;
         let claimed = claim_seq(&mut tx, new.room_id).await?;
         let (seq, member_count) = (claimed.seq, claimed.member_count);

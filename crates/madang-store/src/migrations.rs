@@ -114,6 +114,10 @@ const SQLITE: &Files = &[
         "0025_integrations.sql",
         include_str!("../migrations/sqlite/0025_integrations.sql"),
     ),
+    (
+        "0026_events_target.sql",
+        include_str!("../migrations/sqlite/0026_events_target.sql"),
+    ),
 ];
 
 const POSTGRES: &Files = &[
@@ -216,6 +220,10 @@ const POSTGRES: &Files = &[
     (
         "0025_integrations.sql",
         include_str!("../migrations/postgres/0025_integrations.sql"),
+    ),
+    (
+        "0026_events_target.sql",
+        include_str!("../migrations/postgres/0026_events_target.sql"),
     ),
 ];
 

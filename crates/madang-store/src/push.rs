@@ -4,11 +4,12 @@
 //! `madang-core`'s `push/`.
 
 use crate::rows::{flag, i64_col, text};
+use crate::script::Script;
 use crate::{Result, SqlStore};
 use async_trait::async_trait;
 use madang_types::{DeviceId, Millis, RoomId, Seq, UserId};
 use sqlx::any::AnyRow;
-use sqlx::{Any, AssertSqlSafe, Transaction};
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PushSubscriptionRow {
@@ -149,12 +150,34 @@ pub(crate) async fn outbox(
     seq: Seq,
     at: Millis,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO push_outbox (room_id, seq, created_at) VALUES ($1, $2, $3)")
-        .bind(room.0)
-        .bind(seq.0)
-        .bind(at.0)
-        .execute(&mut **tx)
-        .await?;
+    outbox_many(tx, &[(room, seq, at)]).await
+}
+
+/// [`outbox`] for many messages in one statement.
+pub(crate) async fn outbox_many(conn: &mut AnyConnection, messages: &[(RoomId, Seq, Millis)]) -> Result<()> {
+    let mut script = Script::new(crate::search::backend_of(conn));
+    outbox_in(&mut script, messages)?;
+    script.run(conn).await
+}
+
+/// [`outbox_many`] as a statement of `script`.
+pub(crate) fn outbox_in(script: &mut Script, messages: &[(RoomId, Seq, Millis)]) -> Result<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(messages.len());
+    for (room, seq, at) in messages {
+        rows.push(format!(
+            "({}, {}, {})",
+            script.bind(room.0)?,
+            script.bind(seq.0)?,
+            script.bind(at.0)?
+        ));
+    }
+    script.push(format!(
+        "INSERT INTO push_outbox (room_id, seq, created_at) VALUES {}",
+        rows.join(", ")
+    ));
     Ok(())
 }
 

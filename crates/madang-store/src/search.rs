@@ -10,6 +10,7 @@
 //! id, growing as messages are written, orders results newest first.
 
 use crate::rows::i64_col;
+use crate::script::Script;
 use crate::{Backend, Result, SqlStore};
 use async_trait::async_trait;
 use madang_search::tokenize::{Token, index_tokens, query_tokens};
@@ -64,7 +65,7 @@ fn body(text: &str) -> String {
     out
 }
 
-fn backend_of(conn: &AnyConnection) -> Backend {
+pub(crate) fn backend_of(conn: &AnyConnection) -> Backend {
     if conn.backend_name().eq_ignore_ascii_case("postgresql") {
         Backend::Postgres
     } else {
@@ -75,31 +76,58 @@ fn backend_of(conn: &AnyConnection) -> Backend {
 /// Indexes a new message (its text may be empty: a photo; the row still
 /// marks it as indexed).
 pub(crate) async fn index(conn: &mut AnyConnection, room: RoomId, seq: Seq, text: &str) -> Result<()> {
-    match backend_of(conn) {
+    let mut script = Script::new(backend_of(conn));
+    index_in(&mut script, &[(room, seq, text)])?;
+    script.run(conn).await
+}
+
+/// [`index`] for messages just stored (so none is indexed yet), as
+/// statements of `script`.
+pub(crate) fn index_in(script: &mut Script, rows: &[(RoomId, Seq, &str)]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut values = Vec::with_capacity(rows.len());
+    match script.backend() {
         Backend::Sqlite => {
-            let id = sqlx::query(
-                "INSERT INTO message_search_rows (room_id, seq) VALUES ($1, $2) \
-                 ON CONFLICT (room_id, seq) DO NOTHING RETURNING id",
-            )
-            .bind(room.0)
-            .bind(seq.0)
-            .fetch_optional(&mut *conn)
-            .await?;
-            if let Some(row) = id {
-                fts_insert(conn, i64_col(&row, "id")?, room, text).await?;
+            // The second statement finds each search row by the values the
+            // first bound: a script numbers them across its statements.
+            let mut keys = Vec::with_capacity(rows.len());
+            for (room, seq, _) in rows {
+                let key = (script.bind(room.0)?, script.bind(seq.0)?);
+                values.push(format!("({}, {})", key.0, key.1));
+                keys.push(key);
             }
+            script.push(format!(
+                "INSERT INTO message_search_rows (room_id, seq) VALUES {}",
+                values.join(", ")
+            ));
+            let mut docs = Vec::with_capacity(rows.len());
+            for ((room, _, text), (r, q)) in rows.iter().zip(keys) {
+                docs.push(format!(
+                    "((SELECT id FROM message_search_rows WHERE room_id = {r} AND seq = {q}), {}, {})",
+                    script.bind(body(text))?,
+                    script.bind(format!("r{}", room.0))?
+                ));
+            }
+            script.push(format!(
+                "INSERT INTO message_search (rowid, body, room) VALUES {}",
+                docs.join(", ")
+            ));
         }
         Backend::Postgres => {
-            sqlx::query(
-                "INSERT INTO message_search (room_id, seq, doc) \
-                 VALUES ($1, $2, array_to_tsvector(string_to_array($3, ' '))) \
-                 ON CONFLICT (room_id, seq) DO NOTHING",
-            )
-            .bind(room.0)
-            .bind(seq.0)
-            .bind(pg_doc(room, text))
-            .execute(&mut *conn)
-            .await?;
+            for (room, seq, text) in rows {
+                values.push(format!(
+                    "({}, {}, array_to_tsvector(string_to_array({}, ' ')))",
+                    script.bind(room.0)?,
+                    script.bind(seq.0)?,
+                    script.bind(pg_doc(*room, text))?
+                ));
+            }
+            script.push(format!(
+                "INSERT INTO message_search (room_id, seq, doc) VALUES {}",
+                values.join(", ")
+            ));
         }
     }
     Ok(())

@@ -5,7 +5,7 @@ use super::unread::unread_for;
 use crate::ratelimit::Rate;
 use crate::{Core, Error, Result, Session};
 use madang_bus::{Live, Topic};
-use madang_store::{Actor, MediaPurpose, MemberRow, NewMessage, RoomRow, StoreError, StoredMessage};
+use madang_store::{Actor, MediaPurpose, MemberRow, NewMessage, StoreError, StoredMessage};
 use madang_types::api::{
     Attachment, EventPage, Message, MessageKind, MessagePage, RoomKind, SendMessageRequest, ThreadSummary,
 };
@@ -63,18 +63,6 @@ impl Core {
                 what: "the message",
                 limit: max,
             });
-        }
-        Ok(())
-    }
-
-    /// In a 1:1 room, refuses the sender if the other person blocked them.
-    async fn check_not_blocked(&self, me: &Session, room: &RoomRow) -> Result<()> {
-        if room.kind == RoomKind::Direct {
-            for m in self.repos.members(room.id).await? {
-                if m.user_id != me.user && self.repos.has_blocked(m.user_id, me.user).await? {
-                    return Err(Error::Blocked);
-                }
-            }
         }
         Ok(())
     }
@@ -138,10 +126,18 @@ impl Core {
         check_client_id(&req.client_id)?;
         self.check_text(&req.text)?;
         let buttons = crate::bots::buttons::check_buttons(me, req.buttons)?;
-        let member = self.membership(me, room).await?;
+        // Membership, the room and a 1:1 block in one read; the write
+        // checks membership again under the room's lock.
+        let context = self
+            .repos
+            .send_context(room, me.user)
+            .await?
+            .ok_or(Error::NotMember)?;
         self.check_send_rate(me).await?;
-        let row = self.repos.room(room).await?.ok_or(Error::NotFound("room"))?;
-        self.check_not_blocked(me, &row).await?;
+        if context.blocked {
+            return Err(Error::Blocked);
+        }
+        let (member, row) = (context.member, context.room);
         // Before the flood guard, which counts what it lets through: a
         // comment that cannot be written is no message.
         if let Some(root) = req.thread_root {

@@ -621,3 +621,61 @@ async fn two_nodes_purge_each_expired_pung_once() {
     assert_eq!(split.iter().sum::<f64>(), PUNGS as f64, "{split:?}");
     println!("Pungs purged per node: {split:?}");
 }
+
+/// A member kicked on one node is refused on the other at once, though
+/// that node has just carried their sends (whatever it keeps is warm): a
+/// send's membership is the database's, read with the send.
+#[tokio::test]
+async fn a_member_kicked_on_one_node_is_refused_on_the_other_at_once() {
+    let db = TestDb::postgres().await;
+    let port = free_port();
+    let prefix = format!("madangkick{port}");
+    let config = "[limits]\npassword_memory_kib = 64\n";
+    let (_dirs, nodes) = two_nodes(&db, &prefix, config).await;
+    let (a, b) = (&nodes[0].1, &nodes[1].1);
+    let mut host = Client::new(a);
+    host.sign_up(&format!("khost_{port}")).await;
+    let mut guest = Client::new(b);
+    guest.sign_up(&format!("kguest_{port}")).await;
+    let chat = crate::openchat::create(&host, crate::openchat::group(&format!("킥 방 {port}"))).await;
+    let joined = crate::openchat::join(&guest, crate::openchat::id(&chat), "손님").await;
+    let room = crate::openchat::room_of(&joined);
+    let member = crate::openchat::me_in(&joined);
+    // Node B has carried this member's sends, over HTTP and its socket.
+    let (mut ws, _) = Ws::connect(b, guest.token.as_deref().unwrap(), &BTreeMap::new()).await;
+    for i in 0..20 {
+        guest
+            .send(room, &format!("warm{i}"), &format!("안녕하세요 {i}번"))
+            .await;
+    }
+    host.post(
+        &format!("/api/v1/rooms/{room}/kicks"),
+        serde_json::json!({"member_id": member, "ban": false}),
+    )
+    .await
+    .ok();
+    guest
+        .try_send(room, "after-kick", "아직 있나요?")
+        .await
+        .refused(403, "not_member");
+    ws.send_json(
+        serde_json::json!({"type": "send", "room_id": room, "client_id": "after-kick-ws", "text": "?"}),
+    )
+    .await;
+    let frames = ws
+        .until(Duration::from_secs(10), |f| {
+            matches!(f, ServerFrame::Error { .. })
+        })
+        .await;
+    match frames.last() {
+        Some(ServerFrame::Error { error, .. }) => assert_eq!(error.code, "not_member"),
+        other => panic!("the socket's send was not refused: {other:?}"),
+    }
+    let texts: Vec<String> = host
+        .all_messages(room)
+        .await
+        .iter()
+        .filter_map(|m| m["text"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!texts.iter().any(|t| t.contains('?')), "{texts:?}");
+}

@@ -27,6 +27,7 @@ mod pung;
 mod push;
 mod scheduled;
 mod search;
+mod sends;
 mod store;
 mod summaries;
 mod threads;

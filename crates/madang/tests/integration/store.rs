@@ -255,3 +255,88 @@ async fn due_scheduled_messages_are_claimed_by_one_poller_each() {
         "after the lease"
     );
 }
+
+/// Group commit: sends queued together are written in one transaction,
+/// and the ones the batch must refuse (a stranger, a client id used in
+/// another room, no such room) are refused alone, taking no seq; the rest
+/// are acknowledged with the room's next seqs, no gap, a retry of an
+/// earlier send answered with its first copy.
+#[tokio::test]
+async fn a_batch_refuses_its_bad_sends_alone_and_writes_the_rest() {
+    let (_db, store) = store().await;
+    let people = users(&store, 5).await;
+    let stranger = people[4];
+    let room = group(&store, &people[..4]).await;
+    let other = group(&store, &people[..2]).await;
+    let start = store.room(room).await.unwrap().unwrap().last_seq;
+    store
+        .append_message(message(other, people[0], "used-elsewhere"))
+        .await
+        .unwrap();
+    store
+        .append_message(message(room, people[1], "sent-before"))
+        .await
+        .unwrap();
+
+    // Every future queues its send on its first poll, before any answer:
+    // the writer takes them in one or two batches.
+    let mut sends = Vec::new();
+    for i in 0..40 {
+        let new = match i {
+            7 => message(room, stranger, "from-a-stranger"),
+            13 => message(room, people[0], "used-elsewhere"),
+            21 => message(RoomId(i64::MAX), people[2], "no-such-room"),
+            29 => message(room, people[1], "sent-before"),
+            _ => message(room, people[i % 4], &format!("b{i}")),
+        };
+        sends.push(store.append_message(new));
+    }
+    let answers = futures::future::join_all(sends).await;
+    let mut fresh = Vec::new();
+    for (i, answer) in answers.into_iter().enumerate() {
+        match (i, answer) {
+            (7, Err(StoreError::NotFound)) | (21, Err(StoreError::NotFound)) => {}
+            (13, Err(StoreError::Conflict("client_id"))) => {}
+            (29, Ok(a)) => {
+                assert!(a.event.is_none(), "a retry stores nothing");
+                assert_eq!(a.message.seq, Seq(start.0 + 1));
+            }
+            (i, Ok(a)) if ![7, 13, 21, 29].contains(&i) => {
+                let event = a.event.expect("a fresh send has its event");
+                assert_eq!(event.seq, a.message.seq);
+                fresh.push(a.message.seq.0);
+            }
+            (i, other) => panic!("send {i}: {other:?}"),
+        }
+    }
+    assert_eq!(fresh.len(), 36);
+    assert!(
+        fresh.windows(2).all(|w| w[0] < w[1]),
+        "queued order is seq order: {fresh:?}"
+    );
+    assert_eq!(fresh, ((start.0 + 2)..=(start.0 + 37)).collect::<Vec<_>>());
+    let stored = store.history(room, Seq(i64::MAX), Seq(0), 100).await.unwrap();
+    assert_eq!(stored.len(), 37, "the retry and the refused sends stored nothing");
+    assert_eq!(
+        store.room(room).await.unwrap().unwrap().last_seq,
+        Seq(start.0 + 37)
+    );
+    assert_eq!(
+        store.room(room).await.unwrap().unwrap().last_message_seq,
+        Some(Seq(start.0 + 37))
+    );
+    // Each sender's cursor is on their last message of the batch.
+    let last_of_2 = stored
+        .iter()
+        .filter(|m| m.sender_id == people[2])
+        .map(|m| m.seq)
+        .max()
+        .unwrap();
+    assert_eq!(
+        store.member(room, people[2]).await.unwrap().unwrap().read_seq,
+        last_of_2
+    );
+    // And the batch's events are the log a device catches up from.
+    let events = store.events_after(room, start, Seq(0), 100).await.unwrap();
+    assert_eq!(events.len(), 37);
+}

@@ -1,0 +1,79 @@
+//! Several statements written as one: on SQLite a single script sent to
+//! the connection's worker in one round trip (its `$n` are numbered across
+//! the whole script, so a later statement may use an earlier one's
+//! values); on PostgreSQL one statement after another, each numbered from
+//! `$1`.
+
+use crate::{Backend, Result, StoreError};
+use sqlx::any::AnyArguments;
+use sqlx::{Any, AnyConnection, Arguments, AssertSqlSafe, Encode, Type};
+
+pub(crate) struct Script {
+    backend: Backend,
+    /// Finished statements, with their arguments on PostgreSQL.
+    done: Vec<(String, AnyArguments)>,
+    /// The arguments being gathered (on SQLite: the whole script's).
+    args: AnyArguments,
+}
+
+impl Script {
+    pub(crate) fn new(backend: Backend) -> Script {
+        Script {
+            backend,
+            done: Vec::new(),
+            args: AnyArguments::default(),
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Binds `value` for the statement being written; its placeholder.
+    pub(crate) fn bind<'t, T>(&mut self, value: T) -> Result<String>
+    where
+        T: Encode<'t, Any> + Type<Any>,
+    {
+        self.args
+            .add(value)
+            .map_err(|e| StoreError::Db(sqlx::Error::Encode(e)))?;
+        Ok(format!("${}", self.args.len()))
+    }
+
+    /// Ends a statement whose placeholders came from [`Script::bind`].
+    pub(crate) fn push(&mut self, sql: String) {
+        let args = match self.backend {
+            Backend::Postgres => std::mem::take(&mut self.args),
+            Backend::Sqlite => AnyArguments::default(),
+        };
+        self.done.push((sql, args));
+    }
+
+    /// Runs every statement, in order, in the caller's transaction.
+    pub(crate) async fn run(self, conn: &mut AnyConnection) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                if self.done.is_empty() {
+                    return Ok(());
+                }
+                let sql = self
+                    .done
+                    .into_iter()
+                    .map(|(sql, _)| sql)
+                    .collect::<Vec<_>>()
+                    .join(";\n");
+                sqlx::query_with(AssertSqlSafe(sql), self.args)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Backend::Postgres => {
+                for (sql, args) in self.done {
+                    sqlx::query_with(AssertSqlSafe(sql), args)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
