@@ -201,6 +201,15 @@ pub trait MessageRepo: Send + Sync {
     /// is not a member: a channel's agent writing as the channel into a
     /// person's channel room, or a group chat's assistant.
     async fn append_outsider_message(&self, new: NewMessage) -> Result<Appended>;
+    /// Like [`append_message`](Self::append_message) for a plain message
+    /// (text only: no reply, mention, attachment, thread, poll or buttons)
+    /// whose checks are made with the write, under the room's lock:
+    /// `NotFound` when the sender is not a member (or no such room),
+    /// `Conflict("blocked")` in a 1:1 room whose other member blocked the
+    /// sender, `Conflict("not_plain")` when the room is neither a group nor
+    /// a 1:1 room (the caller then checks and sends as usual). `shown_as`
+    /// is set from the membership.
+    async fn append_plain_message(&self, new: NewMessage) -> Result<Appended>;
     async fn message(&self, room: RoomId, seq: Seq) -> Result<Option<StoredMessage>>;
     /// Messages of the timeline (no comments) with `min_seq <= seq < before`, newest first.
     async fn history(
@@ -405,7 +414,7 @@ impl SqlStore {
     /// [`crate::sends`], anything else alone.
     async fn append(&self, new: NewMessage, as_member: bool) -> Result<Appended> {
         if as_member && crate::sends::SendQueues::batches(&new) {
-            return self.send_queues().send(new).await;
+            return self.send_queues().send(new, false).await;
         }
         self.append_alone(new, as_member).await
     }
@@ -567,6 +576,10 @@ impl MessageRepo for SqlStore {
 
     async fn append_outsider_message(&self, new: NewMessage) -> Result<Appended> {
         self.append(new, false).await
+    }
+
+    async fn append_plain_message(&self, new: NewMessage) -> Result<Appended> {
+        self.send_queues().send(new, true).await
     }
 
     async fn message(&self, room: RoomId, seq: Seq) -> Result<Option<StoredMessage>> {

@@ -19,9 +19,10 @@
 //! message in a channel's room take the path of one message alone.
 
 use crate::messages::{MESSAGE_COLS, message_row};
-use crate::rows::{i64_col, opt_i64, to_json};
+use crate::rows::{i64_col, opt_i64, text, to_json};
 use crate::script::Script;
 use crate::{Appended, Backend, NewMessage, Result, SqlStore, StoreError, StoredMessage};
+use madang_types::api::RoomKind;
 use madang_types::events::RoomEvent;
 use madang_types::{RoomId, Seq, UserId};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Executor};
@@ -41,6 +42,8 @@ const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(2
 /// A send waiting for its writer.
 struct Waiting {
     new: NewMessage,
+    /// Checked in the batch: see [`crate::MessageRepo::append_plain_message`].
+    plain: bool,
     reply: oneshot::Sender<Result<Appended>>,
 }
 
@@ -103,11 +106,11 @@ impl SendQueues {
     }
 
     /// Queues `new` and waits until its batch has committed.
-    pub(crate) async fn send(&self, new: NewMessage) -> Result<Appended> {
+    pub(crate) async fn send(&self, new: NewMessage, plain: bool) -> Result<Appended> {
         let queue = &self.queues[new.room_id.0.rem_euclid(self.queues.len() as i64) as usize];
         let (reply, answer) = oneshot::channel();
         queue
-            .send(Waiting { new, reply })
+            .send(Waiting { new, plain, reply })
             .map_err(|_| StoreError::Db(sqlx::Error::PoolClosed))?;
         answer
             .await
@@ -212,15 +215,14 @@ impl SqlStore {
 
     /// Writes a batch in one transaction on `conn` and answers its sends;
     /// false when the connection failed (each send was then written alone).
-    async fn write_batch(&self, conn: &mut AnyConnection, batch: Vec<Waiting>) -> bool {
-        let news: Vec<&NewMessage> = batch.iter().map(|w| &w.new).collect();
+    async fn write_batch(&self, conn: &mut AnyConnection, mut batch: Vec<Waiting>) -> bool {
         let started = std::time::Instant::now();
         let outcome = async {
             let mut tx = match self.backend() {
                 Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await?,
                 Backend::Postgres => conn.begin().await?,
             };
-            let verdicts = batch_in(&mut tx, self, &news).await?;
+            let verdicts = batch_in(&mut tx, self, &mut batch).await?;
             let committing = std::time::Instant::now();
             tx.commit().await?;
             metrics::histogram!("madang_send_commit_seconds").record(committing.elapsed().as_secs_f64());
@@ -256,10 +258,16 @@ impl SqlStore {
         }
     }
 
-    /// Writes each send in a transaction of its own, and answers it.
+    /// Writes each send in a transaction of its own, and answers it. A
+    /// plain send, whose checks only a batch makes, goes back to its caller
+    /// for the full path.
     async fn write_alone(&self, sends: Vec<Waiting>) {
         for w in sends {
-            let answer = self.append_alone(w.new, true).await;
+            let answer = if w.plain {
+                Err(StoreError::Conflict(NOT_PLAIN))
+            } else {
+                self.append_alone(w.new, true).await
+            };
             let _ = w.reply.send(answer);
         }
     }
@@ -272,30 +280,69 @@ fn unreachable_write() -> Result<Appended> {
 
 /// A room as the batch found it, locked.
 struct RoomState {
+    kind: RoomKind,
     last_seq: i64,
     member_count: i64,
     channel: bool,
 }
 
+/// A plain send's room is not a group or a 1:1 room: the caller takes the
+/// full path.
+pub(crate) const NOT_PLAIN: &str = "not_plain";
+/// A plain send into a 1:1 room whose other member blocked the sender.
+pub(crate) const BLOCKED: &str = "blocked";
+
 /// Writes the batch in the open transaction `conn`; a verdict per send.
-async fn batch_in(conn: &mut AnyConnection, store: &SqlStore, news: &[&NewMessage]) -> Result<Vec<Verdict>> {
-    let rooms = lock_rooms(conn, store, news).await?;
-    let members = members_of(conn, store, news).await?;
-    let stored = stored_copies(conn, news).await?;
+async fn batch_in(conn: &mut AnyConnection, store: &SqlStore, batch: &mut [Waiting]) -> Result<Vec<Verdict>> {
+    let rooms = {
+        let news: Vec<&NewMessage> = batch.iter().map(|w| &w.new).collect();
+        lock_rooms(conn, store, &news).await?
+    };
+    let members = {
+        let news: Vec<&NewMessage> = batch.iter().map(|w| &w.new).collect();
+        members_of(conn, store, &news).await?
+    };
+    // A plain send's checks: its room's kind, and in a 1:1 room a block.
+    let direct: Vec<(RoomId, UserId)> = batch
+        .iter()
+        .filter(|w| {
+            w.plain
+                && rooms
+                    .get(&w.new.room_id)
+                    .is_some_and(|r| r.kind == RoomKind::Direct)
+        })
+        .map(|w| (w.new.room_id, w.new.sender_id))
+        .collect();
+    let blocked = blocked_in(conn, &direct).await?;
+    for w in batch.iter_mut().filter(|w| w.plain) {
+        if let Some(shown) = members.get(&(w.new.room_id, w.new.sender_id)) {
+            w.new.shown_as = *shown;
+        }
+    }
+    let news: Vec<&NewMessage> = batch.iter().map(|w| &w.new).collect();
+    let stored = stored_copies(conn, &news).await?;
     // Decide every send before a seq is taken.
     let mut next: HashMap<RoomId, i64> = rooms.iter().map(|(r, s)| (*r, s.last_seq)).collect();
     let mut verdicts = Vec::with_capacity(news.len());
-    for new in news {
+    for (new, w) in news.iter().zip(batch.iter()) {
         let Some(room) = rooms.get(&new.room_id) else {
             verdicts.push(Verdict::Answer(Err(StoreError::NotFound)));
             continue;
         };
+        if w.plain && !matches!(room.kind, RoomKind::Group | RoomKind::Direct) {
+            verdicts.push(Verdict::Answer(Err(StoreError::Conflict(NOT_PLAIN))));
+            continue;
+        }
         if room.channel {
             verdicts.push(Verdict::Alone);
             continue;
         }
-        if !members.contains(&(new.room_id, new.sender_id)) {
+        if !members.contains_key(&(new.room_id, new.sender_id)) {
             verdicts.push(Verdict::Answer(Err(StoreError::NotFound)));
+            continue;
+        }
+        if w.plain && blocked.contains(&(new.room_id, new.sender_id)) {
+            verdicts.push(Verdict::Answer(Err(StoreError::Conflict(BLOCKED))));
             continue;
         }
         if let Some(message) = stored.get(&(new.sender_id, new.client_id.0.clone())) {
@@ -389,7 +436,7 @@ async fn lock_rooms(
         .into_iter()
         .collect();
     let sql = format!(
-        "SELECT id, last_seq, member_count, channel_id FROM rooms WHERE id IN ({}) ORDER BY id{}",
+        "SELECT id, kind, last_seq, member_count, channel_id FROM rooms WHERE id IN ({}) ORDER BY id{}",
         crate::accounts::placeholders(1, ids.len()),
         store.for_update()
     );
@@ -402,6 +449,8 @@ async fn lock_rooms(
         rooms.insert(
             RoomId(i64_col(&row, "id")?),
             RoomState {
+                kind: RoomKind::parse(&text(&row, "kind")?)
+                    .ok_or_else(|| StoreError::Corrupt("room kind".into()))?,
                 last_seq: i64_col(&row, "last_seq")?,
                 member_count: i64_col(&row, "member_count")?,
                 channel: opt_i64(&row, "channel_id")?.is_some(),
@@ -411,13 +460,14 @@ async fn lock_rooms(
     Ok(rooms)
 }
 
-/// Which senders are members of the rooms they send to (their rows locked
-/// on PostgreSQL: a member being removed is waited for, and then absent).
+/// The senders who are members of the rooms they send to, with who each
+/// is shown as there (their rows locked on PostgreSQL: a member being
+/// removed is waited for, and then absent).
 async fn members_of(
     conn: &mut AnyConnection,
     store: &SqlStore,
     news: &[&NewMessage],
-) -> Result<HashSet<(RoomId, UserId)>> {
+) -> Result<HashMap<(RoomId, UserId), UserId>> {
     let pairs: Vec<(RoomId, UserId)> = news
         .iter()
         .map(|n| (n.room_id, n.sender_id))
@@ -425,7 +475,7 @@ async fn members_of(
         .into_iter()
         .collect();
     let sql = format!(
-        "SELECT room_id, user_id FROM room_members WHERE {}{}",
+        "SELECT room_id, user_id, shown_id FROM room_members WHERE {}{}",
         pairs_match("room_id", "user_id", "", pairs.len()),
         store.for_update()
     );
@@ -436,7 +486,46 @@ async fn members_of(
     q.fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|r| Ok((RoomId(i64_col(r, "room_id")?), UserId(i64_col(r, "user_id")?))))
+        .map(|r| {
+            Ok((
+                (RoomId(i64_col(r, "room_id")?), UserId(i64_col(r, "user_id")?)),
+                UserId(i64_col(r, "shown_id")?),
+            ))
+        })
+        .collect()
+}
+
+/// Which of the (1:1 room, sender) pairs have the other member blocking
+/// the sender.
+async fn blocked_in(
+    conn: &mut AnyConnection,
+    pairs: &[(RoomId, UserId)],
+) -> Result<HashSet<(RoomId, UserId)>> {
+    if pairs.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let which = (0..pairs.len())
+        .map(|i| {
+            format!(
+                "(o.room_id = ${} AND b.blocked_id = ${} AND o.user_id <> ${})",
+                2 * i + 1,
+                2 * i + 2,
+                2 * i + 2
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let sql = format!(
+        "SELECT o.room_id, b.blocked_id FROM room_members o JOIN blocks b ON b.user_id = o.user_id WHERE {which}"
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for (room, user) in pairs {
+        q = q.bind(room.0).bind(user.0);
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((RoomId(i64_col(r, "room_id")?), UserId(i64_col(r, "blocked_id")?))))
         .collect()
 }
 

@@ -126,6 +126,31 @@ impl Core {
         check_client_id(&req.client_id)?;
         self.check_text(&req.text)?;
         let buttons = crate::bots::buttons::check_buttons(me, req.buttons)?;
+        let plain = buttons.is_empty()
+            && req.reply_to.is_none()
+            && req.mentions.is_empty()
+            && req.attachment.is_none()
+            && req.voice.is_none()
+            && req.thread_root.is_none()
+            && !req.text.trim().is_empty();
+        if plain {
+            // Most messages: their membership, room and 1:1 block are
+            // checked in the batch that writes them, with no read before.
+            self.check_send_rate(me).await?;
+            let new = NewMessage::text(
+                room,
+                me.user,
+                me.user,
+                req.client_id.clone(),
+                req.text.clone(),
+                self.now(),
+            );
+            match self.repos.append_plain_message(new).await {
+                // An open chat's or a channel's room: the full path, below.
+                Err(StoreError::Conflict("not_plain")) => {}
+                appended => return Ok(self.appended(me, room, appended).await?.0),
+            }
+        }
         // Membership, the room and a 1:1 block in one read; the write
         // checks membership again under the room's lock.
         let context = self
@@ -133,7 +158,9 @@ impl Core {
             .send_context(room, me.user)
             .await?
             .ok_or(Error::NotMember)?;
-        self.check_send_rate(me).await?;
+        if !plain {
+            self.check_send_rate(me).await?;
+        }
         if context.blocked {
             return Err(Error::Blocked);
         }
@@ -228,8 +255,21 @@ impl Core {
     /// As [`Core::append`], saying whether the message is new (not a retry).
     pub(super) async fn append_once(&self, me: &Session, new: NewMessage) -> Result<(Message, bool)> {
         let room = new.room_id;
-        let appended = match self.repos.append_message(new).await {
+        let appended = self.repos.append_message(new).await;
+        self.appended(me, room, appended).await
+    }
+
+    /// What the store answered to an append: the message and whether it
+    /// is new, its event published; or the refusal.
+    async fn appended(
+        &self,
+        me: &Session,
+        room: RoomId,
+        appended: std::result::Result<madang_store::Appended, StoreError>,
+    ) -> Result<(Message, bool)> {
+        let appended = match appended {
             Err(StoreError::NotFound) => return Err(Error::NotMember),
+            Err(StoreError::Conflict("blocked")) => return Err(Error::Blocked),
             // The root was deleted or hidden since it was checked.
             Err(StoreError::Conflict("thread_root")) => return Err(Error::NotFound("message")),
             Err(StoreError::Conflict(_)) => {
