@@ -1,8 +1,12 @@
 //! Several statements written as one: on SQLite a single script sent to
-//! the connection's worker in one round trip (its `$n` are numbered across
-//! the whole script, so a later statement may use an earlier one's
-//! values); on PostgreSQL one statement after another, each numbered from
-//! `$1`.
+//! the connection's worker in one round trip; on PostgreSQL one statement
+//! after another.
+//!
+//! A value is bound where its placeholder is written, in the order of the
+//! text: SQLite's placeholders are anonymous (`?`, bound in order across
+//! the script: a numbered one costs a scan of the statement's names for
+//! each parameter bound, quadratic in a batch's hundreds), PostgreSQL's
+//! are numbered from `$1` in each statement.
 
 use crate::{Backend, Result, StoreError};
 use sqlx::any::AnyArguments;
@@ -29,7 +33,8 @@ impl Script {
         self.backend
     }
 
-    /// Binds `value` for the statement being written; its placeholder.
+    /// Binds `value` for the statement being written; the placeholder to
+    /// write next in its text.
     pub(crate) fn bind<'t, T>(&mut self, value: T) -> Result<String>
     where
         T: Encode<'t, Any> + Type<Any>,
@@ -37,7 +42,10 @@ impl Script {
         self.args
             .add(value)
             .map_err(|e| StoreError::Db(sqlx::Error::Encode(e)))?;
-        Ok(format!("${}", self.args.len()))
+        Ok(match self.backend {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${}", self.args.len()),
+        })
     }
 
     /// Ends a statement whose placeholders came from [`Script::bind`].

@@ -90,22 +90,20 @@ pub(crate) fn index_in(script: &mut Script, rows: &[(RoomId, Seq, &str)]) -> Res
     let mut values = Vec::with_capacity(rows.len());
     match script.backend() {
         Backend::Sqlite => {
-            // The second statement finds each search row by the values the
-            // first bound: a script numbers them across its statements.
-            let mut keys = Vec::with_capacity(rows.len());
             for (room, seq, _) in rows {
-                let key = (script.bind(room.0)?, script.bind(seq.0)?);
-                values.push(format!("({}, {})", key.0, key.1));
-                keys.push(key);
+                values.push(format!("({}, {})", script.bind(room.0)?, script.bind(seq.0)?));
             }
             script.push(format!(
                 "INSERT INTO message_search_rows (room_id, seq) VALUES {}",
                 values.join(", ")
             ));
+            // Each search row, just made, found again by its message.
             let mut docs = Vec::with_capacity(rows.len());
-            for ((room, _, text), (r, q)) in rows.iter().zip(keys) {
+            for (room, seq, text) in rows {
                 docs.push(format!(
-                    "((SELECT id FROM message_search_rows WHERE room_id = {r} AND seq = {q}), {}, {})",
+                    "((SELECT id FROM message_search_rows WHERE room_id = {} AND seq = {}), {}, {})",
+                    script.bind(room.0)?,
+                    script.bind(seq.0)?,
                     script.bind(body(text))?,
                     script.bind(format!("r{}", room.0))?
                 ));

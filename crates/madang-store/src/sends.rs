@@ -564,15 +564,25 @@ fn move_rooms(
         .filter(|(r, seq)| rooms.get(r).is_some_and(|s| s.last_seq < **seq))
         .map(|(r, seq)| (r.0, *seq))
         .collect();
-    let (mut cases, mut ids) = (Vec::new(), Vec::new());
-    for (room, seq) in moved {
-        let id = script.bind(room)?;
-        cases.push(format!("WHEN {id} THEN {}", script.bind(seq)?));
-        ids.push(id);
+    // Bound in the order of the text: each CASE, then the ids.
+    let case = |script: &mut Script| -> Result<String> {
+        let mut whens = Vec::with_capacity(moved.len());
+        for (room, seq) in &moved {
+            whens.push(format!(
+                "WHEN {} THEN {}",
+                script.bind(*room)?,
+                script.bind(*seq)?
+            ));
+        }
+        Ok(whens.join(" "))
+    };
+    let (heads, last) = (case(script)?, case(script)?);
+    let mut ids = Vec::with_capacity(moved.len());
+    for room in moved.keys() {
+        ids.push(script.bind(*room)?);
     }
-    let cases = cases.join(" ");
     script.push(format!(
-        "UPDATE rooms SET last_seq = CASE id {cases} END, last_message_seq = CASE id {cases} END \
+        "UPDATE rooms SET last_seq = CASE id {heads} END, last_message_seq = CASE id {last} END \
          WHERE id IN ({})",
         ids.join(", ")
     ));
@@ -587,15 +597,23 @@ fn move_cursors(script: &mut Script, written: &[(&NewMessage, Seq)]) -> Result<(
         let at = last.entry((n.room_id.0, n.sender_id.0)).or_default();
         *at = (*at).max(seq.0);
     }
-    let (mut cases, mut which) = (Vec::new(), Vec::new());
-    for ((room, user), seq) in last {
-        let pair = format!(
-            "room_id = {} AND user_id = {}",
-            script.bind(room)?,
-            script.bind(user)?
-        );
-        cases.push(format!("WHEN {pair} THEN {}", script.bind(seq)?));
-        which.push(format!("({pair})"));
+    // Bound in the order of the text: the CASE, then the WHERE.
+    let mut cases = Vec::with_capacity(last.len());
+    for ((room, user), seq) in &last {
+        cases.push(format!(
+            "WHEN room_id = {} AND user_id = {} THEN {}",
+            script.bind(*room)?,
+            script.bind(*user)?,
+            script.bind(*seq)?
+        ));
+    }
+    let mut which = Vec::with_capacity(last.len());
+    for (room, user) in last.keys() {
+        which.push(format!(
+            "(room_id = {} AND user_id = {})",
+            script.bind(*room)?,
+            script.bind(*user)?
+        ));
     }
     script.push(format!(
         "UPDATE room_members SET read_seq = CASE {} END WHERE {}",
