@@ -79,9 +79,7 @@ pub(crate) async fn insert_event(conn: &mut AnyConnection, event: &RoomEvent) ->
 
 /// Inserts events (at seqs already taken) in one statement.
 pub(crate) async fn insert_events(conn: &mut AnyConnection, events: &[RoomEvent]) -> Result<()> {
-    let mut script = Script::new(crate::search::backend_of(conn));
-    insert_events_in(&mut script, events)?;
-    script.run(conn).await
+    Script::run_on(conn, |s| insert_events_in(s, events)).await
 }
 
 /// [`insert_events`] as a statement of `script`.

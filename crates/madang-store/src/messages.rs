@@ -144,6 +144,35 @@ pub struct NewMessage {
 }
 
 impl NewMessage {
+    /// The message as it is stored at `seq` (a comment: `thread_seq` in
+    /// its thread).
+    pub(crate) fn stored_at(&self, seq: Seq, thread_seq: Option<Seq>) -> StoredMessage {
+        StoredMessage {
+            room_id: self.room_id,
+            seq,
+            sender_id: self.shown_as,
+            client_id: self.client_id.clone(),
+            kind: self.kind,
+            text: self.text.clone(),
+            reply_to: self.reply_to,
+            mentions: self.mentions.clone(),
+            attachment: self.attachment.clone(),
+            pung_id: self.pung_id,
+            created_at: self.at,
+            edited_at: None,
+            deleted_at: None,
+            hidden_at: None,
+            campaign_id: None,
+            thread_root: self.thread_root,
+            thread_seq,
+            comment_count: 0,
+            by_assistant: self.by_assistant,
+            import_id: None,
+            imported_name: None,
+            buttons: self.buttons.clone(),
+        }
+    }
+
     /// A plain text message: no reply, mention, attachment or buttons.
     pub fn text(
         room: RoomId,
@@ -477,30 +506,7 @@ impl SqlStore {
             }
             None => None,
         };
-        let message = StoredMessage {
-            room_id: new.room_id,
-            seq,
-            sender_id: new.shown_as,
-            client_id: new.client_id,
-            kind: new.kind,
-            text: new.text,
-            reply_to: new.reply_to,
-            mentions: new.mentions,
-            attachment: new.attachment,
-            pung_id: new.pung_id,
-            created_at: new.at,
-            edited_at: None,
-            deleted_at: None,
-            hidden_at: None,
-            campaign_id: None,
-            thread_root: new.thread_root,
-            thread_seq,
-            comment_count: 0,
-            by_assistant: new.by_assistant,
-            import_id: None,
-            imported_name: None,
-            buttons: new.buttons,
-        };
+        let message = new.stored_at(seq, thread_seq);
         sqlx::query(
             "INSERT INTO messages (room_id, seq, sender_id, shown_id, client_id, kind, text, reply_to, \
              mentions, attachment, pung_id, created_at, thread_root, thread_seq, by_assistant, buttons) \

@@ -155,9 +155,7 @@ pub(crate) async fn outbox(
 
 /// [`outbox`] for many messages in one statement.
 pub(crate) async fn outbox_many(conn: &mut AnyConnection, messages: &[(RoomId, Seq, Millis)]) -> Result<()> {
-    let mut script = Script::new(crate::search::backend_of(conn));
-    outbox_in(&mut script, messages)?;
-    script.run(conn).await
+    Script::run_on(conn, |s| outbox_in(s, messages)).await
 }
 
 /// [`outbox_many`] as a statement of `script`.

@@ -29,6 +29,16 @@ impl Script {
         }
     }
 
+    /// Builds statements with `build` and runs them on `conn`.
+    pub(crate) async fn run_on(
+        conn: &mut AnyConnection,
+        build: impl FnOnce(&mut Script) -> Result<()>,
+    ) -> Result<()> {
+        let mut script = Script::new(crate::search::backend_of(conn));
+        build(&mut script)?;
+        script.run(conn).await
+    }
+
     pub(crate) fn backend(&self) -> Backend {
         self.backend
     }

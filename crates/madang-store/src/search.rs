@@ -76,9 +76,7 @@ pub(crate) fn backend_of(conn: &AnyConnection) -> Backend {
 /// Indexes a new message (its text may be empty: a photo; the row still
 /// marks it as indexed).
 pub(crate) async fn index(conn: &mut AnyConnection, room: RoomId, seq: Seq, text: &str) -> Result<()> {
-    let mut script = Script::new(backend_of(conn));
-    index_in(&mut script, &[(room, seq, text)])?;
-    script.run(conn).await
+    Script::run_on(conn, |s| index_in(s, &[(room, seq, text)])).await
 }
 
 /// [`index`] for messages just stored (so none is indexed yet), as

@@ -1,9 +1,9 @@
 //! Group commit for sends: concurrent messages are gathered and written in
 //! one transaction per batch, each statement covering the whole batch.
 //!
-//! A send waits in a queue; one writer task per queue takes what waits
-//! (at once when only one does, so an idle send waits for nothing) and
-//! writes the batch. Every send is answered only after the transaction
+//! A send waits in a queue; one writer per queue (a thread with a
+//! connection of its own) takes what waits (at once when only one does, so
+//! an idle send waits for nothing) and writes the batch. Every send is answered only after the transaction
 //! that holds it has committed (invariant 2). Each keeps its room's `seq`
 //! without gaps (invariant 1): the batch reads what it would refuse (no
 //! room, no member, a client id used before) before it takes a seq, so a
@@ -11,12 +11,14 @@
 //! send already stored finds it (invariant 3); two copies of one send in
 //! one batch are split between batches.
 //!
-//! SQLite has one writer task, as it has one writer. PostgreSQL has a few,
+//! SQLite has one writer, as it has one write lock. PostgreSQL has a few,
 //! each owning the rooms whose id falls to it, so one room's sends stay in
 //! order behind one queue and its row lock gives the seqs.
 //!
-//! Plain timeline messages of members are batched; a comment, a poll and a
-//! message in a channel's room take the path of one message alone.
+//! Members' timeline messages are batched; a comment, a poll and a message
+//! in a channel's room take the path of one message alone. A plain send
+//! (text only) also has its membership, room kind and 1:1 block checked
+//! here, so the caller reads nothing before it.
 
 use crate::messages::{MESSAGE_COLS, message_row};
 use crate::rows::{i64_col, opt_i64, text, to_json};
@@ -29,8 +31,9 @@ use sqlx::{AnyConnection, AssertSqlSafe, Connection, Executor};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
 
-/// At most this many sends in one transaction (SQLite allows 32,766
-/// parameters in a statement; a message takes 16).
+/// At most this many sends in one transaction (a statement holds at most
+/// 14 parameters per send: 1,792, far under SQLite's 32,766 and
+/// PostgreSQL's 65,535).
 const MAX_BATCH: usize = 128;
 
 /// Writer tasks on PostgreSQL (rooms are spread over them by id).
@@ -99,8 +102,8 @@ impl SendQueues {
         SendQueues { queues }
     }
 
-    /// Whether a send goes through a batch: a member's plain timeline
-    /// message. The rest is written alone.
+    /// Whether a member's send goes through a batch: a timeline message
+    /// (no comment) with no poll. The rest is written alone.
     pub(crate) fn batches(new: &NewMessage) -> bool {
         new.thread_root.is_none() && new.poll.is_none()
     }
@@ -372,7 +375,7 @@ async fn batch_in(conn: &mut AnyConnection, store: &SqlStore, batch: &mut [Waiti
     if written.is_empty() {
         return Ok(verdicts);
     }
-    let messages: Vec<StoredMessage> = written.iter().map(|(n, seq)| stored_message(n, *seq)).collect();
+    let messages: Vec<StoredMessage> = written.iter().map(|(n, seq)| n.stored_at(*seq, None)).collect();
     let events: Vec<RoomEvent> = messages
         .iter()
         .map(|m| {
@@ -621,33 +624,6 @@ fn move_cursors(script: &mut Script, written: &[(&NewMessage, Seq)]) -> Result<(
         which.join(" OR ")
     ));
     Ok(())
-}
-
-fn stored_message(new: &NewMessage, seq: Seq) -> StoredMessage {
-    StoredMessage {
-        room_id: new.room_id,
-        seq,
-        sender_id: new.shown_as,
-        client_id: new.client_id.clone(),
-        kind: new.kind,
-        text: new.text.clone(),
-        reply_to: new.reply_to,
-        mentions: new.mentions.clone(),
-        attachment: new.attachment.clone(),
-        pung_id: new.pung_id,
-        created_at: new.at,
-        edited_at: None,
-        deleted_at: None,
-        hidden_at: None,
-        campaign_id: None,
-        thread_root: None,
-        thread_seq: None,
-        comment_count: 0,
-        by_assistant: new.by_assistant,
-        import_id: None,
-        imported_name: None,
-        buttons: new.buttons.clone(),
-    }
 }
 
 fn insert_messages(
