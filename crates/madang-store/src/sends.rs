@@ -217,7 +217,8 @@ impl SqlStore {
     }
 
     /// Writes a batch in one transaction on `conn` and answers its sends;
-    /// false when the connection failed (each send was then written alone).
+    /// false when the batch failed (each send was then written alone, and
+    /// the connection is not trusted again).
     async fn write_batch(&self, conn: &mut AnyConnection, mut batch: Vec<Waiting>) -> bool {
         let started = std::time::Instant::now();
         let outcome = async {
@@ -256,7 +257,9 @@ impl SqlStore {
                 // another writer ends here too).
                 tracing::warn!(error = %e, sends = batch.len(), "batch failed; writing its sends alone");
                 self.write_alone(batch).await;
-                !matches!(e, StoreError::Db(sqlx::Error::Io(_) | sqlx::Error::Protocol(_)))
+                // The connection may be what failed (a server restarted, a
+                // session terminated): the next batch opens a fresh one.
+                false
             }
         }
     }

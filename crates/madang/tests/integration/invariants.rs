@@ -102,3 +102,45 @@ async fn concurrent_retries_of_one_send_store_one_message() {
         .await
         .refused(400, "client_id_reused");
 }
+
+/// One client id sent at once into two rooms (on PostgreSQL, rooms of two
+/// different writers, whose batches race on the unique client id): one
+/// room stores it once, every send to it is answered with that copy, and
+/// every send to the other room is refused as reused.
+#[tokio::test]
+async fn one_client_id_raced_into_two_rooms_is_stored_once() {
+    let srv = TestServer::start().await;
+    let a = srv.user("ca").await;
+    let b = srv.user("cb").await;
+    let c = srv.user("cc").await;
+    let first = a.direct(&b).await;
+    let second = a.direct(&c).await;
+    assert_ne!(first, second);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let a = a.clone();
+        let room = if i % 2 == 0 { first } else { second };
+        tasks.push(tokio::spawn(async move {
+            (room, a.try_send(room, "raced-id", "once").await)
+        }));
+    }
+    let mut stored_in = HashSet::new();
+    let mut refused = 0;
+    for t in tasks {
+        let (room, reply) = t.await.unwrap();
+        match reply.status {
+            200 | 201 => {
+                stored_in.insert((room, reply.body["seq"].as_i64().unwrap()));
+            }
+            400 => {
+                assert_eq!(reply.body["error"]["code"], "client_id_reused");
+                refused += 1;
+            }
+            other => panic!("{other}: {}", reply.body),
+        }
+    }
+    assert_eq!(stored_in.len(), 1, "{stored_in:?}");
+    assert_eq!(refused, 8, "every send to the other room is refused");
+    let total = b.all_messages(first).await.len() + c.all_messages(second).await.len();
+    assert_eq!(total, 1);
+}
