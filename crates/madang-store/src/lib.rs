@@ -74,6 +74,7 @@ pub use push::{DuePush, OutboxRow, PushCandidate, PushMark, PushRepo, PushSubscr
 pub use safety::{NewReport, ReportRow, SafetyRepo, SuspensionRow};
 pub use scheduled::{NewScheduled, ScheduledRepo, ScheduledRow};
 pub use search::{MessageHit, MessageSearch, SearchRepo, Term, query_terms};
+pub use sends::{BLOCKED, NOT_PLAIN};
 pub use threads::{ThreadMark, ThreadRepo};
 
 /// Errors from the store. `Conflict` and `NotFound` are expected outcomes

@@ -294,9 +294,9 @@ struct RoomState {
 
 /// A plain send's room is not a group or a 1:1 room: the caller takes the
 /// full path.
-pub(crate) const NOT_PLAIN: &str = "not_plain";
+pub const NOT_PLAIN: &str = "not_plain";
 /// A plain send into a 1:1 room whose other member blocked the sender.
-pub(crate) const BLOCKED: &str = "blocked";
+pub const BLOCKED: &str = "blocked";
 
 /// Writes the batch in the open transaction `conn`; a verdict per send.
 async fn batch_in(conn: &mut AnyConnection, store: &SqlStore, batch: &mut [Waiting]) -> Result<Vec<Verdict>> {

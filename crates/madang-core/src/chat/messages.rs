@@ -147,7 +147,7 @@ impl Core {
             );
             match self.repos.append_plain_message(new).await {
                 // An open chat's or a channel's room: the full path, below.
-                Err(StoreError::Conflict("not_plain")) => {}
+                Err(StoreError::Conflict(madang_store::NOT_PLAIN)) => {}
                 appended => return Ok(self.appended(me, room, appended).await?.0),
             }
         }
@@ -269,7 +269,7 @@ impl Core {
     ) -> Result<(Message, bool)> {
         let appended = match appended {
             Err(StoreError::NotFound) => return Err(Error::NotMember),
-            Err(StoreError::Conflict("blocked")) => return Err(Error::Blocked),
+            Err(StoreError::Conflict(madang_store::BLOCKED)) => return Err(Error::Blocked),
             // The root was deleted or hidden since it was checked.
             Err(StoreError::Conflict("thread_root")) => return Err(Error::NotFound("message")),
             Err(StoreError::Conflict(_)) => {
