@@ -3,11 +3,10 @@
 //! after another.
 //!
 //! A value is bound where its placeholder is written, in the order of the
-//! text: SQLite's placeholders are anonymous (`?`, bound in order across
-//! the script: a numbered one costs a scan of the statement's names for
-//! each parameter bound, quadratic in a batch's hundreds), PostgreSQL's
-//! are numbered from `$1` in each statement.
+//! text ([`Params`]: anonymous on SQLite, bound in order across the
+//! script; numbered from `$1` in each statement on PostgreSQL).
 
+use crate::rows::Params;
 use crate::{Backend, Result, StoreError};
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Arguments, AssertSqlSafe, Encode, Type};
@@ -18,6 +17,8 @@ pub(crate) struct Script {
     done: Vec<(String, AnyArguments)>,
     /// The arguments being gathered (on SQLite: the whole script's).
     args: AnyArguments,
+    /// The placeholders of the statement being written.
+    params: Params,
 }
 
 impl Script {
@@ -26,6 +27,7 @@ impl Script {
             backend,
             done: Vec::new(),
             args: AnyArguments::default(),
+            params: Params::new(backend),
         }
     }
 
@@ -52,14 +54,12 @@ impl Script {
         self.args
             .add(value)
             .map_err(|e| StoreError::Db(sqlx::Error::Encode(e)))?;
-        Ok(match self.backend {
-            Backend::Sqlite => "?".to_owned(),
-            Backend::Postgres => format!("${}", self.args.len()),
-        })
+        Ok(self.params.one())
     }
 
     /// Ends a statement whose placeholders came from [`Script::bind`].
     pub(crate) fn push(&mut self, sql: String) {
+        self.params = Params::new(self.backend);
         let args = match self.backend {
             Backend::Postgres => std::mem::take(&mut self.args),
             Backend::Sqlite => AnyArguments::default(),

@@ -21,7 +21,7 @@
 //! here, so the caller reads nothing before it.
 
 use crate::messages::{MESSAGE_COLS, message_row};
-use crate::rows::{i64_col, opt_i64, text, to_json};
+use crate::rows::{Params, i64_col, opt_i64, text, to_json};
 use crate::script::Script;
 use crate::{Appended, Backend, NewMessage, Result, SqlStore, StoreError, StoredMessage};
 use madang_types::api::RoomKind;
@@ -300,14 +300,8 @@ pub const BLOCKED: &str = "blocked";
 
 /// Writes the batch in the open transaction `conn`; a verdict per send.
 async fn batch_in(conn: &mut AnyConnection, store: &SqlStore, batch: &mut [Waiting]) -> Result<Vec<Verdict>> {
-    let rooms = {
-        let news: Vec<&NewMessage> = batch.iter().map(|w| &w.new).collect();
-        lock_rooms(conn, store, &news).await?
-    };
-    let members = {
-        let news: Vec<&NewMessage> = batch.iter().map(|w| &w.new).collect();
-        members_of(conn, store, &news).await?
-    };
+    let rooms = lock_rooms(conn, store, batch).await?;
+    let members = members_of(conn, store, batch).await?;
     // A plain send's checks: its room's kind, and in a 1:1 room a block.
     let direct: Vec<(RoomId, UserId)> = batch
         .iter()
@@ -319,14 +313,14 @@ async fn batch_in(conn: &mut AnyConnection, store: &SqlStore, batch: &mut [Waiti
         })
         .map(|w| (w.new.room_id, w.new.sender_id))
         .collect();
-    let blocked = blocked_in(conn, &direct).await?;
+    let blocked = blocked_in(conn, store, &direct).await?;
     for w in batch.iter_mut().filter(|w| w.plain) {
         if let Some(shown) = members.get(&(w.new.room_id, w.new.sender_id)) {
             w.new.shown_as = *shown;
         }
     }
+    let stored = stored_copies(conn, store, batch).await?;
     let news: Vec<&NewMessage> = batch.iter().map(|w| &w.new).collect();
-    let stored = stored_copies(conn, &news).await?;
     // Decide every send before a seq is taken.
     let mut next: HashMap<RoomId, i64> = rooms.iter().map(|(r, s)| (*r, s.last_seq)).collect();
     let mut verdicts = Vec::with_capacity(news.len());
@@ -419,11 +413,12 @@ async fn batch_in(conn: &mut AnyConnection, store: &SqlStore, batch: &mut [Waiti
     Ok(verdicts)
 }
 
-/// `(a = $1 AND b = $2 …) OR …` for `rows` pairs, each with `and` (so
-/// that each pair is an index search, in a partial index too).
-fn pairs_match(a: &str, b: &str, and: &str, rows: usize) -> String {
+/// `(a = ? AND b = ? …) OR …` for `rows` pairs, each with `and` (so that
+/// each pair is an index search, in a partial index too).
+fn pairs_match(backend: Backend, a: &str, b: &str, and: &str, rows: usize) -> String {
+    let mut p = Params::new(backend);
     (0..rows)
-        .map(|r| format!("({a} = ${} AND {b} = ${}{and})", 2 * r + 1, 2 * r + 2))
+        .map(|_| format!("({a} = {} AND {b} = {}{and})", p.one(), p.one()))
         .collect::<Vec<_>>()
         .join(" OR ")
 }
@@ -433,17 +428,17 @@ fn pairs_match(a: &str, b: &str, and: &str, rows: usize) -> String {
 async fn lock_rooms(
     conn: &mut AnyConnection,
     store: &SqlStore,
-    news: &[&NewMessage],
+    batch: &[Waiting],
 ) -> Result<HashMap<RoomId, RoomState>> {
-    let ids: Vec<i64> = news
+    let ids: Vec<i64> = batch
         .iter()
-        .map(|n| n.room_id.0)
+        .map(|w| w.new.room_id.0)
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
     let sql = format!(
-        "SELECT id, kind, last_seq, member_count, channel_id FROM rooms WHERE id IN ({}) ORDER BY id{}",
-        crate::accounts::placeholders(1, ids.len()),
+        "SELECT id, kind, last_seq, member_count, channel_id FROM rooms WHERE id IN {} ORDER BY id{}",
+        Params::new(store.backend()).list(ids.len()),
         store.for_update()
     );
     let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -472,17 +467,17 @@ async fn lock_rooms(
 async fn members_of(
     conn: &mut AnyConnection,
     store: &SqlStore,
-    news: &[&NewMessage],
+    batch: &[Waiting],
 ) -> Result<HashMap<(RoomId, UserId), UserId>> {
-    let pairs: Vec<(RoomId, UserId)> = news
+    let pairs: Vec<(RoomId, UserId)> = batch
         .iter()
-        .map(|n| (n.room_id, n.sender_id))
+        .map(|w| (w.new.room_id, w.new.sender_id))
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
     let sql = format!(
         "SELECT room_id, user_id, shown_id FROM room_members WHERE {}{}",
-        pairs_match("room_id", "user_id", "", pairs.len()),
+        pairs_match(store.backend(), "room_id", "user_id", "", pairs.len()),
         store.for_update()
     );
     let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -505,18 +500,20 @@ async fn members_of(
 /// the sender.
 async fn blocked_in(
     conn: &mut AnyConnection,
+    store: &SqlStore,
     pairs: &[(RoomId, UserId)],
 ) -> Result<HashSet<(RoomId, UserId)>> {
     if pairs.is_empty() {
         return Ok(HashSet::new());
     }
+    let mut p = Params::new(store.backend());
     let which = (0..pairs.len())
-        .map(|i| {
+        .map(|_| {
             format!(
-                "(o.room_id = ${} AND b.blocked_id = ${} AND o.user_id <> ${})",
-                2 * i + 1,
-                2 * i + 2,
-                2 * i + 2
+                "(o.room_id = {} AND b.blocked_id = {} AND o.user_id <> {})",
+                p.one(),
+                p.one(),
+                p.one()
             )
         })
         .collect::<Vec<_>>()
@@ -526,7 +523,7 @@ async fn blocked_in(
     );
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for (room, user) in pairs {
-        q = q.bind(room.0).bind(user.0);
+        q = q.bind(room.0).bind(user.0).bind(user.0);
     }
     q.fetch_all(&mut *conn)
         .await?
@@ -538,16 +535,23 @@ async fn blocked_in(
 /// Messages already stored under the batch's client ids, by sender and id.
 async fn stored_copies(
     conn: &mut AnyConnection,
-    news: &[&NewMessage],
+    store: &SqlStore,
+    batch: &[Waiting],
 ) -> Result<HashMap<(UserId, String), StoredMessage>> {
     let sql = format!(
         "SELECT {MESSAGE_COLS}, sender_id AS by_sender FROM messages \
          WHERE {}",
-        pairs_match("sender_id", "client_id", " AND campaign_id IS NULL", news.len())
+        pairs_match(
+            store.backend(),
+            "sender_id",
+            "client_id",
+            " AND campaign_id IS NULL",
+            batch.len()
+        )
     );
     let mut q = sqlx::query(AssertSqlSafe(sql));
-    for n in news {
-        q = q.bind(n.sender_id.0).bind(&n.client_id.0);
+    for w in batch {
+        q = q.bind(w.new.sender_id.0).bind(&w.new.client_id.0);
     }
     let mut found = HashMap::new();
     for row in q.fetch_all(&mut *conn).await? {
